@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * scav: an explicit contract between userspace allocators and the kernel
+ * for memory they hold idle.
+ *
+ * A process opens /dev/scav; the file is a *session* bound to the address
+ * space (mm) of the opener.  Through it the process
+ *
+ *   - REPORTs ranges of its own private anonymous memory as idle: their
+ *     contents are no longer needed, but the process would like them back
+ *     without page faults if the kernel can spare them;
+ *   - CLAIMs ranges back before reusing them, and learns for each range how
+ *     many bytes were discarded (they now read as zeros) and how many were
+ *     kept (they still hold their old contents and are mapped);
+ *   - asks for idle ranges to be RECLAIMed now (the equivalent of Go's
+ *     debug.FreeOSMemory()), optionally only those idle for a while, or only
+ *     up to a number of bytes;
+ *   - reads exact STATS for the session.
+ *
+ * Contract
+ * --------
+ * An idle range is either kept or discarded, never anything in between, and
+ * a claim says which, per byte count.  A range the process did not report is
+ * never touched.  Once claimed, a range is never touched again.  A reported
+ * range that is later unmapped, moved away by mremap() or replaced with
+ * MAP_FIXED is forgotten at that moment: memory mapped afterwards at the same
+ * address is never discarded and claims of it report neither kept nor
+ * discarded bytes.
+ *
+ * Every ioctl must come from a task whose address space is the session's:
+ * a child that inherited the descriptor across fork() or a process that
+ * received it over SCM_RIGHTS gets EPERM and cannot affect the opener.
+ * Threads of the opener share its address space and may use the session.
+ *
+ * Anyone may open /dev/scav (mode 0666): a session can only ever discard
+ * memory of the process that opened it, and only memory that process itself
+ * reported idle.  Kernel memory used by a session is charged to the opener's
+ * memory cgroup and bounded (see SCAV_IOC_VERSION: max_ranges).
+ *
+ * ABI conventions (Documentation/driver-api/ioctl.rst): fixed-width types,
+ * user pointers passed as __u64, explicit padding, reserved fields and flags
+ * that must be zero (EINVAL otherwise), unknown commands fail with ENOTTY.
+ * Output fields are always written back, on failure too, so partial progress
+ * is visible.
+ */
+#ifndef _UAPI_LINUX_SCAV_H
+#define _UAPI_LINUX_SCAV_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define SCAV_DEVICE_PATH	"/dev/scav"
+
+/* Incremented on incompatible changes; minor on compatible additions. */
+#define SCAV_ABI_MAJOR		1
+#define SCAV_ABI_MINOR		0
+
+/* Maximum number of ranges in one REPORT or CLAIM call (as UIO_MAXIOV). */
+#define SCAV_MAX_RANGES_PER_CALL	1024
+
+/*
+ * A range of the caller's address space.  @addr and @len must be multiples
+ * of the page size, @len non-zero, and [addr, addr + len) must neither wrap
+ * nor extend beyond the user address space (EINVAL).
+ */
+struct scav_range {
+	__u64 addr;
+	__u64 len;
+};
+
+/*
+ * SCAV_IOC_VERSION: what this module speaks.
+ *
+ * @abi_major, @abi_minor: SCAV_ABI_MAJOR/MINOR of the running module.
+ * @features: SCAV_FEATURE_* bits.
+ * @max_ranges_per_call: SCAV_MAX_RANGES_PER_CALL of the running module.
+ * @max_ranges: most idle ranges one session may hold at once; adjacent
+ *	ranges reported close in time are merged and count once.
+ * @page_size: the granule every range must be aligned to.
+ */
+struct scav_version {
+	__u32 abi_major;
+	__u32 abi_minor;
+	__u64 features;
+	__u32 max_ranges_per_call;
+	__u32 max_ranges;
+	__u32 page_size;
+	__u32 __reserved0;
+	__u64 __reserved[4];
+};
+
+/* The module forgets ranges on munmap/mremap/MAP_FIXED (always set in v1). */
+#define SCAV_FEATURE_UNMAP_TRACKING	(1ULL << 0)
+
+/*
+ * SCAV_IOC_REPORT: mark ranges idle.
+ *
+ * @ranges: user pointer to @count struct scav_range.
+ * @count: 0 to SCAV_MAX_RANGES_PER_CALL (EINVAL above); 0 is a no-op.
+ * @flags: must be zero.
+ * @done: out, ranges fully reported, always a prefix of the vector.
+ * @bytes: out, their total length.
+ *
+ * Ranges are processed in order and each one is all or nothing.  The call
+ * stops at the first range it cannot report and fails with that range's
+ * error; the @done ranges before it stay reported:
+ *
+ *   EINVAL  misaligned, empty, wrapping or non-user range; or a part of it
+ *           lies in a mapping that is not private anonymous memory, or is
+ *           mlock()ed, hugetlb, VM_PFNMAP/VM_IO/VM_MIXEDMAP or registered
+ *           with userfaultfd (the rules of madvise(MADV_DONTNEED), stricter)
+ *   ENOMEM  part of the range is not mapped
+ *   ENOSPC  the session already holds max_ranges ranges, or the module its
+ *           global limit; reclaim, claim, or release the memory yourself
+ *   EFAULT  @ranges is not readable
+ *
+ * Reporting memory that is already idle restarts its age and makes any
+ * discarded part of it count as kept-if-untouched again: after a REPORT the
+ * whole range is simply idle as of now.
+ */
+struct scav_report {
+	__u64 ranges;
+	__u32 count;
+	__u32 flags;
+	__u32 done;
+	__u32 __reserved0;
+	__u64 bytes;
+	__u64 __reserved[2];
+};
+
+/*
+ * One range of a CLAIM, in and out.
+ *
+ * @addr, @len: in, the range to take back (same rules as scav_range).
+ * @discarded: out, bytes of it that were idle and were discarded: they read
+ *	as zeros now.
+ * @kept: out, bytes of it that were idle and were not discarded: they hold
+ *	the contents they had when reported.
+ * @len - @discarded - @kept bytes were not idle in this session (never
+ * reported, already claimed, or forgotten because they were unmapped); the
+ * module promises nothing about them.
+ */
+struct scav_claim_range {
+	__u64 addr;
+	__u64 len;
+	__u64 discarded;
+	__u64 kept;
+};
+
+/*
+ * SCAV_IOC_CLAIM: take ranges back before reusing them.
+ *
+ * @ranges: user pointer to @count struct scav_claim_range, read and written.
+ * @count, @flags, @done: as for REPORT.
+ * @discarded, @kept: out, sums over the @done ranges.
+ *
+ * After a range is claimed the module never touches it again.  Claiming
+ * memory that is not idle is a harmless no-op; holes and mappings of any type
+ * are accepted, since nothing is done to them.  Errors: EINVAL (bad range,
+ * flags, reserved fields or count), EFAULT (@ranges not readable/writable).
+ */
+struct scav_claim {
+	__u64 ranges;
+	__u32 count;
+	__u32 flags;
+	__u32 done;
+	__u32 __reserved0;
+	__u64 discarded;
+	__u64 kept;
+	__u64 __reserved[2];
+};
+
+/*
+ * SCAV_IOC_RECLAIM: discard idle ranges of the session now, oldest first.
+ *
+ * @min_age_ms: in, only ranges idle for at least this long (0: all).
+ * @max_bytes: in, stop after this many bytes (0: no limit); rounded up to
+ *	a whole page.
+ * @flags: must be zero.
+ * @bytes: out, bytes discarded by this call.
+ *
+ * Idle memory in a mapping that became ineligible after it was reported (it
+ * was mlock()ed, say) is skipped and stays idle.  A fatal signal interrupts
+ * the call (EINTR) with @bytes already discarded.  The mmap lock is dropped
+ * between batches, so a long reclaim does not stall page faults or claims.
+ */
+struct scav_reclaim {
+	__u64 min_age_ms;
+	__u64 max_bytes;
+	__u32 flags;
+	__u32 __reserved0;
+	__u64 bytes;
+	__u64 __reserved[2];
+};
+
+/*
+ * SCAV_IOC_STATS: figures for the session, exact at the time of the call.
+ *
+ * @idle_bytes: bytes reported idle and not claimed (kept plus discarded).
+ * @discarded_bytes: those of them that were discarded.
+ * @nr_ranges: ranges the session holds (after merging).
+ * @reported_bytes: total ever reported.
+ * @reclaimed_bytes: total ever discarded by RECLAIM.
+ * @claimed_kept_bytes, @claimed_discarded_bytes: totals ever returned as
+ *	@kept and @discarded by CLAIM.
+ * @forgotten_bytes: idle bytes dropped because they were unmapped, moved or
+ *	replaced before being claimed.
+ * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).
+ */
+struct scav_stats {
+	__u64 idle_bytes;
+	__u64 discarded_bytes;
+	__u64 nr_ranges;
+	__u64 reported_bytes;
+	__u64 reclaimed_bytes;
+	__u64 claimed_kept_bytes;
+	__u64 claimed_discarded_bytes;
+	__u64 forgotten_bytes;
+	__u64 anon_rss_bytes;
+	__u64 __reserved[7];
+};
+
+/* A private type byte: 0xD5 is unassigned in ioctl-number.rst. */
+#define SCAV_IOC_MAGIC		0xD5
+
+#define SCAV_IOC_VERSION	_IOR(SCAV_IOC_MAGIC, 0x10, struct scav_version)
+#define SCAV_IOC_REPORT		_IOWR(SCAV_IOC_MAGIC, 0x11, struct scav_report)
+#define SCAV_IOC_CLAIM		_IOWR(SCAV_IOC_MAGIC, 0x12, struct scav_claim)
+#define SCAV_IOC_RECLAIM	_IOWR(SCAV_IOC_MAGIC, 0x13, struct scav_reclaim)
+#define SCAV_IOC_STATS		_IOR(SCAV_IOC_MAGIC, 0x14, struct scav_stats)
+
+#endif /* _UAPI_LINUX_SCAV_H */
