@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels scav supports, wrapped once.  Core
+ * code never tests LINUX_VERSION_CODE.
+ *
+ * Supported and tested: Debian 12's 6.1 and the 6.12 of bookworm-backports.
+ */
+#ifndef _SCAV_COMPAT_H
+#define _SCAV_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "scav supports Linux 6.1 to 6.12"
+#endif
+
+/*
+ * Discard the pages of [addr, addr + size), which the caller has checked lies
+ * inside @vma, with the mmap lock held.  6.1 exports only zap_page_range(),
+ * which would walk on into following VMAs: the caller's clamp is what keeps
+ * it inside @vma.  6.3 replaced it with zap_page_range_single().
+ */
+static inline void scav_zap(struct vm_area_struct *vma, unsigned long addr,
+			    unsigned long size)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	zap_page_range(vma, addr, size);
+#else
+	zap_page_range_single(vma, addr, size, NULL);
+#endif
+}
+
+/*
+ * The process's anonymous RSS in pages, exactly.  6.2 made the counters
+ * per-CPU, where get_mm_counter() is only an estimate.  (6.1's atomic counter
+ * still lags each thread's cached SPLIT_RSS_COUNTING deltas, at most 64.)
+ */
+static inline unsigned long scav_anon_rss_pages(struct mm_struct *mm)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return get_mm_counter(mm, MM_ANONPAGES);
+#else
+	return percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]);
+#endif
+}
+
+#endif /* _SCAV_COMPAT_H */

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The idle range set of a session.  See ranges.h for the locking rules.
+ */
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+
+#include "ranges.h"
+
+/*
+ * Adjacent kept ranges reported within this many jiffies of each other merge
+ * into one node with the newer stamp, so an allocator that frees neighbouring
+ * chunks one by one costs one node, and no memory ever looks older than it is.
+ */
+#define SCAV_MERGE_JIFFIES HZ
+
+static struct kmem_cache *scav_node_cache;
+atomic_long_t scav_nodes_total = ATOMIC_LONG_INIT(0);
+
+static inline u64 node_len(const struct scav_node *n)
+{
+	return n->end - n->start;
+}
+
+static void node_account(struct scav_ranges *r, struct scav_node *n, int sign)
+{
+	u64 len = node_len(n);
+
+	if (sign > 0) {
+		r->idle_bytes += len;
+		if (n->discarded)
+			r->discarded_bytes += len;
+	} else {
+		r->idle_bytes -= len;
+		if (n->discarded)
+			r->discarded_bytes -= len;
+	}
+}
+
+static void node_link(struct scav_ranges *r, struct scav_node *n)
+{
+	struct rb_node **link = &r->root.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct scav_node *p = rb_entry(*link, struct scav_node, rb);
+
+		parent = *link;
+		link = n->start < p->start ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&n->rb, parent, link);
+	rb_insert_color(&n->rb, &r->root);
+	r->nr++;
+	atomic_long_inc(&scav_nodes_total);
+	node_account(r, n, 1);
+}
+
+static void node_erase(struct scav_ranges *r, struct scav_node *n)
+{
+	node_account(r, n, -1);
+	rb_erase(&n->rb, &r->root);
+	list_del(&n->age);
+	r->nr--;
+	atomic_long_dec(&scav_nodes_total);
+	kmem_cache_free(scav_node_cache, n);
+}
+
+static struct scav_node *node_next(struct scav_node *n)
+{
+	struct rb_node *rb = rb_next(&n->rb);
+
+	return rb ? rb_entry(rb, struct scav_node, rb) : NULL;
+}
+
+static struct scav_node *node_prev(struct scav_node *n)
+{
+	struct rb_node *rb = rb_prev(&n->rb);
+
+	return rb ? rb_entry(rb, struct scav_node, rb) : NULL;
+}
+
+/* The lowest node ending above @addr. */
+static struct scav_node *first_above(struct scav_ranges *r, unsigned long addr)
+{
+	struct rb_node *rb = r->root.rb_node;
+	struct scav_node *found = NULL;
+
+	while (rb) {
+		struct scav_node *n = rb_entry(rb, struct scav_node, rb);
+
+		if (n->end > addr) {
+			found = n;
+			rb = rb->rb_left;
+		} else {
+			rb = rb->rb_right;
+		}
+	}
+	return found;
+}
+
+static struct scav_node *spare_take(struct scav_spare *sp, gfp_t gfp)
+{
+	int i;
+
+	for (i = 0; i < SCAV_SPARE_NODES; i++) {
+		struct scav_node *n = sp->node[i];
+
+		if (n) {
+			sp->node[i] = NULL;
+			return n;
+		}
+	}
+	return gfp ? kmem_cache_alloc(scav_node_cache, gfp) : NULL;
+}
+
+int scav_spare_fill(struct scav_spare *sp)
+{
+	int i;
+
+	for (i = 0; i < SCAV_SPARE_NODES; i++) {
+		if (sp->node[i])
+			continue;
+		sp->node[i] = kmem_cache_alloc(scav_node_cache, GFP_KERNEL_ACCOUNT);
+		if (!sp->node[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void scav_spare_release(struct scav_spare *sp)
+{
+	int i;
+
+	for (i = 0; i < SCAV_SPARE_NODES; i++) {
+		if (sp->node[i])
+			kmem_cache_free(scav_node_cache, sp->node[i]);
+		sp->node[i] = NULL;
+	}
+}
+
+/*
+ * Split @n at @at: @n keeps [start, at), the returned node gets [at, end),
+ * the same state and stamp, and the place right after @n in age order.
+ */
+static struct scav_node *node_split(struct scav_ranges *r, struct scav_node *n,
+				    unsigned long at, struct scav_node *m)
+{
+	node_account(r, n, -1);
+	*m = *n;
+	m->start = at;
+	n->end = at;
+	node_account(r, n, 1);
+	if (n->discarded)
+		INIT_LIST_HEAD(&m->age);
+	else
+		list_add(&m->age, &n->age);
+	node_link(r, m);
+	return m;
+}
+
+static void node_trim(struct scav_ranges *r, struct scav_node *n,
+		      unsigned long start, unsigned long end)
+{
+	node_account(r, n, -1);
+	n->start = start;
+	n->end = end;
+	node_account(r, n, 1);
+}
+
+void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
+			unsigned long end, struct scav_spare *sp, gfp_t gfp,
+			struct scav_removed *out)
+{
+	struct scav_node *n = first_above(r, start), *next;
+
+	for (; n && n->start < end; n = next) {
+		u64 cut = min(n->end, end) - max(n->start, start);
+
+		next = node_next(n);
+		if (n->discarded)
+			out->discarded += cut;
+		else
+			out->kept += cut;
+
+		if (n->start < start && n->end > end) {
+			struct scav_node *m = spare_take(sp, gfp);
+
+			if (m)
+				node_split(r, n, end, m);
+			else
+				out->lost += n->end - end;
+			node_trim(r, n, n->start, start);
+			break;
+		}
+		if (n->start < start)
+			node_trim(r, n, n->start, start);
+		else if (n->end > end)
+			node_trim(r, n, end, n->end);
+		else
+			node_erase(r, n);
+	}
+}
+
+static bool can_merge(const struct scav_node *a, const struct scav_node *b)
+{
+	return !a->discarded && !b->discarded && a->end == b->start &&
+	       abs((s64)(a->stamp - b->stamp)) <= SCAV_MERGE_JIFFIES;
+}
+
+/*
+ * Insert [start, end) as kept and newest.  The caller removed whatever
+ * overlapped it, in the same critical section.
+ */
+void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
+			unsigned long end, u64 stamp, struct scav_spare *sp)
+{
+	struct scav_node *n = spare_take(sp, 0), *nb;
+
+	n->start = start;
+	n->end = end;
+	n->stamp = stamp;
+	n->pass = 0;
+	n->discarded = false;
+	list_add_tail(&n->age, &r->kept);
+	node_link(r, n);
+
+	nb = node_prev(n);
+	if (nb && can_merge(nb, n)) {
+		start = nb->start;
+		node_erase(r, nb);
+		node_trim(r, n, start, n->end);
+	}
+	nb = node_next(n);
+	if (nb && can_merge(n, nb)) {
+		end = nb->end;
+		node_erase(r, nb);
+		node_trim(r, n, n->start, end);
+	}
+}
+
+/* The oldest kept node not skipped by @pass, if reported at or before @stamp_max. */
+struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
+				     u64 stamp_max)
+{
+	struct scav_node *n;
+
+	list_for_each_entry(n, &r->kept, age) {
+		if (n->pass == pass)
+			continue;
+		return time_after64(n->stamp, stamp_max) ? NULL : n;
+	}
+	return NULL;
+}
+
+/*
+ * Make [start, end) a node of its own and return it, if one kept node still
+ * covers all of it; NULL if the set changed under the caller (an unmap).
+ */
+struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,
+				    unsigned long end, struct scav_spare *sp)
+{
+	struct scav_node *n = first_above(r, start);
+
+	if (!n || n->discarded || n->start > start || n->end < end)
+		return NULL;
+	if (n->start < start)
+		n = node_split(r, n, start, spare_take(sp, 0));
+	if (n->end > end)
+		node_split(r, n, end, spare_take(sp, 0));
+	return n;
+}
+
+/* Mark a carved node discarded and fold it into discarded neighbours. */
+void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
+{
+	struct scav_node *nb;
+	unsigned long start, end;
+
+	node_account(r, n, -1);
+	n->discarded = true;
+	list_del_init(&n->age);
+	node_account(r, n, 1);
+
+	nb = node_prev(n);
+	if (nb && nb->discarded && nb->end == n->start) {
+		start = nb->start;
+		node_erase(r, nb);
+		node_trim(r, n, start, n->end);
+	}
+	nb = node_next(n);
+	if (nb && nb->discarded && n->end == nb->start) {
+		end = nb->end;
+		node_erase(r, nb);
+		node_trim(r, n, n->start, end);
+	}
+}
+
+void scav_ranges_setup(struct scav_ranges *r)
+{
+	r->root = RB_ROOT;
+	INIT_LIST_HEAD(&r->kept);
+	r->nr = 0;
+	r->idle_bytes = 0;
+	r->discarded_bytes = 0;
+}
+
+void scav_ranges_destroy(struct scav_ranges *r)
+{
+	struct scav_node *n, *tmp;
+
+	rbtree_postorder_for_each_entry_safe(n, tmp, &r->root, rb) {
+		atomic_long_dec(&scav_nodes_total);
+		kmem_cache_free(scav_node_cache, n);
+	}
+	scav_ranges_setup(r);
+}
+
+int scav_ranges_init(void)
+{
+	scav_node_cache = KMEM_CACHE(scav_node, SLAB_ACCOUNT);
+	return scav_node_cache ? 0 : -ENOMEM;
+}
+
+void scav_ranges_exit(void)
+{
+	kmem_cache_destroy(scav_node_cache);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCAV_RANGES_H
+#define _SCAV_RANGES_H
+
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/types.h>
+
+/*
+ * The idle ranges of one session: non-overlapping [start, end) intervals in
+ * an rbtree keyed by address, plus a list of the kept (not discarded) ones in
+ * report order, which is also age order because stamps are taken under the
+ * session mutex.  Every function here runs under the session's spinlock and
+ * never sleeps: nodes it needs come from a struct scav_spare filled earlier.
+ */
+struct scav_node {
+	struct rb_node rb;
+	struct list_head age;	/* on scav_ranges.kept, or empty if discarded */
+	unsigned long start;
+	unsigned long end;
+	u64 stamp;		/* jiffies64 when reported */
+	u64 pass;		/* last reclaim pass that skipped this node */
+	bool discarded;
+};
+
+struct scav_ranges {
+	struct rb_root root;
+	struct list_head kept;	/* kept nodes, oldest first */
+	unsigned long nr;
+	u64 idle_bytes;		/* kept + discarded */
+	u64 discarded_bytes;
+};
+
+/* Nodes set aside, outside the spinlock, for the splits an operation needs. */
+#define SCAV_SPARE_NODES 2
+struct scav_spare {
+	struct scav_node *node[SCAV_SPARE_NODES];
+};
+
+/* What a removal took out of the set. */
+struct scav_removed {
+	u64 kept;
+	u64 discarded;
+	u64 lost;	/* still mapped, dropped for want of a node to split */
+};
+
+extern atomic_long_t scav_nodes_total;
+
+int scav_ranges_init(void);
+void scav_ranges_exit(void);
+
+void scav_ranges_setup(struct scav_ranges *r);
+void scav_ranges_destroy(struct scav_ranges *r);
+
+int scav_spare_fill(struct scav_spare *sp);
+void scav_spare_release(struct scav_spare *sp);
+
+void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
+			unsigned long end, struct scav_spare *sp, gfp_t gfp,
+			struct scav_removed *out);
+void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
+			unsigned long end, u64 stamp, struct scav_spare *sp);
+struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
+				     u64 stamp_max);
+struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,
+				    unsigned long end, struct scav_spare *sp);
+void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n);
+
+#endif /* _SCAV_RANGES_H */
