@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libscav: the C API over /dev/scav, with a madvise() fallback.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "scav.h"
+#include "scav_private.h"
+
+/* Public entry points return -errno and leave errno as the caller had it. */
+#define KEEP_ERRNO(expr) ({ int _e = errno, _r = (expr); errno = _e; _r; })
+
+static int scav_open_device(struct scav *s)
+{
+	struct scav_version v;
+	int fd;
+
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		/* No module, or not ours to use: work without it. */
+		if (errno == ENOENT || errno == ENODEV || errno == ENXIO ||
+		    errno == EACCES || errno == EPERM)
+			return 0;
+		return -errno;
+	}
+	memset(&v, 0, sizeof(v));
+	if (ioctl(fd, SCAV_IOC_VERSION, &v) < 0 || v.abi_major != SCAV_ABI_MAJOR) {
+		close(fd);
+		return 0;
+	}
+	s->fd = fd;
+	return 0;
+}
+
+int scav_open(struct scav **sp, unsigned int flags)
+{
+	struct scav *s;
+	int ret;
+
+	if (!sp || (flags & ~SCAV_OPEN_FALLBACK))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	if (!(flags & SCAV_OPEN_FALLBACK)) {
+		ret = KEEP_ERRNO(scav_open_device(s));
+		if (ret) {
+			free(s);
+			return ret;
+		}
+	}
+	*sp = s;
+	return 0;
+}
+
+void scav_close(struct scav *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		KEEP_ERRNO(close(s->fd));
+	scav_fb_destroy(s);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int scav_is_fallback(const struct scav *s)
+{
+	return s->fd < 0;
+}
+
+/*
+ * Pass a vector to REPORT or CLAIM in chunks the module accepts.  Returns the
+ * number of ranges done; -errno only if the very first one failed, so that a
+ * caller always learns both what took effect and, on retrying the rest, why
+ * the rest did not.
+ */
+static int scav_vector(int fd, unsigned long cmd, void *ranges, size_t size,
+		       unsigned int nr)
+{
+	unsigned int total = 0;
+
+	while (total < nr) {
+		unsigned int count = nr - total;
+		union {
+			struct scav_report rep;
+			struct scav_claim cl;
+		} a;
+		uint32_t done;
+		int ret;
+
+		if (count > SCAV_MAX_RANGES_PER_CALL)
+			count = SCAV_MAX_RANGES_PER_CALL;
+		memset(&a, 0, sizeof(a));
+		if (cmd == SCAV_IOC_REPORT) {
+			a.rep.ranges = (uintptr_t)((char *)ranges + total * size);
+			a.rep.count = count;
+		} else {
+			a.cl.ranges = (uintptr_t)((char *)ranges + total * size);
+			a.cl.count = count;
+		}
+		ret = ioctl(fd, cmd, &a);
+		done = cmd == SCAV_IOC_REPORT ? a.rep.done : a.cl.done;
+		total += done;
+		if (ret < 0)
+			return total ? (int)total : -errno;
+	}
+	return total;
+}
+
+int scav_report(struct scav *s, const struct scav_range *ranges,
+		unsigned int nr, unsigned int flags)
+{
+	if (!s || (nr && !ranges) || (flags & ~SCAV_REPORT_FREE) || nr > INT32_MAX)
+		return -EINVAL;
+	if (s->fd < 0)
+		return KEEP_ERRNO(scav_fb_report(s, ranges, nr, flags));
+	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_REPORT, (void *)ranges,
+				      sizeof(*ranges), nr));
+}
+
+int scav_claim(struct scav *s, struct scav_claim_range *ranges,
+	       unsigned int nr, unsigned int flags)
+{
+	if (!s || (nr && !ranges) || flags || nr > INT32_MAX)
+		return -EINVAL;
+	if (s->fd < 0)
+		return KEEP_ERRNO(scav_fb_claim(s, ranges, nr));
+	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_CLAIM, ranges,
+				      sizeof(*ranges), nr));
+}
+
+int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
+		 uint64_t *bytes)
+{
+	struct scav_reclaim rc;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	if (s->fd < 0)
+		return KEEP_ERRNO(scav_fb_reclaim(s, min_age_ms, max_bytes, bytes));
+	memset(&rc, 0, sizeof(rc));
+	rc.min_age_ms = min_age_ms;
+	rc.max_bytes = max_bytes;
+	ret = KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_RECLAIM, &rc) < 0 ? -errno : 0);
+	if (bytes)
+		*bytes = rc.bytes;
+	return ret;
+}
+
+int scav_stats(struct scav *s, struct scav_stats *st)
+{
+	if (!s || !st)
+		return -EINVAL;
+	if (s->fd < 0)
+		return KEEP_ERRNO(scav_fb_stats(s, st));
+	return KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_STATS, st) < 0 ? -errno : 0);
+}
+
+int scav_version(struct scav *s, struct scav_version *v)
+{
+	if (!s || !v)
+		return -EINVAL;
+	if (s->fd < 0) {
+		memset(v, 0, sizeof(*v));
+		v->max_ranges_per_call = SCAV_MAX_RANGES_PER_CALL;
+		v->page_size = sysconf(_SC_PAGESIZE);
+		return 0;
+	}
+	return KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_VERSION, v) < 0 ? -errno : 0);
+}

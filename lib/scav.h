@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libscav: report idle memory to the kernel, claim it back before reuse.
+ *
+ * Every function returns a non-negative value on success and -errno on
+ * failure; none of them sets errno.  Without the scav module (no /dev/scav)
+ * the same calls work through plain madvise(): see scav_open(3).
+ */
+#ifndef SCAV_H
+#define SCAV_H
+
+#include <stdint.h>
+#include <linux/scav.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct scav;
+
+/* scav_open() flags */
+#define SCAV_OPEN_FALLBACK	(1u << 0)	/* never use /dev/scav */
+
+/* scav_report() flags */
+#define SCAV_REPORT_FREE	(1u << 0)	/* fallback: MADV_FREE, not DONTNEED */
+
+int scav_open(struct scav **sp, unsigned int flags);
+void scav_close(struct scav *s);
+int scav_is_fallback(const struct scav *s);
+
+int scav_report(struct scav *s, const struct scav_range *ranges,
+		unsigned int nr, unsigned int flags);
+int scav_claim(struct scav *s, struct scav_claim_range *ranges,
+	       unsigned int nr, unsigned int flags);
+int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
+		 uint64_t *bytes);
+int scav_stats(struct scav *s, struct scav_stats *st);
+int scav_version(struct scav *s, struct scav_version *v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCAV_H */
