@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libscav, with the module and in fallback mode (plain madvise).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdlib.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+#include "scav.h"
+
+FIXTURE(lib) {
+	struct scav *s;
+	char *mem;
+	size_t len;
+};
+
+FIXTURE_VARIANT(lib) {
+	unsigned int open_flags;
+};
+
+FIXTURE_VARIANT_ADD(lib, module) { .open_flags = 0 };
+FIXTURE_VARIANT_ADD(lib, fallback) { .open_flags = SCAV_OPEN_FALLBACK };
+
+FIXTURE_SETUP(lib)
+{
+	if (!variant->open_flags && access(SCAV_DEVICE_PATH, F_OK))
+		SETUP_SKIP("%s absent (scav.ko not loaded)", SCAV_DEVICE_PATH);
+	ASSERT_EQ(0, scav_open(&self->s, variant->open_flags));
+	EXPECT_EQ(!!variant->open_flags, scav_is_fallback(self->s));
+	self->len = 8 * MiB;
+	self->mem = map_filled(self->len, 3);
+	ASSERT_NE(NULL, self->mem);
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	scav_close(self->s);
+	if (self->mem)
+		munmap(self->mem, self->len);
+}
+
+TEST_F(lib, report_reclaim_claim_reads_zero_and_counts_discarded)
+{
+	struct scav_range r = { (uintptr_t)self->mem, 4 * MiB };
+	struct scav_claim_range c = { (uintptr_t)self->mem, 4 * MiB };
+	struct scav_stats st;
+	uint64_t bytes = 1;
+
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, 0));
+	ASSERT_EQ(0, scav_reclaim(self->s, 0, 0, &bytes));
+	/* The fallback released at report time: nothing left to reclaim. */
+	EXPECT_EQ(scav_is_fallback(self->s) ? 0 : 4 * MiB, bytes);
+	EXPECT_EQ(0, resident_pages(self->mem, 4 * MiB));
+	ASSERT_EQ(0, scav_stats(self->s, &st));
+	EXPECT_EQ(4 * MiB, st.idle_bytes);
+	EXPECT_EQ(4 * MiB, st.discarded_bytes);
+	EXPECT_EQ(4 * MiB, st.reclaimed_bytes);
+	EXPECT_LT(0, st.anon_rss_bytes);
+	ASSERT_EQ(1, scav_claim(self->s, &c, 1, 0));
+	EXPECT_EQ(4 * MiB, c.discarded);
+	EXPECT_EQ(0, c.kept);
+	EXPECT_TRUE(is_zero(self->mem, 4 * MiB));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 4 * MiB, 3));
+}
+
+TEST_F(lib, claim_of_unreported_memory_reports_nothing)
+{
+	struct scav_claim_range c = { (uintptr_t)self->mem, self->len };
+
+	ASSERT_EQ(1, scav_claim(self->s, &c, 1, 0));
+	EXPECT_EQ(0, c.discarded);
+	EXPECT_EQ(0, c.kept);
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->len, 3));
+}
+
+TEST_F(lib, free_flag_releases_lazily_and_reclaim_makes_it_discarded)
+{
+	struct scav_range r = { (uintptr_t)self->mem, 2 * MiB };
+	struct scav_claim_range c = { (uintptr_t)self->mem, 2 * MiB };
+	uint64_t bytes;
+
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_REPORT_FREE));
+	if (scav_is_fallback(self->s)) {
+		/* MADV_FREE'd: the kernel may or may not take it; no promise. */
+		struct scav_claim_range probe = c;
+
+		ASSERT_EQ(1, scav_claim(self->s, &probe, 1, 0));
+		EXPECT_EQ(0, probe.discarded);
+		EXPECT_EQ(0, probe.kept);
+		ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_REPORT_FREE));
+	}
+	ASSERT_EQ(0, scav_reclaim(self->s, 0, 0, &bytes));
+	EXPECT_EQ(2 * MiB, bytes);
+	ASSERT_EQ(1, scav_claim(self->s, &c, 1, 0));
+	EXPECT_EQ(2 * MiB, c.discarded);
+	EXPECT_TRUE(is_zero(self->mem, 2 * MiB));
+}
+
+TEST_F(lib, long_vectors_are_split_and_partial_progress_is_reported)
+{
+	unsigned int n = 3000, i, hole = 2500;
+	size_t pg = pagesz();
+	struct scav_range *r = calloc(n, sizeof(*r));
+	char *big = map_filled(2 * n * pg, 6);
+	struct scav_stats st;
+	int ret;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(NULL, big);
+	for (i = 0; i < n; i++)
+		r[i] = (struct scav_range){ (uintptr_t)big + 2 * i * pg, pg };
+	ASSERT_EQ(0, munmap(big + 2 * hole * pg, pg));
+	ret = scav_report(self->s, r, n, 0);
+	EXPECT_EQ(hole, ret);
+	EXPECT_EQ(-ENOMEM, scav_report(self->s, r + hole, n - hole, 0));
+	ASSERT_EQ(0, scav_stats(self->s, &st));
+	EXPECT_EQ(hole * pg, st.idle_bytes);
+	EXPECT_EQ(hole, st.nr_ranges);
+	/* With the module, memory stays until reclaimed; without, it is gone. */
+	EXPECT_EQ(scav_is_fallback(self->s) ? 0 : 1, resident_pages(big, pg));
+	EXPECT_EQ(1, resident_pages(big + 2 * (hole + 1) * pg, pg));
+	free(r);
+	munmap(big, 2 * n * pg);
+}
+
+TEST_F(lib, bad_arguments_return_negative_errno_and_leave_errno_alone)
+{
+	struct scav_range r = { (uintptr_t)self->mem + 1, pagesz() };
+	struct scav_claim_range c = { (uintptr_t)self->mem, 0 };
+
+	errno = 1234;
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1, 0));
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1, 0x80));
+	EXPECT_EQ(-EINVAL, scav_report(self->s, NULL, 1, 0));
+	EXPECT_EQ(-EINVAL, scav_claim(self->s, &c, 1, 0));
+	EXPECT_EQ(-EINVAL, scav_claim(self->s, &c, 1, 1));
+	EXPECT_EQ(0, scav_report(self->s, &r, 0, 0));
+	EXPECT_EQ(1234, errno);
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->len, 3));
+}
+
+TEST(open_rejects_unknown_flags)
+{
+	struct scav *s = NULL;
+
+	EXPECT_EQ(-EINVAL, scav_open(&s, 0x100));
+	EXPECT_EQ(NULL, s);
+	EXPECT_EQ(-EINVAL, scav_open(NULL, 0));
+}
+
+TEST_HARNESS_MAIN

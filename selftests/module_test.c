@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading scav.ko with sessions in every state.  A leaked node
+ * or session makes kmem_cache_destroy() warn at unload, and the VM runner
+ * boots with panic_on_warn, so a leak fails the run.  Needs root and the
+ * module's path in SCAV_KO; it leaves the module loaded.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+#include "scav.h"
+
+static int load(void)
+{
+	const char *ko = getenv("SCAV_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+static int unload(void)
+{
+	return syscall(__NR_delete_module, "scav", O_NONBLOCK) ? -errno : 0;
+}
+
+/* A child that reports, reclaims part, and exits with its session open. */
+static int exit_with_session(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+		char *m = map_filled(2 * MiB, 8);
+
+		_exit(fd < 0 || !m || sc_report1(fd, m, 2 * MiB) ||
+		      sc_reclaim(fd, 0, MiB) != (int64_t)MiB);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FIXTURE(mod) {
+	int dummy;
+};
+
+FIXTURE_SETUP(mod)
+{
+	if (geteuid() != 0)
+		SETUP_SKIP("needs root to load modules");
+	if (!getenv("SCAV_KO"))
+		SETUP_SKIP("SCAV_KO does not name scav.ko");
+	ASSERT_EQ(0, load());
+}
+
+FIXTURE_TEARDOWN(mod)
+{
+	load();
+}
+
+TEST_F(mod, unload_is_refused_while_a_session_is_open)
+{
+	int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	close(fd);
+	EXPECT_EQ(0, unload());
+	EXPECT_EQ(-1, access(SCAV_DEVICE_PATH, F_OK));
+}
+
+TEST_F_TIMEOUT(mod, load_unload_cycles_with_sessions_leak_nothing, 300)
+{
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		char *m = map_filled(4 * MiB, 9);
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+		uint64_t d, k;
+
+		ASSERT_LE(0, fd);
+		ASSERT_NE(NULL, m);
+		/* Kept, discarded and claimed ranges, then a close with ranges left. */
+		ASSERT_EQ(0, sc_report1(fd, m, 4 * MiB));
+		ASSERT_EQ(2 * MiB, sc_reclaim(fd, 0, 2 * MiB));
+		ASSERT_EQ(0, sc_claim1(fd, m + MiB, 2 * MiB, &d, &k));
+		EXPECT_EQ(MiB, d);
+		EXPECT_EQ(MiB, k);
+		ASSERT_EQ(0, exit_with_session());
+		close(fd);
+		munmap(m, 4 * MiB);
+		ASSERT_EQ(0, unload());
+		ASSERT_EQ(0, load());
+	}
+}
+
+TEST_F(mod, library_falls_back_to_madvise_without_the_module)
+{
+	struct scav_claim_range c;
+	struct scav_range r;
+	struct scav *s;
+	char *m = map_filled(MiB, 10);
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, scav_open(&s, 0));
+	EXPECT_TRUE(scav_is_fallback(s));
+	r = (struct scav_range){ (uintptr_t)m, MiB };
+	ASSERT_EQ(1, scav_report(s, &r, 1, 0));
+	EXPECT_EQ(0, resident_pages(m, MiB));
+	c = (struct scav_claim_range){ (uintptr_t)m, MiB };
+	ASSERT_EQ(1, scav_claim(s, &c, 1, 0));
+	EXPECT_EQ(MiB, c.discarded);
+	EXPECT_TRUE(is_zero(m, MiB));
+	scav_close(s);
+	munmap(m, MiB);
+}
+
+TEST_HARNESS_MAIN

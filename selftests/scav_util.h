@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the scav selftests. */
+#ifndef SCAV_UTIL_H
+#define SCAV_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/scav.h>
+
+#define MiB (1024UL * 1024)
+
+static inline size_t pagesz(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Private anonymous memory, every page written with a pattern of @seed. */
+static inline char *map_filled(size_t len, unsigned int seed)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < len; i += sizeof(uint64_t))
+		*(uint64_t *)(p + i) = ((uint64_t)seed << 32) ^ (i + 1);
+	return p;
+}
+
+/* Whether [p, p + len) still holds the pattern map_filled() wrote at @base. */
+static inline int holds_pattern(const char *base, const char *p, size_t len,
+				unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += sizeof(uint64_t)) {
+		size_t off = p - base + i;
+
+		if (*(const uint64_t *)(p + i) != (((uint64_t)seed << 32) ^ (off + 1)))
+			return 0;
+	}
+	return 1;
+}
+
+static inline int is_zero(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += sizeof(uint64_t))
+		if (*(const uint64_t *)(p + i))
+			return 0;
+	return 1;
+}
+
+/* Resident pages of [p, p + len), from mincore(). */
+static inline long resident_pages(void *p, size_t len)
+{
+	size_t n = len / pagesz(), i;
+	unsigned char vec[n];
+	long r = 0;
+
+	if (mincore(p, len, vec))
+		return -errno;
+	for (i = 0; i < n; i++)
+		r += vec[i] & 1;
+	return r;
+}
+
+/* A field of /proc/self/status in kB, or -1. */
+static inline long status_kb(const char *field)
+{
+	char line[256];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+static inline int sc_report(int fd, const struct scav_range *r, uint32_t n,
+			    struct scav_report *out)
+{
+	struct scav_report rep = { .ranges = (uintptr_t)r, .count = n };
+	int ret;
+
+	rep.done = 0xdeadbeef;	/* junk, so a missed write shows */
+	rep.bytes = 0xdeadbeefdeadbeefULL;
+	ret = ioctl(fd, SCAV_IOC_REPORT, &rep);
+	if (out)
+		*out = rep;
+	return ret;
+}
+
+static inline int sc_report1(int fd, void *addr, size_t len)
+{
+	struct scav_range r = { (uintptr_t)addr, len };
+
+	return sc_report(fd, &r, 1, NULL);
+}
+
+static inline int sc_claim(int fd, struct scav_claim_range *c, uint32_t n,
+			   struct scav_claim *out)
+{
+	struct scav_claim cl = { .ranges = (uintptr_t)c, .count = n };
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		c[i].discarded = c[i].kept = 0xdeadbeefdeadbeefULL;
+	ret = ioctl(fd, SCAV_IOC_CLAIM, &cl);
+	if (out)
+		*out = cl;
+	return ret;
+}
+
+/* Claim one range; returns ioctl()'s result, figures in *discarded, *kept. */
+static inline int sc_claim1(int fd, void *addr, size_t len, uint64_t *discarded,
+			    uint64_t *kept)
+{
+	struct scav_claim_range c = { .addr = (uintptr_t)addr, .len = len };
+	int ret = sc_claim(fd, &c, 1, NULL);
+
+	*discarded = c.discarded;
+	*kept = c.kept;
+	return ret;
+}
+
+static inline int64_t sc_reclaim(int fd, uint64_t min_age_ms, uint64_t max_bytes)
+{
+	struct scav_reclaim rc = { .min_age_ms = min_age_ms, .max_bytes = max_bytes };
+
+	rc.bytes = 0xdeadbeefdeadbeefULL;
+	if (ioctl(fd, SCAV_IOC_RECLAIM, &rc))
+		return -errno;
+	return rc.bytes;
+}
+
+static inline int sc_stats(int fd, struct scav_stats *st)
+{
+	memset(st, 0xa5, sizeof(*st));
+	return ioctl(fd, SCAV_IOC_STATS, st);
+}
+
+/*
+ * The kselftest harness of 6.1 runs a test's body even after its fixture
+ * setup called SKIP(); later harnesses do not.  Jump back past the body the
+ * way the harness's own ASSERT_*() do.
+ */
+#define SETUP_SKIP(fmt, ...) SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
+
+#endif /* SCAV_UTIL_H */
