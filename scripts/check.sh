@@ -1,0 +1,38 @@
+#!/bin/sh
+# Run every test: libscav's fallback path natively, then the selftests in a
+# VM for each supported kernel.  Prints TAP, then "N passed, N failed,
+# N skipped"; exits non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/check
+rm -rf "$out"
+mkdir -p "$out"
+
+# run NAME CMD...: stream CMD's output into $out/NAME.tap; a failing CMD
+# that printed no failure of its own still counts as one.
+run() {
+	name=$1
+	shift
+	("$@" 2>&1; echo $? > "$out/$name.rc") | tee "$out/$name.tap"
+	if [ "$(cat "$out/$name.rc")" != 0 ] && ! grep -q '^not ok' "$out/$name.tap"; then
+		echo "not ok - $name: $* exited with status $(cat "$out/$name.rc")" |
+			tee -a "$out/$name.tap"
+	fi
+}
+
+echo "# ==== host $(uname -r): libscav without the module"
+run host "$top/build/selftests/libscav_test"
+
+kernels=$("$top/scripts/kernels.sh")
+[ -n "$kernels" ] || { echo "not ok - no supported kernel installed" | tee "$out/none.tap"; }
+for k in $kernels; do
+	echo "# ==== kernel $k"
+	run "$k" "$top/scripts/vm.sh" "$k" tests
+done
+
+cat "$out"/*.tap > "$out/all.tap"
+skipped=$(grep -cE '^ok .*# SKIP' "$out/all.tap")
+passed=$(( $(grep -cE '^ok ' "$out/all.tap") - skipped ))
+failed=$(grep -cE '^not ok' "$out/all.tap")
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

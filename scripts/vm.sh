@@ -1,0 +1,136 @@
+#!/bin/sh
+# Boot one installed Debian kernel in qemu (TCG) with scav.ko and run a job:
+#
+#   vm.sh KERNEL_RELEASE tests   the selftests, as TAP, checked for kernel
+#                                warnings and taint after each test file
+#   vm.sh KERNEL_RELEASE demo    the RSS demo
+#
+# Expects `make` to have built build/kmod/KERNEL_RELEASE/scav.ko and the
+# binaries under build/.  The job's output comes back on a second serial
+# port; the kernel console goes to build/vm/KERNEL_RELEASE/console.log.
+set -eu
+
+krel=$1
+job=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+b=$top/build
+work=$b/vm/$krel
+root=$work/root
+timeout_s=${SCAV_VM_TIMEOUT:-900}
+
+kernel=/boot/vmlinuz-$krel
+ko=$b/kmod/$krel/scav.ko
+[ -r "$kernel" ] || { echo "vm.sh: no $kernel" >&2; exit 1; }
+[ -r "$ko" ] || { echo "vm.sh: no $ko (run make first)" >&2; exit 1; }
+
+rm -rf "$work"
+mkdir -p "$root/bin" "$root/scav" "$root/etc"
+
+# Copy a binary and every shared library it loads, at the same paths.
+add_bin() {
+	cp "$1" "$root/scav/"
+	ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+cp /bin/busybox "$root/bin/busybox"
+cp "$ko" "$root/scav/scav.ko"
+mkdir -p "$root/usr/lib"
+cp -L "$b"/lib/libscav.so.* "$root/usr/lib/"
+for f in "$b"/selftests/*_test "$b/scavctl" "$b/scav-demo"; do
+	LD_LIBRARY_PATH=$b/lib add_bin "$f"
+done
+echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> "$root/etc/passwd"
+
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+echo 30 > /proc/sys/kernel/hung_task_timeout_secs
+echo 1 > /proc/sys/kernel/hung_task_panic
+echo 4 > /proc/sys/vm/nr_hugepages
+export PATH=/scav:/bin:/sbin:/usr/bin:/usr/sbin LD_LIBRARY_PATH=/usr/lib
+exec >/dev/ttyS1 2>&1
+echo "scav-vm: kernel $(uname -r)"
+if insmod /scav/scav.ko; then
+	. /scav/job
+else
+	echo "not ok - insmod scav.ko failed"
+fi
+echo "scav-vm: done"
+sync
+poweroff -f
+INIT
+chmod +x "$root/init"
+
+case $job in
+tests)
+	cat > "$root/scav/job" <<'JOB'
+# Bits of /proc/sys/kernel/tainted a test may not add: all but
+# TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
+mask=$(( ~(4096 | 8192) ))
+for t in scav_test libscav_test module_test; do
+	taint0=$(cat /proc/sys/kernel/tainted)
+	echo "scav-runner: begin $t" > /dev/kmsg
+	echo "# ---- $t"
+	SCAV_KO=/scav/scav.ko timeout -s KILL 600 /scav/$t
+	rc=$?
+	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
+	dmesg | sed -n "/scav-runner: begin $t\$/,\$p" > /tmp/klog
+	if grep -E 'WARNING:|BUG:|Oops|general protection|kernel BUG|lockdep|KASAN|UBSAN|possible circular|blocked for more than|Call Trace' /tmp/klog; then
+		echo "not ok - kernel log clean after $t"
+	else
+		echo "ok - kernel log clean after $t"
+	fi
+	taint1=$(cat /proc/sys/kernel/tainted)
+	if [ $(( taint1 & mask )) -ne $(( taint0 & mask )) ]; then
+		echo "not ok - kernel taint unchanged after $t ($taint0 -> $taint1)"
+	else
+		echo "ok - kernel taint unchanged after $t"
+	fi
+done
+JOB
+	;;
+demo)
+	cat > "$root/scav/job" <<'JOB'
+scavctl version
+scav-demo
+JOB
+	;;
+*)
+	echo "vm.sh: unknown job '$job'" >&2
+	exit 2
+	;;
+esac
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
+
+cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic panic_on_warn=1"
+cmdline="$cmdline softlockup_panic=1 slub_debug=FZPU slab_nomerge"
+cmdline="$cmdline page_poison=1 init_on_free=1 loglevel=4"
+
+set +e
+timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
+	-m "${SCAV_VM_MEM:-1024}" -nodefaults -display none -no-reboot \
+	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$cmdline" \
+	-serial "file:$work/console.log" -serial stdio </dev/null |
+	tr -d '\r' | tee "$work/output.log"
+set -e
+
+status=0
+if ! grep -q '^scav-vm: done' "$work/output.log"; then
+	echo "not ok - $krel: the VM did not finish (panic, hang or timeout); see $work/console.log"
+	status=1
+fi
+if grep -E 'WARNING:|BUG:|Oops|Kernel panic|general protection|Call Trace' "$work/console.log"; then
+	echo "not ok - $krel: kernel console shows the above"
+	status=1
+fi
+exit $status
