@@ -19,6 +19,9 @@
 #include "session.h"
 #include "vma.h"
 
+/* A cache of its own, so a leaked session makes kmem_cache_destroy() warn. */
+static struct kmem_cache *scav_session_cache;
+
 static unsigned int max_ranges = 65536;
 module_param(max_ranges, uint, 0444);
 MODULE_PARM_DESC(max_ranges, "Most idle ranges one session may hold (default 65536)");
@@ -76,7 +79,7 @@ static int scav_open(struct inode *inode, struct file *file)
 	if (!current->mm)
 		return -EINVAL;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	s = kmem_cache_zalloc(scav_session_cache, GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	mutex_init(&s->lock);
@@ -88,7 +91,7 @@ static int scav_open(struct inode *inode, struct file *file)
 	ret = mmu_notifier_register(&s->mn, s->mm);
 	if (ret) {
 		mmdrop(s->mm);
-		kfree(s);
+		kmem_cache_free(scav_session_cache, s);
 		return ret;
 	}
 	file->private_data = s;
@@ -103,7 +106,7 @@ static int scav_release(struct inode *inode, struct file *file)
 	scav_ranges_destroy(&s->ranges);
 	scav_spare_release(&s->spare);
 	mmdrop(s->mm);
-	kfree(s);
+	kmem_cache_free(scav_session_cache, s);
 	return 0;
 }
 
@@ -185,7 +188,7 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 		goto out;
 
 	/* Copied whole first: a fault on it under the mmap lock could deadlock. */
-	v = memdup_user(u64_to_user_ptr(rep.ranges), rep.count * sizeof(*v));
+	v = vmemdup_user(u64_to_user_ptr(rep.ranges), rep.count * sizeof(*v));
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 
@@ -208,7 +211,7 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 unlock:
 	mutex_unlock(&s->lock);
 free:
-	kfree(v);
+	kvfree(v);
 out:
 	if (copy_to_user(argp, &rep, sizeof(rep)))
 		return -EFAULT;
@@ -261,13 +264,13 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 		goto out;
 
 	uv = u64_to_user_ptr(cl.ranges);
-	v = memdup_user(uv, cl.count * sizeof(*v));
+	v = vmemdup_user(uv, cl.count * sizeof(*v));
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 
 	/* No mmap lock: a claim only edits the set, never the mapping. */
 	if (mutex_lock_killable(&s->lock)) {
-		kfree(v);
+		kvfree(v);
 		return -EINTR;
 	}
 	for (; cl.done < cl.count; cl.done++) {
@@ -282,7 +285,7 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 	/* The failed entry is written back too, with zero figures. */
 	if (copy_to_user(uv, v, min(cl.done + 1, cl.count) * sizeof(*v)))
 		ret = -EFAULT;
-	kfree(v);
+	kvfree(v);
 out:
 	if (copy_to_user(argp, &cl, sizeof(cl)))
 		return -EFAULT;
@@ -368,7 +371,15 @@ static struct miscdevice scav_misc = {
 
 int scav_session_init(void)
 {
-	return misc_register(&scav_misc);
+	int ret;
+
+	scav_session_cache = KMEM_CACHE(scav_session, SLAB_ACCOUNT);
+	if (!scav_session_cache)
+		return -ENOMEM;
+	ret = misc_register(&scav_misc);
+	if (ret)
+		kmem_cache_destroy(scav_session_cache);
+	return ret;
 }
 
 void scav_session_exit(void)
@@ -376,4 +387,5 @@ void scav_session_exit(void)
 	misc_deregister(&scav_misc);
 	/* Let notifier callbacks still in SRCU flight finish before unload. */
 	mmu_notifier_synchronize();
+	kmem_cache_destroy(scav_session_cache);
 }

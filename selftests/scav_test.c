@@ -210,6 +210,47 @@ TEST_F(scav, reclaim_min_age_spares_young_ranges)
 	EXPECT_EQ(MiB, discarded);
 }
 
+TEST_F(scav, reclaim_limits_round_to_pages_and_saturate)
+{
+	uint64_t discarded, kept;
+
+	ASSERT_EQ(0, sc_report1(self->fd, self->mem, MiB));
+	EXPECT_EQ(0, sc_reclaim(self->fd, UINT64_MAX, 0));
+	EXPECT_EQ(self->pg, sc_reclaim(self->fd, 0, 1));
+	EXPECT_EQ(MiB - self->pg, sc_reclaim(self->fd, 0, UINT64_MAX));
+	ASSERT_EQ(0, sc_claim1(self->fd, self->mem, MiB, &discarded, &kept));
+	EXPECT_EQ(MiB, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + MiB, self->len - MiB, 1));
+}
+
+struct thread_report {
+	int fd;
+	char *mem;
+	int ret;
+};
+
+static void *report_from_thread(void *arg)
+{
+	struct thread_report *t = arg;
+
+	t->ret = sc_report1(t->fd, t->mem, MiB);
+	return NULL;
+}
+
+TEST_F(scav, threads_of_the_opener_share_the_session)
+{
+	struct thread_report t = { self->fd, self->mem, -2 };
+	struct scav_stats st;
+	pthread_t th;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, report_from_thread, &t));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, t.ret);
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(MiB, st.idle_bytes);
+}
+
 TEST_F(scav, reporting_again_makes_discarded_memory_idle_as_of_now)
 {
 	uint64_t discarded, kept;
@@ -318,6 +359,19 @@ TEST_F(scav, report_stops_at_the_first_bad_range_and_keeps_the_prefix)
 	EXPECT_EQ(2 * MiB, st.idle_bytes);
 	EXPECT_EQ(2 * MiB, sc_reclaim(self->fd, 0, 0));
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 4 * MiB, 1));
+
+	/* A hole part-way: ENOMEM, and the ranges before it count. */
+	ASSERT_EQ(0, munmap(self->mem + 5 * MiB, self->pg));
+	r[0].addr = (uintptr_t)self->mem + 4 * MiB;
+	r[1].addr = (uintptr_t)self->mem + 5 * MiB;
+	r[2].addr = (uintptr_t)self->mem + 6 * MiB;
+	EXPECT_EQ(-1, sc_report(self->fd, r, 3, &rep));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_EQ(1, rep.done);
+	EXPECT_EQ(MiB, rep.bytes);
+	EXPECT_EQ(MiB, sc_reclaim(self->fd, 0, 0));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 5 * MiB + self->pg,
+				  MiB - self->pg, 1));
 }
 
 TEST_F(scav, report_refuses_nonzero_flags_reserved_and_huge_counts)
