@@ -8,6 +8,7 @@
 #   make modules_install the module, for the kernel of KDIR
 VERSION := 0.1.0
 SOVERSION := 1
+LIBVERSION := $(SOVERSION).0.0
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -68,13 +69,15 @@ $(O)/lib/%.o: lib/%.c $(LIB_HDR)
 
 $(LIB_SO): $(LIB_OBJ) lib/libscav.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libscav.so.$(SOVERSION) \
-		-Wl,--version-script=lib/libscav.map -o $@.$(VERSION) $(LIB_OBJ)
-	ln -sf libscav.so.$(SOVERSION).$(VERSION) $@
+		-Wl,--version-script=lib/libscav.map -o $(O)/lib/libscav.so.$(LIBVERSION) $(LIB_OBJ)
+	ln -sf libscav.so.$(LIBVERSION) $@
 	ln -sf libscav.so.$(SOVERSION) $(O)/lib/libscav.so
 
 $(O)/lib/libscav.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+# Regenerated every time: it records PREFIX and friends.
+.PHONY: $(O)/lib/libscav.pc
 $(O)/lib/libscav.pc: lib/libscav.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
@@ -114,8 +117,8 @@ install: lib $(O)/scavctl
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(O)/lib/libscav.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIB_SO).$(VERSION) $(DESTDIR)$(LIBDIR)/
-	ln -sf libscav.so.$(SOVERSION).$(VERSION) $(DESTDIR)$(LIBDIR)/libscav.so.$(SOVERSION)
+	install -m 755 $(O)/lib/libscav.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libscav.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libscav.so.$(SOVERSION)
 	ln -sf libscav.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libscav.so
 	install -m 644 $(O)/lib/libscav.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 644 lib/scav.h $(DESTDIR)$(INCLUDEDIR)/
