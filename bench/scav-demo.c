@@ -37,7 +37,7 @@ static void show(struct scav *s, const char *step)
 		return;
 	}
 	printf("%-34s RssAnon %6ld kB | idle %5llu MiB (discarded %3llu MiB)"
-	       " | honest %4ld MiB\n", step, rss_anon_kb(),
+	       " | RSS - idle kept %4ld MiB\n", step, rss_anon_kb(),
 	       (unsigned long long)(st.idle_bytes / MiB),
 	       (unsigned long long)(st.discarded_bytes / MiB),
 	       (long)((st.anon_rss_bytes - (st.idle_bytes - st.discarded_bytes)) / MiB));

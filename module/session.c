@@ -110,10 +110,13 @@ static int scav_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static bool reserved_zero(const u64 *r, size_t n)
+/* Flags and reserved fields must be zero, so that they can gain meaning. */
+static bool scav_args_ok(u32 flags, u32 reserved0, const u64 *reserved, size_t n)
 {
+	if (flags || reserved0)
+		return false;
 	while (n--)
-		if (*r++)
+		if (*reserved++)
 			return false;
 	return true;
 }
@@ -177,8 +180,8 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 
 	if (copy_from_user(&rep, argp, sizeof(rep)))
 		return -EFAULT;
-	if (rep.flags || rep.__reserved0 ||
-	    !reserved_zero(rep.__reserved, ARRAY_SIZE(rep.__reserved)) ||
+	if (!scav_args_ok(rep.flags, rep.__reserved0, rep.__reserved,
+			  ARRAY_SIZE(rep.__reserved)) ||
 	    rep.count > SCAV_MAX_RANGES_PER_CALL)
 		return -EINVAL;
 
@@ -252,8 +255,8 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 
 	if (copy_from_user(&cl, argp, sizeof(cl)))
 		return -EFAULT;
-	if (cl.flags || cl.__reserved0 ||
-	    !reserved_zero(cl.__reserved, ARRAY_SIZE(cl.__reserved)) ||
+	if (!scav_args_ok(cl.flags, cl.__reserved0, cl.__reserved,
+			  ARRAY_SIZE(cl.__reserved)) ||
 	    cl.count > SCAV_MAX_RANGES_PER_CALL)
 		return -EINVAL;
 
@@ -299,8 +302,8 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 
 	if (copy_from_user(&rc, argp, sizeof(rc)))
 		return -EFAULT;
-	if (rc.flags || rc.__reserved0 ||
-	    !reserved_zero(rc.__reserved, ARRAY_SIZE(rc.__reserved)))
+	if (!scav_args_ok(rc.flags, rc.__reserved0, rc.__reserved,
+			  ARRAY_SIZE(rc.__reserved)))
 		return -EINVAL;
 	rc.bytes = 0;
 	ret = scav_session_reclaim(s, &rc);
@@ -372,6 +375,15 @@ static struct miscdevice scav_misc = {
 int scav_session_init(void)
 {
 	int ret;
+
+	/* The ABI: the same layout for 32- and 64-bit callers, no holes. */
+	BUILD_BUG_ON(sizeof(struct scav_range) != 16);
+	BUILD_BUG_ON(sizeof(struct scav_version) != 64);
+	BUILD_BUG_ON(sizeof(struct scav_report) != 48);
+	BUILD_BUG_ON(sizeof(struct scav_claim_range) != 32);
+	BUILD_BUG_ON(sizeof(struct scav_claim) != 56);
+	BUILD_BUG_ON(sizeof(struct scav_reclaim) != 48);
+	BUILD_BUG_ON(sizeof(struct scav_stats) != 128);
 
 	scav_session_cache = KMEM_CACHE(scav_session, SLAB_ACCOUNT);
 	if (!scav_session_cache)

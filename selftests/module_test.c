@@ -15,7 +15,7 @@
 #include "scav_util.h"
 #include "scav.h"
 
-static int load(void)
+static int load_with(const char *params)
 {
 	const char *ko = getenv("SCAV_KO");
 	int fd, ret;
@@ -25,10 +25,15 @@ static int load(void)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = syscall(__NR_finit_module, fd, params, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret == -EEXIST ? 0 : ret;
+}
+
+static int load(void)
+{
+	return load_with("");
 }
 
 static int unload(void)
@@ -106,6 +111,56 @@ TEST_F_TIMEOUT(mod, load_unload_cycles_with_sessions_leak_nothing, 300)
 		ASSERT_EQ(0, unload());
 		ASSERT_EQ(0, load());
 	}
+}
+
+/* Report single pages, every other one, until the module refuses. */
+static size_t fill_session(int fd, char *m, size_t pages, int *err)
+{
+	size_t pg = pagesz(), i, done = 0;
+
+	*err = 0;
+	for (i = 0; i < pages; i += 2) {
+		if (sc_report1(fd, m + i * pg, pg)) {
+			*err = errno;
+			break;
+		}
+		done++;
+	}
+	return done;
+}
+
+TEST_F_TIMEOUT(mod, the_global_bound_holds_across_sessions, 120)
+{
+	size_t pg = pagesz(), a, b;
+	struct scav_version v;
+	int fd1, fd2, err;
+	char *m;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load_with("max_ranges=300 max_ranges_total=500"));
+	m = mmap(NULL, 2000 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	fd1 = open(SCAV_DEVICE_PATH, O_RDWR);
+	fd2 = open(SCAV_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ioctl(fd1, SCAV_IOC_VERSION, &v));
+	EXPECT_EQ(300, v.max_ranges);
+
+	a = fill_session(fd1, m, 2000, &err);
+	EXPECT_EQ(ENOSPC, err);
+	EXPECT_EQ(299, a);
+	b = fill_session(fd2, m + 1000 * pg, 1000, &err);
+	EXPECT_EQ(ENOSPC, err);
+	EXPECT_EQ(499, a + b);
+
+	/* Room comes back when another session gives its ranges up. */
+	close(fd1);
+	EXPECT_EQ(0, sc_report1(fd2, m + 1999 * pg, pg));
+	close(fd2);
+	munmap(m, 2000 * pg);
+	ASSERT_EQ(0, unload());
 }
 
 TEST_F(mod, library_falls_back_to_madvise_without_the_module)
