@@ -66,9 +66,24 @@ static void scav_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	spin_unlock(&s->rlock);
 }
 
+/*
+ * After the last close and an SRCU grace period: closing costs no
+ * synchronize_srcu(), and module exit waits for these in
+ * mmu_notifier_synchronize().
+ */
+static void scav_mn_free(struct mmu_notifier *mn)
+{
+	struct scav_session *s = container_of(mn, struct scav_session, mn);
+
+	scav_spare_release(&s->spare);
+	mmdrop(s->mm);
+	kmem_cache_free(scav_session_cache, s);
+}
+
 static const struct mmu_notifier_ops scav_mn_ops = {
 	.invalidate_range_start = scav_mn_invalidate_range_start,
 	.release = scav_mn_release,
+	.free_notifier = scav_mn_free,
 };
 
 static int scav_open(struct inode *inode, struct file *file)
@@ -102,11 +117,15 @@ static int scav_release(struct inode *inode, struct file *file)
 {
 	struct scav_session *s = file->private_data;
 
-	mmu_notifier_unregister(&s->mn, s->mm);
+	/*
+	 * The ranges go now, so their room is back at once; a notifier
+	 * callback still running finds an empty set.  The session itself is
+	 * freed in scav_mn_free() once no callback can be running.
+	 */
+	spin_lock(&s->rlock);
 	scav_ranges_destroy(&s->ranges);
-	scav_spare_release(&s->spare);
-	mmdrop(s->mm);
-	kmem_cache_free(scav_session_cache, s);
+	spin_unlock(&s->rlock);
+	mmu_notifier_put(&s->mn);
 	return 0;
 }
 

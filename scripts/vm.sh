@@ -125,6 +125,7 @@ timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
 set -e
 
 status=0
+grep -q '^not ok' "$work/output.log" && status=1
 if ! grep -q '^scav-vm: done' "$work/output.log"; then
 	echo "not ok - $krel: the VM did not finish (panic, hang or timeout); see $work/console.log"
 	status=1
