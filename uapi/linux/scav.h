@@ -27,6 +27,11 @@
  * address is never discarded and claims of it report neither kept nor
  * discarded bytes.
  *
+ * Between report and claim the process must not write to the memory: a write
+ * may be lost when the range is discarded.  The process's own madvise() on
+ * idle memory is not tracked: the bytes still count as kept, holding whatever
+ * that call left in them.
+ *
  * Every ioctl must come from a task whose address space is the session's:
  * a child that inherited the descriptor across fork() or a process that
  * received it over SCM_RIGHTS gets EPERM and cannot affect the opener.
@@ -114,9 +119,10 @@ struct scav_version {
  *           global limit; reclaim, claim, or release the memory yourself
  *   EFAULT  @ranges is not readable
  *
- * Reporting memory that is already idle restarts its age and makes any
- * discarded part of it count as kept-if-untouched again: after a REPORT the
- * whole range is simply idle as of now.
+ * Reporting memory that is already idle restarts its age; a part of it
+ * that was discarded counts as kept again (it holds zeros, which are its
+ * contents as of this report).  After a REPORT the whole range is simply
+ * idle as of now.
  */
 struct scav_report {
 	__u64 ranges;
