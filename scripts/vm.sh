@@ -114,7 +114,7 @@ esac
 
 cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic panic_on_warn=1"
 cmdline="$cmdline softlockup_panic=1 slub_debug=FZPU slab_nomerge"
-cmdline="$cmdline page_poison=1 init_on_free=1 loglevel=4"
+cmdline="$cmdline page_poison=1 init_on_free=1 loglevel=5"
 
 set +e
 timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
