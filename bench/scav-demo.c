@@ -32,15 +32,15 @@ static void show(struct scav *s, const char *step)
 {
 	struct scav_stats st;
 
-	if (scav_stats(s, &st)) {
+	if (scav_stats(s, SCAV_STATS_RESIDENT, &st)) {
 		printf("%-34s RssAnon %6ld kB\n", step, rss_anon_kb());
 		return;
 	}
-	printf("%-34s RssAnon %6ld kB | idle %5llu MiB (discarded %3llu MiB)"
-	       " | RSS - idle kept %4ld MiB\n", step, rss_anon_kb(),
+	printf("%-34s RssAnon %6ld kB | idle %3llu MiB, %3llu MiB of it resident"
+	       " | really used %3llu MiB\n", step, rss_anon_kb(),
 	       (unsigned long long)(st.idle_bytes / MiB),
-	       (unsigned long long)(st.discarded_bytes / MiB),
-	       (long)((st.anon_rss_bytes - (st.idle_bytes - st.discarded_bytes)) / MiB));
+	       (unsigned long long)(st.idle_resident_bytes / MiB),
+	       (unsigned long long)(st.used_rss_bytes / MiB));
 }
 
 static int run(unsigned int flags, size_t total, size_t idle)

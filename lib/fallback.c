@@ -281,20 +281,66 @@ static uint64_t anon_rss(void)
 	return kb * 1024;
 }
 
+/*
+ * Resident pages of the MADV_FREE'd ranges, by mincore().  The caller does
+ * not write to them before claiming, so every resident one is still lazily
+ * freed: the same figure serves for both.
+ */
+static int fb_resident(struct scav *s, uint64_t *resident)
+{
+	struct fb_walk w = { 0 };
+	size_t page = sysconf(_SC_PAGESIZE), i;
+	unsigned char vec[256];
+
+	*resident = 0;
+	twalk_r(s->root, fb_collect, &w);
+	for (i = 0; !w.err && i < w.n; i++) {
+		uintptr_t addr = w.v[i]->start;
+
+		while (addr < w.v[i]->end) {
+			size_t n = (w.v[i]->end - addr) / page, j;
+
+			if (n > sizeof(vec))
+				n = sizeof(vec);
+			if (mincore((void *)addr, n * page, vec)) {
+				w.err = -errno;
+				break;
+			}
+			for (j = 0; j < n; j++)
+				*resident += (vec[j] & 1) * page;
+			addr += n * page;
+		}
+	}
+	free(w.v);
+	return w.err;
+}
+
 int scav_fb_stats(struct scav *s, struct scav_stats *st)
 {
-	memset(st, 0, sizeof(*st));
+	uint64_t resident = 0;
+	int ret = 0;
+
 	pthread_mutex_lock(&s->lock);
 	st->idle_bytes = s->idle_bytes;
 	st->discarded_bytes = s->discarded_bytes;
+	st->lazy_bytes = s->idle_bytes - s->discarded_bytes;
 	st->nr_ranges = s->nr_ranges;
 	st->reported_bytes = s->reported_bytes;
 	st->reclaimed_bytes = s->reclaimed_bytes;
+	st->reclaimed_request_bytes = s->reclaimed_bytes;
 	st->claimed_kept_bytes = s->claimed_kept_bytes;
 	st->claimed_discarded_bytes = s->claimed_discarded_bytes;
+	if (st->flags & SCAV_STATS_RESIDENT)
+		ret = fb_resident(s, &resident);
 	pthread_mutex_unlock(&s->lock);
 	st->anon_rss_bytes = anon_rss();
-	return 0;
+	if (st->flags & SCAV_STATS_RESIDENT) {
+		st->idle_resident_bytes = resident;
+		st->lazyfree_bytes = resident;
+		st->used_rss_bytes = st->anon_rss_bytes > resident ?
+				     st->anon_rss_bytes - resident : 0;
+	}
+	return ret;
 }
 
 void scav_fb_destroy(struct scav *s)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "scav.h"
@@ -86,7 +87,7 @@ int scav_is_fallback(const struct scav *s)
  * the rest did not.
  */
 static int scav_vector(int fd, unsigned long cmd, void *ranges, size_t size,
-		       unsigned int nr)
+		       unsigned int nr, uint32_t flags)
 {
 	unsigned int total = 0;
 
@@ -105,6 +106,7 @@ static int scav_vector(int fd, unsigned long cmd, void *ranges, size_t size,
 		if (cmd == SCAV_IOC_REPORT) {
 			a.rep.ranges = (uintptr_t)((char *)ranges + total * size);
 			a.rep.count = count;
+			a.rep.flags = flags;
 		} else {
 			a.cl.ranges = (uintptr_t)((char *)ranges + total * size);
 			a.cl.count = count;
@@ -118,6 +120,24 @@ static int scav_vector(int fd, unsigned long cmd, void *ranges, size_t size,
 	return total;
 }
 
+/*
+ * Report first, so the module knows the ranges are lazily freed before the
+ * kernel can take a page, then MADV_FREE what was reported.  If madvise()
+ * fails the ranges simply stay resident: a claim reads the page tables and
+ * still answers truthfully.
+ */
+static int scav_report_lazyfree(struct scav *s, const struct scav_range *ranges,
+				unsigned int nr)
+{
+	int done = scav_vector(s->fd, SCAV_IOC_REPORT, (void *)ranges,
+			       sizeof(*ranges), nr, SCAV_REPORT_LAZYFREE);
+	int i;
+
+	for (i = 0; i < done; i++)
+		madvise((void *)(uintptr_t)ranges[i].addr, ranges[i].len, MADV_FREE);
+	return done;
+}
+
 int scav_report(struct scav *s, const struct scav_range *ranges,
 		unsigned int nr, unsigned int flags)
 {
@@ -125,8 +145,10 @@ int scav_report(struct scav *s, const struct scav_range *ranges,
 		return -EINVAL;
 	if (s->fd < 0)
 		return KEEP_ERRNO(scav_fb_report(s, ranges, nr, flags));
+	if (flags & SCAV_REPORT_FREE)
+		return KEEP_ERRNO(scav_report_lazyfree(s, ranges, nr));
 	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_REPORT, (void *)ranges,
-				      sizeof(*ranges), nr));
+				      sizeof(*ranges), nr, 0));
 }
 
 int scav_claim(struct scav *s, struct scav_claim_range *ranges,
@@ -137,7 +159,7 @@ int scav_claim(struct scav *s, struct scav_claim_range *ranges,
 	if (s->fd < 0)
 		return KEEP_ERRNO(scav_fb_claim(s, ranges, nr));
 	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_CLAIM, ranges,
-				      sizeof(*ranges), nr));
+				      sizeof(*ranges), nr, 0));
 }
 
 int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
@@ -159,10 +181,12 @@ int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 	return ret;
 }
 
-int scav_stats(struct scav *s, struct scav_stats *st)
+int scav_stats(struct scav *s, unsigned int flags, struct scav_stats *st)
 {
-	if (!s || !st)
+	if (!s || !st || (flags & ~SCAV_STATS_RESIDENT))
 		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->flags = flags;
 	if (s->fd < 0)
 		return KEEP_ERRNO(scav_fb_stats(s, st));
 	return KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_STATS, st) < 0 ? -errno : 0);

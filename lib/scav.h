@@ -21,8 +21,12 @@ struct scav;
 /* scav_open() flags */
 #define SCAV_OPEN_FALLBACK	(1u << 0)	/* never use /dev/scav */
 
-/* scav_report() flags */
-#define SCAV_REPORT_FREE	(1u << 0)	/* fallback: MADV_FREE, not DONTNEED */
+/*
+ * scav_report() flags.  SCAV_REPORT_FREE: also madvise(MADV_FREE) the ranges,
+ * so the kernel's reclaim may take their pages before scav ages them (and,
+ * without the module, instead of MADV_DONTNEED).
+ */
+#define SCAV_REPORT_FREE	(1u << 0)
 
 int scav_open(struct scav **sp, unsigned int flags);
 void scav_close(struct scav *s);
@@ -34,7 +38,7 @@ int scav_claim(struct scav *s, struct scav_claim_range *ranges,
 	       unsigned int nr, unsigned int flags);
 int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 		 uint64_t *bytes);
-int scav_stats(struct scav *s, struct scav_stats *st);
+int scav_stats(struct scav *s, unsigned int flags, struct scav_stats *st);
 int scav_version(struct scav *s, struct scav_version *v);
 
 #ifdef __cplusplus

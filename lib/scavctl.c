@@ -47,15 +47,21 @@ static void print_version(const struct scav *s, const struct scav_version *v,
 static void print_stats(const struct scav_stats *st, int json)
 {
 	static const char *const names[] = {
-		"idle_bytes", "discarded_bytes", "nr_ranges", "reported_bytes",
-		"reclaimed_bytes", "claimed_kept_bytes",
-		"claimed_discarded_bytes", "forgotten_bytes", "anon_rss_bytes",
+		"idle_bytes", "discarded_bytes", "lazy_bytes", "nr_ranges",
+		"reported_bytes", "reclaimed_bytes", "reclaimed_request_bytes",
+		"reclaimed_age_bytes", "reclaimed_pressure_bytes",
+		"claimed_kept_bytes", "claimed_discarded_bytes",
+		"forgotten_bytes", "anon_rss_bytes", "idle_resident_bytes",
+		"lazyfree_bytes", "used_rss_bytes",
 	};
 	const unsigned long long v[] = {
-		st->idle_bytes, st->discarded_bytes, st->nr_ranges,
-		st->reported_bytes, st->reclaimed_bytes, st->claimed_kept_bytes,
+		st->idle_bytes, st->discarded_bytes, st->lazy_bytes,
+		st->nr_ranges, st->reported_bytes, st->reclaimed_bytes,
+		st->reclaimed_request_bytes, st->reclaimed_age_bytes,
+		st->reclaimed_pressure_bytes, st->claimed_kept_bytes,
 		st->claimed_discarded_bytes, st->forgotten_bytes,
-		st->anon_rss_bytes,
+		st->anon_rss_bytes, st->idle_resident_bytes,
+		st->lazyfree_bytes, st->used_rss_bytes,
 	};
 	size_t i;
 
@@ -97,7 +103,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[i], "version"))
 		ret = scav_version(s, &v);
 	else if (!strcmp(argv[i], "stats"))
-		ret = scav_stats(s, &st);
+		ret = scav_stats(s, SCAV_STATS_RESIDENT, &st);
 	else {
 		fprintf(stderr, "scavctl: unknown command '%s'\n", argv[i]);
 		usage(stderr);

@@ -9,6 +9,8 @@
 #define _SCAV_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
@@ -43,6 +45,51 @@ static inline unsigned long scav_anon_rss_pages(struct mm_struct *mm)
 	return get_mm_counter(mm, MM_ANONPAGES);
 #else
 	return percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]);
+#endif
+}
+
+/*
+ * Shrinkers: 6.1 registers a caller-owned struct; 6.7 made them allocated
+ * objects (shrinker_alloc/register/free).  Both become create/destroy.
+ */
+typedef unsigned long (*scav_shrink_fn)(struct shrinker *, struct shrink_control *);
+
+static inline struct shrinker *scav_shrinker_create(const char *name, int seeks,
+						    long batch,
+						    scav_shrink_fn count,
+						    scav_shrink_fn scan)
+{
+	struct shrinker *s;
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+#else
+	s = shrinker_alloc(0, "%s", name);
+#endif
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = seeks;
+	s->batch = batch;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#else
+	shrinker_register(s);
+#endif
+	return s;
+}
+
+static inline void scav_shrinker_destroy(struct shrinker *s)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	unregister_shrinker(s);
+	kfree(s);
+#else
+	shrinker_free(s);
 #endif
 }
 

@@ -4,8 +4,11 @@
  */
 #include <linux/module.h>
 
+#include "aging.h"
+#include "config.h"
 #include "ranges.h"
 #include "session.h"
+#include "shrinker.h"
 
 static int __init scav_init(void)
 {
@@ -14,12 +17,27 @@ static int __init scav_init(void)
 	ret = scav_ranges_init();
 	if (ret)
 		return ret;
-	ret = scav_session_init();
+	ret = scav_sysfs_init();
 	if (ret)
 		goto err_ranges;
+	ret = scav_session_init();
+	if (ret)
+		goto err_sysfs;
+	ret = scav_aging_init();
+	if (ret)
+		goto err_session;
+	ret = scav_shrinker_init();
+	if (ret)
+		goto err_aging;
 	pr_info("loaded\n");
 	return 0;
 
+err_aging:
+	scav_aging_exit();
+err_session:
+	scav_session_exit();
+err_sysfs:
+	scav_sysfs_exit();
 err_ranges:
 	scav_ranges_exit();
 	return ret;
@@ -27,7 +45,10 @@ err_ranges:
 
 static void __exit scav_exit(void)
 {
+	scav_shrinker_exit();
+	scav_aging_exit();
 	scav_session_exit();
+	scav_sysfs_exit();
 	scav_ranges_exit();
 }
 

@@ -6,6 +6,7 @@
 #include <linux/minmax.h>
 #include <linux/slab.h>
 
+#include "config.h"
 #include "ranges.h"
 
 /*
@@ -23,18 +24,18 @@ static inline u64 node_len(const struct scav_node *n)
 	return n->end - n->start;
 }
 
+/* The session's figures and the module's, which the shrinker counts on. */
 static void node_account(struct scav_ranges *r, struct scav_node *n, int sign)
 {
-	u64 len = node_len(n);
+	s64 len = sign * (s64)node_len(n);
 
-	if (sign > 0) {
-		r->idle_bytes += len;
-		if (n->discarded)
-			r->discarded_bytes += len;
-	} else {
-		r->idle_bytes -= len;
-		if (n->discarded)
-			r->discarded_bytes -= len;
+	r->idle_bytes += len;
+	atomic64_add(len, &scav_stats.idle_bytes);
+	if (n->discarded) {
+		r->discarded_bytes += len;
+		atomic64_add(len, &scav_stats.discarded_bytes);
+	} else if (n->lazy) {
+		r->lazy_bytes += len;
 	}
 }
 
@@ -113,14 +114,14 @@ static struct scav_node *spare_take(struct scav_spare *sp, gfp_t gfp)
 	return gfp ? kmem_cache_alloc(scav_node_cache, gfp) : NULL;
 }
 
-int scav_spare_fill(struct scav_spare *sp)
+int scav_spare_fill(struct scav_spare *sp, gfp_t gfp)
 {
 	int i;
 
 	for (i = 0; i < SCAV_SPARE_NODES; i++) {
 		if (sp->node[i])
 			continue;
-		sp->node[i] = kmem_cache_alloc(scav_node_cache, GFP_KERNEL_ACCOUNT);
+		sp->node[i] = kmem_cache_alloc(scav_node_cache, gfp | __GFP_ACCOUNT);
 		if (!sp->node[i])
 			return -ENOMEM;
 	}
@@ -179,6 +180,8 @@ void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 		next = node_next(n);
 		if (n->discarded)
 			out->discarded += cut;
+		else if (n->lazy)
+			out->lazy += cut;
 		else
 			out->kept += cut;
 
@@ -203,7 +206,8 @@ void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 
 static bool can_merge(const struct scav_node *a, const struct scav_node *b)
 {
-	return !a->discarded && !b->discarded && a->end == b->start &&
+	return !a->discarded && !b->discarded && a->lazy == b->lazy &&
+	       a->end == b->start &&
 	       abs((s64)(a->stamp - b->stamp)) <= SCAV_MERGE_JIFFIES;
 }
 
@@ -212,7 +216,8 @@ static bool can_merge(const struct scav_node *a, const struct scav_node *b)
  * overlapped it, in the same critical section.
  */
 void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
-			unsigned long end, u64 stamp, struct scav_spare *sp)
+			unsigned long end, u64 stamp, bool lazy,
+			struct scav_spare *sp)
 {
 	struct scav_node *n = spare_take(sp, 0), *nb;
 
@@ -221,6 +226,7 @@ void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 	n->stamp = stamp;
 	n->pass = 0;
 	n->discarded = false;
+	n->lazy = lazy;
 	list_add_tail(&n->age, &r->kept);
 	node_link(r, n);
 
@@ -236,6 +242,38 @@ void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 		node_erase(r, nb);
 		node_trim(r, n, n->start, end);
 	}
+}
+
+/* The first kept node ending above @addr: its part from @addr on. */
+bool scav_ranges_next_kept(struct scav_ranges *r, unsigned long addr,
+			   unsigned long *start, unsigned long *end)
+{
+	struct scav_node *n;
+
+	for (n = first_above(r, addr); n; n = node_next(n)) {
+		if (!n->discarded) {
+			*start = max(n->start, addr);
+			*end = n->end;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first lazily freed kept part of [*start, *end), narrowed to it. */
+bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
+			    unsigned long *end)
+{
+	struct scav_node *n;
+
+	for (n = first_above(r, *start); n && n->start < *end; n = node_next(n)) {
+		if (n->lazy && !n->discarded) {
+			*start = max(n->start, *start);
+			*end = min(n->end, *end);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The oldest kept node not skipped by @pass, if reported at or before @stamp_max. */
@@ -278,6 +316,7 @@ void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
 
 	node_account(r, n, -1);
 	n->discarded = true;
+	n->lazy = false;
 	list_del_init(&n->age);
 	node_account(r, n, 1);
 
@@ -302,6 +341,7 @@ void scav_ranges_setup(struct scav_ranges *r)
 	r->nr = 0;
 	r->idle_bytes = 0;
 	r->discarded_bytes = 0;
+	r->lazy_bytes = 0;
 }
 
 void scav_ranges_destroy(struct scav_ranges *r)
@@ -309,6 +349,7 @@ void scav_ranges_destroy(struct scav_ranges *r)
 	struct scav_node *n, *tmp;
 
 	rbtree_postorder_for_each_entry_safe(n, tmp, &r->root, rb) {
+		node_account(r, n, -1);
 		atomic_long_dec(&scav_nodes_total);
 		kmem_cache_free(scav_node_cache, n);
 	}

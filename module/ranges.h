@@ -21,6 +21,7 @@ struct scav_node {
 	u64 stamp;		/* jiffies64 when reported */
 	u64 pass;		/* last reclaim pass that skipped this node */
 	bool discarded;
+	bool lazy;		/* kept, but the caller MADV_FREE'd it too */
 };
 
 struct scav_ranges {
@@ -29,7 +30,11 @@ struct scav_ranges {
 	unsigned long nr;
 	u64 idle_bytes;		/* kept + discarded */
 	u64 discarded_bytes;
+	u64 lazy_bytes;		/* kept and lazily freed */
 };
+
+/* No reclaim pass has this id: nodes start with pass 0, passes count from 1. */
+#define SCAV_NO_PASS U64_MAX
 
 /* Nodes set aside, outside the spinlock, for the splits an operation needs. */
 #define SCAV_SPARE_NODES 2
@@ -39,7 +44,8 @@ struct scav_spare {
 
 /* What a removal took out of the set. */
 struct scav_removed {
-	u64 kept;
+	u64 kept;	/* not counting @lazy */
+	u64 lazy;
 	u64 discarded;
 	u64 lost;	/* still mapped, dropped for want of a node to split */
 };
@@ -52,14 +58,19 @@ void scav_ranges_exit(void);
 void scav_ranges_setup(struct scav_ranges *r);
 void scav_ranges_destroy(struct scav_ranges *r);
 
-int scav_spare_fill(struct scav_spare *sp);
+int scav_spare_fill(struct scav_spare *sp, gfp_t gfp);
 void scav_spare_release(struct scav_spare *sp);
 
 void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 			unsigned long end, struct scav_spare *sp, gfp_t gfp,
 			struct scav_removed *out);
 void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
-			unsigned long end, u64 stamp, struct scav_spare *sp);
+			unsigned long end, u64 stamp, bool lazy,
+			struct scav_spare *sp);
+bool scav_ranges_next_kept(struct scav_ranges *r, unsigned long addr,
+			   unsigned long *start, unsigned long *end);
+bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
+			    unsigned long *end);
 struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 				     u64 stamp_max);
 struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,

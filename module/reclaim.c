@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Discarding idle memory of a session, oldest first.
+ * Discarding idle memory of a session, oldest first: on request (blocking
+ * locks), and for the aging worker and the shrinker (trylocks only).
  */
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-
-#include <linux/scav.h>
 
 #include "compat.h"
 #include "session.h"
@@ -21,19 +21,36 @@
 #define SCAV_ZAP_MAX		PMD_SIZE
 #define SCAV_BATCH_STEPS	64
 
-struct scav_pass {
-	u64 id;
-	u64 stamp_max;
-	u64 budget;	/* bytes still allowed */
-	u64 bytes;	/* bytes discarded */
-};
+static bool scav_pass_over(const struct scav_pass *p)
+{
+	return !p->budget || (p->deadline_ns && ktime_get_ns() >= p->deadline_ns);
+}
+
+/*
+ * The piece of @n to discard next: up to the end of its 2 MiB block and the
+ * budget.  Aging and pressure take a whole aligned block rather than split a
+ * huge page for the last bytes of their budget; a request is exact.
+ */
+static unsigned long scav_piece_end(const struct scav_node *n,
+				    const struct scav_pass *p)
+{
+	unsigned long start = n->start;
+	unsigned long end = min(n->end, ALIGN_DOWN(start, SCAV_ZAP_MAX) + SCAV_ZAP_MAX);
+
+	if (end - start <= p->budget)
+		return end;
+	if (p->cause != SCAV_CAUSE_REQUEST && end - start == SCAV_ZAP_MAX)
+		return end;
+	return start + p->budget;
+}
 
 /*
  * Pick the oldest kept piece, clamp it to one VMA and one block, and discard
  * it if its VMA is (still) eligible, or mark it skipped for this pass if not.
  * Returns 0 on progress, -ENOENT when nothing old enough is left.
  */
-static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p)
+static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
+			     gfp_t gfp)
 {
 	struct vm_area_struct *vma;
 	struct scav_node *n;
@@ -41,7 +58,7 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p)
 	bool eligible;
 	int ret;
 
-	ret = scav_spare_fill(&s->spare);
+	ret = scav_spare_fill(&s->spare, gfp);
 	if (ret)
 		return ret;
 
@@ -49,8 +66,7 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p)
 	n = scav_ranges_oldest(&s->ranges, p->id, p->stamp_max);
 	if (n) {
 		start = n->start;
-		end = min3(n->end, ALIGN_DOWN(start, SCAV_ZAP_MAX) + SCAV_ZAP_MAX,
-			   start + min_t(u64, p->budget, ULONG_MAX - start));
+		end = scav_piece_end(n, p);
 	}
 	spin_unlock(&s->rlock);
 	if (!n)
@@ -73,61 +89,88 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p)
 	n = scav_ranges_carve(&s->ranges, start, end, &s->spare);
 	if (n && eligible) {
 		scav_ranges_discard(&s->ranges, n);
-		s->reclaimed_bytes += end - start;
+		s->reclaimed_bytes[p->cause] += end - start;
 	} else if (n) {
 		n->pass = p->id;
 	}
 	spin_unlock(&s->rlock);
 
 	if (eligible) {
-		p->budget -= end - start;
+		atomic64_add(end - start, &scav_stats.reclaimed_bytes[p->cause]);
+		p->budget -= min_t(u64, end - start, p->budget);
 		p->bytes += end - start;
 	}
 	return 0;
 }
 
-/* One batch under the session mutex and the mmap read lock. */
-static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p)
+/*
+ * One batch under the session mutex and the mmap read lock.  @round 0 is a
+ * request: blocking locks, a fresh pass.  Otherwise trylocks only (-EBUSY),
+ * no allocation that could recurse into reclaim, and one pass per session
+ * per round, so pieces skipped once stay skipped for the round.
+ */
+static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
+			      u64 round)
 {
+	gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
+		    GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
+	unsigned long rss;
 	int ret = 0, steps;
 
-	if (mutex_lock_killable(&s->lock))
-		return -EINTR;
-	if (!mmget_not_zero(s->mm)) {
+	if (!round) {
+		if (mutex_lock_killable(&s->lock))
+			return -EINTR;
+	} else if (!mutex_trylock(&s->lock)) {
+		return -EBUSY;
+	}
+	if (s->closed || !mmget_not_zero(s->mm)) {
 		ret = -ENOENT;
 		goto unlock;
 	}
-	if (mmap_read_lock_killable(s->mm)) {
-		ret = -EINTR;
-		goto put;
+	if (!round) {
+		if (mmap_read_lock_killable(s->mm)) {
+			ret = -EINTR;
+			goto put;
+		}
+		if (!p->id)
+			p->id = ++s->pass;
+	} else {
+		if (!mmap_read_trylock(s->mm)) {
+			ret = -EBUSY;
+			goto put;
+		}
+		if (s->round[p->cause] != round) {
+			WRITE_ONCE(s->round_pass[p->cause], ++s->pass);
+			WRITE_ONCE(s->round[p->cause], round);
+		}
+		p->id = s->round_pass[p->cause];
 	}
-	if (!p->id)
-		p->id = ++s->pass;
-	for (steps = 0; steps < SCAV_BATCH_STEPS && p->budget; steps++) {
-		ret = scav_reclaim_step(s, p);
-		if (ret || need_resched())
+
+	rss = scav_anon_rss_pages(s->mm);
+	for (steps = 0; steps < SCAV_BATCH_STEPS; steps++) {
+		ret = scav_reclaim_step(s, p, gfp);
+		if (ret || scav_pass_over(p) || need_resched())
 			break;
 	}
+	p->freed_pages += max_t(long, 0, (long)rss - (long)scav_anon_rss_pages(s->mm));
 	mmap_read_unlock(s->mm);
 put:
-	mmput(s->mm);
+	if (round)
+		mmput_async(s->mm);
+	else
+		mmput(s->mm);
 unlock:
 	mutex_unlock(&s->lock);
 	return ret;
 }
 
-int scav_session_reclaim(struct scav_session *s, struct scav_reclaim *rc)
+/* SCAV_IOC_RECLAIM: until done, out of budget, or a fatal signal. */
+int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
 {
-	struct scav_pass p = {
-		.stamp_max = get_jiffies_64() - msecs_to_jiffies(rc->min_age_ms),
-		.budget = rc->max_bytes ? PAGE_ALIGN(rc->max_bytes) : U64_MAX,
-	};
 	int ret = 0;
 
-	if (rc->max_bytes > U64_MAX - PAGE_SIZE)
-		p.budget = U64_MAX;
-	while (p.budget) {
-		ret = scav_reclaim_batch(s, &p);
+	while (!scav_pass_over(p)) {
+		ret = scav_reclaim_batch(s, p, 0);
 		if (ret)
 			break;
 		if (fatal_signal_pending(current)) {
@@ -136,6 +179,22 @@ int scav_session_reclaim(struct scav_session *s, struct scav_reclaim *rc)
 		}
 		cond_resched();
 	}
-	rc->bytes = p.bytes;
 	return ret == -ENOENT ? 0 : ret;
+}
+
+/*
+ * One batch for the aging worker or the shrinker.  A session that yields
+ * nothing (busy, out of memory, nothing left) is skipped for the rest of
+ * @round.  Returns 0, -ENOENT, -EBUSY or -ENOMEM.
+ */
+int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round)
+{
+	int ret = scav_reclaim_batch(s, p, round);
+
+	if (ret) {
+		spin_lock(&s->rlock);
+		s->busy_round[p->cause] = round;
+		spin_unlock(&s->rlock);
+	}
+	return ret;
 }

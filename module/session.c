@@ -18,17 +18,14 @@
 #include "compat.h"
 #include "session.h"
 #include "vma.h"
+#include "walk.h"
 
 /* A cache of its own, so a leaked session makes kmem_cache_destroy() warn. */
 static struct kmem_cache *scav_session_cache;
 
-static unsigned int max_ranges = 65536;
-module_param(max_ranges, uint, 0444);
-MODULE_PARM_DESC(max_ranges, "Most idle ranges one session may hold (default 65536)");
-
-static unsigned long max_ranges_total = 1UL << 20;
-module_param(max_ranges_total, ulong, 0444);
-MODULE_PARM_DESC(max_ranges_total, "Most idle ranges all sessions together may hold (default 1048576)");
+/* Open sessions, for the aging worker, the shrinker and sysfs. */
+static LIST_HEAD(scav_session_list);
+static DEFINE_SPINLOCK(scav_session_list_lock);
 
 /*
  * Forget idle ranges whose mapping goes away (munmap, mremap, MAP_FIXED),
@@ -44,19 +41,22 @@ static int scav_mn_invalidate_range_start(struct mmu_notifier *mn,
 	struct scav_session *s = container_of(mn, struct scav_session, mn);
 	struct scav_spare none = {};
 	struct scav_removed gone = {};
+	u64 bytes;
 
 	if (range->event != MMU_NOTIFY_UNMAP)
 		return 0;
 
 	spin_lock(&s->rlock);
 	scav_ranges_remove(&s->ranges, range->start, range->end, &none,
-			   GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT, &gone);
-	s->forgotten_bytes += gone.kept + gone.discarded + gone.lost;
+			   GFP_NOWAIT | __GFP_NOWARN, &gone);
+	bytes = gone.kept + gone.lazy + gone.discarded + gone.lost;
+	s->forgotten_bytes += bytes;
 	spin_unlock(&s->rlock);
+	atomic64_add(bytes, &scav_stats.forgotten_bytes);
 	return 0;
 }
 
-/* The mm is being torn down (or we unregister): nothing is left to track. */
+/* The mm is being torn down: nothing is left to track. */
 static void scav_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct scav_session *s = container_of(mn, struct scav_session, mn);
@@ -67,7 +67,7 @@ static void scav_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 }
 
 /*
- * After the last close and an SRCU grace period: closing costs no
+ * After the last reference and an SRCU grace period: closing costs no
  * synchronize_srcu(), and module exit waits for these in
  * mmu_notifier_synchronize().
  */
@@ -86,6 +86,13 @@ static const struct mmu_notifier_ops scav_mn_ops = {
 	.free_notifier = scav_mn_free,
 };
 
+/* Any context, reclaim included: mmu_notifier_put() only defers. */
+void scav_session_put(struct scav_session *s)
+{
+	if (refcount_dec_and_test(&s->ref))
+		mmu_notifier_put(&s->mn);
+}
+
 static int scav_open(struct inode *inode, struct file *file)
 {
 	struct scav_session *s;
@@ -100,6 +107,8 @@ static int scav_open(struct inode *inode, struct file *file)
 	mutex_init(&s->lock);
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges);
+	refcount_set(&s->ref, 1);
+	s->tgid = current->tgid;
 	s->mm = current->mm;
 	mmgrab(s->mm);
 	s->mn.ops = &scav_mn_ops;
@@ -109,24 +118,129 @@ static int scav_open(struct inode *inode, struct file *file)
 		kmem_cache_free(scav_session_cache, s);
 		return ret;
 	}
+	spin_lock(&scav_session_list_lock);
+	list_add_tail(&s->node, &scav_session_list);
+	spin_unlock(&scav_session_list_lock);
+	atomic_long_inc(&scav_stats.sessions);
 	file->private_data = s;
 	return 0;
 }
 
+/*
+ * The ranges go now, after any discard in flight (the mutex), so a process
+ * may reuse its memory as soon as close() returns, and the room they took
+ * under the bounds is back at once.
+ */
 static int scav_release(struct inode *inode, struct file *file)
 {
 	struct scav_session *s = file->private_data;
 
-	/*
-	 * The ranges go now, so their room is back at once; a notifier
-	 * callback still running finds an empty set.  The session itself is
-	 * freed in scav_mn_free() once no callback can be running.
-	 */
+	spin_lock(&scav_session_list_lock);
+	list_del_init(&s->node);
+	spin_unlock(&scav_session_list_lock);
+	atomic_long_dec(&scav_stats.sessions);
+
+	mutex_lock(&s->lock);
+	s->closed = true;
 	spin_lock(&s->rlock);
 	scav_ranges_destroy(&s->ranges);
 	spin_unlock(&s->rlock);
-	mmu_notifier_put(&s->mn);
+	mutex_unlock(&s->lock);
+	scav_session_put(s);
 	return 0;
+}
+
+/*
+ * The open session whose oldest kept range, among those not skipped in
+ * @round for @cause, is the oldest, if reported at or before @stamp_max;
+ * with a reference.
+ */
+struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
+				       u64 stamp_max)
+{
+	struct scav_session *s, *best = NULL;
+	u64 best_stamp = 0;
+
+	spin_lock(&scav_session_list_lock);
+	list_for_each_entry(s, &scav_session_list, node) {
+		struct scav_node *n;
+		u64 pass;
+
+		spin_lock(&s->rlock);
+		if (s->busy_round[cause] == round) {
+			spin_unlock(&s->rlock);
+			continue;
+		}
+		pass = READ_ONCE(s->round[cause]) == round ?
+		       READ_ONCE(s->round_pass[cause]) : SCAV_NO_PASS;
+		n = scav_ranges_oldest(&s->ranges, pass, stamp_max);
+		if (n && (!best || time_before64(n->stamp, best_stamp))) {
+			best = s;
+			best_stamp = n->stamp;
+		}
+		spin_unlock(&s->rlock);
+	}
+	if (best)
+		refcount_inc(&best->ref);
+	spin_unlock(&scav_session_list_lock);
+	return best;
+}
+
+static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w);
+
+/* Idle resident and lazily freed bytes of all sessions, for sysfs. */
+void scav_sessions_resident(u64 *resident, u64 *lazyfree)
+{
+	struct scav_session **v = NULL, *s;
+	struct scav_walk w = {};
+	size_t cap = 0, taken, total, i;
+
+	/* A reference on every session, growing the array until all fit. */
+	for (;;) {
+		taken = total = 0;
+		spin_lock(&scav_session_list_lock);
+		list_for_each_entry(s, &scav_session_list, node) {
+			if (taken < cap) {
+				refcount_inc(&s->ref);
+				v[taken++] = s;
+			}
+			total++;
+		}
+		spin_unlock(&scav_session_list_lock);
+		if (total <= cap)
+			break;
+		for (i = 0; i < taken; i++)
+			scav_session_put(v[i]);
+		kvfree(v);
+		cap = total + 16;
+		v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL);
+		if (!v) {
+			taken = 0;
+			break;
+		}
+	}
+	for (i = 0; i < taken; i++) {
+		scav_session_walk(v[i], &w);
+		scav_session_put(v[i]);
+	}
+	kvfree(v);
+	*resident = w.resident;
+	*lazyfree = w.lazyfree;
+}
+
+static long scav_ioc_version(void __user *argp)
+{
+	struct scav_version v = {
+		.abi_major = SCAV_ABI_MAJOR,
+		.abi_minor = SCAV_ABI_MINOR,
+		.features = SCAV_FEATURE_UNMAP_TRACKING | SCAV_FEATURE_LAZYFREE |
+			    SCAV_FEATURE_RESIDENT | SCAV_FEATURE_AGING,
+		.max_ranges_per_call = SCAV_MAX_RANGES_PER_CALL,
+		.max_ranges = scav_cfg(max_ranges),
+		.page_size = PAGE_SIZE,
+	};
+
+	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
 /* Flags and reserved fields must be zero, so that they can gain meaning. */
@@ -140,29 +254,15 @@ static bool scav_args_ok(u32 flags, u32 reserved0, const u64 *reserved, size_t n
 	return true;
 }
 
-static long scav_ioc_version(void __user *argp)
-{
-	struct scav_version v = {
-		.abi_major = SCAV_ABI_MAJOR,
-		.abi_minor = SCAV_ABI_MINOR,
-		.features = SCAV_FEATURE_UNMAP_TRACKING,
-		.max_ranges_per_call = SCAV_MAX_RANGES_PER_CALL,
-		.max_ranges = max_ranges,
-		.page_size = PAGE_SIZE,
-	};
-
-	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
-}
-
 /* Room for one more range, and the split it may cause (see scav_report). */
 static bool scav_room(struct scav_session *s)
 {
-	return s->ranges.nr + 2 <= max_ranges &&
-	       atomic_long_read(&scav_nodes_total) + 2 <= max_ranges_total;
+	return s->ranges.nr + 2 <= scav_cfg(max_ranges) &&
+	       atomic_long_read(&scav_nodes_total) + 2 <= scav_cfg(max_ranges_total);
 }
 
 static int scav_report_one(struct scav_session *s, const struct scav_range *r,
-			   u64 stamp)
+			   u64 stamp, bool lazy)
 {
 	struct scav_removed old = {};
 	int ret;
@@ -172,7 +272,7 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 	ret = scav_vma_check(s->mm, r->addr, r->addr + r->len);
 	if (ret)
 		return ret;
-	ret = scav_spare_fill(&s->spare);
+	ret = scav_spare_fill(&s->spare, GFP_KERNEL);
 	if (ret)
 		return ret;
 
@@ -183,7 +283,7 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 	}
 	scav_ranges_remove(&s->ranges, r->addr, r->addr + r->len, &s->spare,
 			   0, &old);
-	scav_ranges_insert(&s->ranges, r->addr, r->addr + r->len, stamp,
+	scav_ranges_insert(&s->ranges, r->addr, r->addr + r->len, stamp, lazy,
 			   &s->spare);
 	s->reported_bytes += r->len;
 	spin_unlock(&s->rlock);
@@ -199,8 +299,8 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 
 	if (copy_from_user(&rep, argp, sizeof(rep)))
 		return -EFAULT;
-	if (!scav_args_ok(rep.flags, rep.__reserved0, rep.__reserved,
-			  ARRAY_SIZE(rep.__reserved)) ||
+	if (!scav_args_ok(rep.flags & ~SCAV_REPORT_LAZYFREE, rep.__reserved0,
+			  rep.__reserved, ARRAY_SIZE(rep.__reserved)) ||
 	    rep.count > SCAV_MAX_RANGES_PER_CALL)
 		return -EINVAL;
 
@@ -224,7 +324,8 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 	}
 	stamp = get_jiffies_64();
 	for (; rep.done < rep.count; rep.done++) {
-		ret = scav_report_one(s, &v[rep.done], stamp);
+		ret = scav_report_one(s, &v[rep.done], stamp,
+				      rep.flags & SCAV_REPORT_LAZYFREE);
 		if (ret)
 			break;
 		rep.bytes += v[rep.done].len;
@@ -240,28 +341,79 @@ out:
 	return ret;
 }
 
+/*
+ * Claim the lazily freed parts of [start, end), one node at a time: look at
+ * the page tables (and keep what is there), then take the node out.  Called
+ * with the session mutex and the mmap read lock held.
+ */
+static void scav_claim_lazy(struct scav_session *s, unsigned long start,
+			    unsigned long end, struct scav_claim_range *c)
+{
+	unsigned long ls = start, le = end;
+
+	for (;;) {
+		struct scav_walk w = { .keep = true };
+		struct scav_removed got = {};
+		u64 zero;
+
+		spin_lock(&s->rlock);
+		if (!scav_ranges_first_lazy(&s->ranges, &ls, &le)) {
+			spin_unlock(&s->rlock);
+			return;
+		}
+		spin_unlock(&s->rlock);
+
+		scav_walk_range(s->mm, ls, le, &w);
+
+		spin_lock(&s->rlock);
+		scav_ranges_remove(&s->ranges, ls, le, &s->spare, 0, &got);
+		/* A concurrent unmap may have taken part of it: clamp. */
+		zero = min(w.zero, got.lazy);
+		c->discarded += zero;
+		c->kept += got.lazy - zero;
+		spin_unlock(&s->rlock);
+
+		ls = le;
+		le = end;
+	}
+}
+
 static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c)
 {
+	unsigned long ls = c->addr, le = c->addr + c->len;
 	struct scav_removed got = {};
+	bool lazy;
 	int ret;
 
 	c->discarded = 0;
 	c->kept = 0;
 	if (!scav_range_valid(c->addr, c->len))
 		return -EINVAL;
-	ret = scav_spare_fill(&s->spare);
+	ret = scav_spare_fill(&s->spare, GFP_KERNEL);
 	if (ret)
 		return ret;
 
 	spin_lock(&s->rlock);
+	lazy = s->ranges.lazy_bytes &&
+	       scav_ranges_first_lazy(&s->ranges, &ls, &le);
+	spin_unlock(&s->rlock);
+	if (lazy) {
+		if (mmap_read_lock_killable(s->mm))
+			return -EINTR;
+		scav_claim_lazy(s, c->addr, c->addr + c->len, c);
+		mmap_read_unlock(s->mm);
+	}
+
+	spin_lock(&s->rlock);
 	scav_ranges_remove(&s->ranges, c->addr, c->addr + c->len, &s->spare,
 			   0, &got);
-	s->claimed_kept_bytes += got.kept;
-	s->claimed_discarded_bytes += got.discarded;
+	c->discarded += got.discarded;
+	c->kept += got.kept + got.lazy;
+	s->claimed_kept_bytes += c->kept;
+	s->claimed_discarded_bytes += c->discarded;
 	spin_unlock(&s->rlock);
-
-	c->discarded = got.discarded;
-	c->kept = got.kept;
+	atomic64_add(c->kept, &scav_stats.claimed_kept_bytes);
+	atomic64_add(c->discarded, &scav_stats.claimed_discarded_bytes);
 	return 0;
 }
 
@@ -290,7 +442,7 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 
-	/* No mmap lock: a claim only edits the set, never the mapping. */
+	/* No mmap lock unless lazily freed ranges need a look at the pages. */
 	if (mutex_lock_killable(&s->lock)) {
 		kvfree(v);
 		return -EINTR;
@@ -317,6 +469,7 @@ out:
 static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 {
 	struct scav_reclaim rc;
+	struct scav_pass p = { .cause = SCAV_CAUSE_REQUEST };
 	int ret;
 
 	if (copy_from_user(&rc, argp, sizeof(rc)))
@@ -324,30 +477,91 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 	if (!scav_args_ok(rc.flags, rc.__reserved0, rc.__reserved,
 			  ARRAY_SIZE(rc.__reserved)))
 		return -EINVAL;
-	rc.bytes = 0;
-	ret = scav_session_reclaim(s, &rc);
+	p.stamp_max = get_jiffies_64() - msecs_to_jiffies(rc.min_age_ms);
+	p.budget = rc.max_bytes ? rc.max_bytes : U64_MAX;
+	if (p.budget <= U64_MAX - PAGE_SIZE)
+		p.budget = PAGE_ALIGN(p.budget);
+	ret = scav_reclaim_request(s, &p);
+	rc.bytes = p.bytes;
 	if (copy_to_user(argp, &rc, sizeof(rc)))
 		return -EFAULT;
 	return ret;
 }
 
+/*
+ * Walk the page tables of every idle kept range.  Takes the mutex (so the
+ * set holds still) and the mmap read lock; returns the bytes walked.
+ */
+static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w)
+{
+	unsigned long addr = 0, start, end;
+	u64 walked = 0;
+
+	mutex_lock(&s->lock);
+	if (s->closed || !mmget_not_zero(s->mm)) {
+		mutex_unlock(&s->lock);
+		return 0;
+	}
+	mmap_read_lock(s->mm);
+	for (;;) {
+		bool found;
+
+		spin_lock(&s->rlock);
+		found = scav_ranges_next_kept(&s->ranges, addr, &start, &end);
+		spin_unlock(&s->rlock);
+		if (!found)
+			break;
+		scav_walk_range(s->mm, start, end, w);
+		walked += end - start;
+		addr = end;
+		cond_resched();
+	}
+	mmap_read_unlock(s->mm);
+	mmput(s->mm);
+	mutex_unlock(&s->lock);
+	return walked;
+}
+
 static long scav_ioc_stats(struct scav_session *s, void __user *argp)
 {
+	struct scav_walk w = {};
 	struct scav_stats st;
+	u32 flags;
+
+	if (copy_from_user(&st, argp, sizeof(st)))
+		return -EFAULT;
+	/* Only flags and reserved fields are read; the rest is output. */
+	flags = st.flags;
+	if (!scav_args_ok(flags & ~SCAV_STATS_RESIDENT, st.__reserved0,
+			  st.__reserved, ARRAY_SIZE(st.__reserved)))
+		return -EINVAL;
+	if (flags & SCAV_STATS_RESIDENT)
+		scav_session_walk(s, &w);
 
 	memset(&st, 0, sizeof(st));
+	st.flags = flags;
 	spin_lock(&s->rlock);
 	st.idle_bytes = s->ranges.idle_bytes;
 	st.discarded_bytes = s->ranges.discarded_bytes;
+	st.lazy_bytes = s->ranges.lazy_bytes;
 	st.nr_ranges = s->ranges.nr;
 	st.reported_bytes = s->reported_bytes;
-	st.reclaimed_bytes = s->reclaimed_bytes;
+	st.reclaimed_request_bytes = s->reclaimed_bytes[SCAV_CAUSE_REQUEST];
+	st.reclaimed_age_bytes = s->reclaimed_bytes[SCAV_CAUSE_AGE];
+	st.reclaimed_pressure_bytes = s->reclaimed_bytes[SCAV_CAUSE_PRESSURE];
 	st.claimed_kept_bytes = s->claimed_kept_bytes;
 	st.claimed_discarded_bytes = s->claimed_discarded_bytes;
 	st.forgotten_bytes = s->forgotten_bytes;
 	spin_unlock(&s->rlock);
+	st.reclaimed_bytes = st.reclaimed_request_bytes + st.reclaimed_age_bytes +
+			     st.reclaimed_pressure_bytes;
 	st.anon_rss_bytes = (u64)scav_anon_rss_pages(s->mm) << PAGE_SHIFT;
-
+	if (flags & SCAV_STATS_RESIDENT) {
+		st.idle_resident_bytes = w.resident;
+		st.lazyfree_bytes = w.lazyfree;
+		st.used_rss_bytes = st.anon_rss_bytes > w.resident ?
+				    st.anon_rss_bytes - w.resident : 0;
+	}
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -402,7 +616,7 @@ int scav_session_init(void)
 	BUILD_BUG_ON(sizeof(struct scav_claim_range) != 32);
 	BUILD_BUG_ON(sizeof(struct scav_claim) != 56);
 	BUILD_BUG_ON(sizeof(struct scav_reclaim) != 48);
-	BUILD_BUG_ON(sizeof(struct scav_stats) != 128);
+	BUILD_BUG_ON(sizeof(struct scav_stats) != 176);
 
 	scav_session_cache = KMEM_CACHE(scav_session, SLAB_ACCOUNT);
 	if (!scav_session_cache)

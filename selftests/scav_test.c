@@ -384,7 +384,10 @@ TEST_F(scav, report_refuses_nonzero_flags_reserved_and_huge_counts)
 	memset(&rep, 0, sizeof(rep));
 	rep.ranges = (uintptr_t)&r;
 	rep.count = 1;
-	rep.flags = 1;
+	rep.flags = SCAV_REPORT_LAZYFREE << 1;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
+	EXPECT_EQ(EINVAL, errno);
+	rep.flags = 0x80000000;
 	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
 	EXPECT_EQ(EINVAL, errno);
 	rep.flags = 0;

@@ -152,10 +152,19 @@ static inline int64_t sc_reclaim(int fd, uint64_t min_age_ms, uint64_t max_bytes
 	return rc.bytes;
 }
 
-static inline int sc_stats(int fd, struct scav_stats *st)
+/* Output fields pre-filled with junk, so a missed write shows. */
+static inline int sc_stats_flags(int fd, uint32_t flags, struct scav_stats *st)
 {
 	memset(st, 0xa5, sizeof(*st));
+	st->flags = flags;
+	st->__reserved0 = 0;
+	memset(st->__reserved, 0, sizeof(st->__reserved));
 	return ioctl(fd, SCAV_IOC_STATS, st);
+}
+
+static inline int sc_stats(int fd, struct scav_stats *st)
+{
+	return sc_stats_flags(fd, 0, st);
 }
 
 /*

@@ -94,15 +94,21 @@ struct scav_version {
 	__u64 __reserved[4];
 };
 
-/* The module forgets ranges on munmap/mremap/MAP_FIXED (always set in v1). */
+/* The module forgets ranges on munmap/mremap/MAP_FIXED. */
 #define SCAV_FEATURE_UNMAP_TRACKING	(1ULL << 0)
+/* REPORT takes SCAV_REPORT_LAZYFREE. */
+#define SCAV_FEATURE_LAZYFREE		(1ULL << 1)
+/* STATS takes SCAV_STATS_RESIDENT. */
+#define SCAV_FEATURE_RESIDENT		(1ULL << 2)
+/* Idle ranges are discarded when they age and under memory pressure. */
+#define SCAV_FEATURE_AGING		(1ULL << 3)
 
 /*
  * SCAV_IOC_REPORT: mark ranges idle.
  *
  * @ranges: user pointer to @count struct scav_range.
  * @count: 0 to SCAV_MAX_RANGES_PER_CALL (EINVAL above); 0 is a no-op.
- * @flags: must be zero.
+ * @flags: SCAV_REPORT_LAZYFREE or 0; other bits are refused (EINVAL).
  * @done: out, ranges fully reported, always a prefix of the vector.
  * @bytes: out, their total length.
  *
@@ -124,6 +130,16 @@ struct scav_version {
  * contents as of this report).  After a REPORT the whole range is simply
  * idle as of now.
  */
+/*
+ * The caller has passed, or is about to pass, these ranges to
+ * madvise(MADV_FREE) (libscav does right after the REPORT), so the kernel's
+ * own reclaim may take their pages before scav discards them.  A CLAIM then
+ * looks at the page tables: pages the kernel took count as discarded, and
+ * pages still there count as kept, and are made dirty so that the kernel can
+ * no longer take them (as a write by the caller would).
+ */
+#define SCAV_REPORT_LAZYFREE	(1U << 0)
+
 struct scav_report {
 	__u64 ranges;
 	__u32 count;
@@ -180,6 +196,7 @@ struct scav_claim {
  * SCAV_IOC_RECLAIM: discard idle ranges of the session now, oldest first.
  *
  * @min_age_ms: in, only ranges idle for at least this long (0: all).
+ *	Lazily freed ranges are discarded like the others.
  * @max_bytes: in, stop after this many bytes (0: no limit); rounded up to
  *	a whole page.
  * @flags: must be zero.
@@ -202,29 +219,54 @@ struct scav_reclaim {
 /*
  * SCAV_IOC_STATS: figures for the session, exact at the time of the call.
  *
+ * @flags: in, SCAV_STATS_RESIDENT or 0.  With it, the module walks the page
+ *	tables of the idle ranges (it costs like reading smaps for them) and
+ *	fills the three fields marked (walk); without, they are 0.
  * @idle_bytes: bytes reported idle and not claimed (kept plus discarded).
  * @discarded_bytes: those of them that were discarded.
+ * @lazy_bytes: those of them reported with SCAV_REPORT_LAZYFREE, not
+ *	discarded by scav (the kernel may have taken some).
  * @nr_ranges: ranges the session holds (after merging).
  * @reported_bytes: total ever reported.
- * @reclaimed_bytes: total ever discarded by RECLAIM.
+ * @reclaimed_bytes: total ever discarded, for any cause; the next three split
+ *	it by cause: SCAV_IOC_RECLAIM, aging, and memory pressure (shrinker).
  * @claimed_kept_bytes, @claimed_discarded_bytes: totals ever returned as
  *	@kept and @discarded by CLAIM.
  * @forgotten_bytes: idle bytes dropped because they were unmapped, moved or
  *	replaced before being claimed.
  * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).
+ * @idle_resident_bytes: (walk) idle bytes whose pages are resident, by the
+ *	rules of smaps' Rss: mapped pages, not the shared zero page, whole huge
+ *	pages clipped to the ranges.
+ * @lazyfree_bytes: (walk) those of them that are lazily freed and not yet
+ *	taken (smaps' LazyFree).  Right after madvise(MADV_FREE) pages may sit in
+ *	a per-CPU batch for a while before they count, in smaps too.
+ * @used_rss_bytes: (walk) @anon_rss_bytes - @idle_resident_bytes: what the
+ *	process really uses, the honest RSS.
  */
 struct scav_stats {
+	__u32 flags;
+	__u32 __reserved0;
 	__u64 idle_bytes;
 	__u64 discarded_bytes;
+	__u64 lazy_bytes;
 	__u64 nr_ranges;
 	__u64 reported_bytes;
 	__u64 reclaimed_bytes;
+	__u64 reclaimed_request_bytes;
+	__u64 reclaimed_age_bytes;
+	__u64 reclaimed_pressure_bytes;
 	__u64 claimed_kept_bytes;
 	__u64 claimed_discarded_bytes;
 	__u64 forgotten_bytes;
 	__u64 anon_rss_bytes;
-	__u64 __reserved[7];
+	__u64 idle_resident_bytes;
+	__u64 lazyfree_bytes;
+	__u64 used_rss_bytes;
+	__u64 __reserved[5];
 };
+
+#define SCAV_STATS_RESIDENT	(1U << 0)
 
 /* A private type byte: 0xD5 is unassigned in ioctl-number.rst. */
 #define SCAV_IOC_MAGIC		0xD5
@@ -233,6 +275,6 @@ struct scav_stats {
 #define SCAV_IOC_REPORT		_IOWR(SCAV_IOC_MAGIC, 0x11, struct scav_report)
 #define SCAV_IOC_CLAIM		_IOWR(SCAV_IOC_MAGIC, 0x12, struct scav_claim)
 #define SCAV_IOC_RECLAIM	_IOWR(SCAV_IOC_MAGIC, 0x13, struct scav_reclaim)
-#define SCAV_IOC_STATS		_IOR(SCAV_IOC_MAGIC, 0x14, struct scav_stats)
+#define SCAV_IOC_STATS		_IOWR(SCAV_IOC_MAGIC, 0x14, struct scav_stats)
 
 #endif /* _UAPI_LINUX_SCAV_H */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The aging worker: every scan_interval_ms, discard ranges idle for at least
+ * idle_age_ms, oldest first across all sessions, within the quota.
+ */
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
+
+#include "aging.h"
+#include "config.h"
+#include "session.h"
+
+static void scav_aging_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(scav_aging_work, scav_aging_fn);
+static bool scav_aging_stopped;
+static u64 scav_aging_round;
+
+/* The quota for one interval: a share of the per-second budgets. */
+static void scav_aging_budget(struct scav_pass *p, unsigned int interval_ms)
+{
+	u64 bytes = scav_cfg(quota_bytes_per_sec);
+	u64 ms = scav_cfg(quota_ms_per_sec);
+
+	p->budget = bytes ? max_t(u64, PAGE_SIZE, bytes * interval_ms / 1000) : U64_MAX;
+	p->deadline_ns = ms ? ktime_get_ns() + ms * interval_ms * 1000 : 0;
+}
+
+static void scav_aging_fn(struct work_struct *work)
+{
+	unsigned int interval = scav_cfg(scan_interval_ms);
+	struct scav_pass p = { .cause = SCAV_CAUSE_AGE };
+	u64 round = ++scav_aging_round;
+
+	if (!scav_cfg(enabled))
+		return;	/* scav_aging_kick() restarts it */
+
+	scav_aging_budget(&p, interval);
+	p.stamp_max = get_jiffies_64() - msecs_to_jiffies(scav_cfg(idle_age_ms));
+	while (p.budget && !(p.deadline_ns && ktime_get_ns() >= p.deadline_ns)) {
+		struct scav_session *s = scav_session_pick(SCAV_CAUSE_AGE, round,
+							   p.stamp_max);
+
+		if (!s)
+			break;
+		scav_reclaim_try(s, &p, round);
+		scav_session_put(s);
+		cond_resched();
+	}
+	if (!READ_ONCE(scav_aging_stopped))
+		queue_delayed_work(system_unbound_wq, &scav_aging_work,
+				   msecs_to_jiffies(interval));
+}
+
+/* A tunable changed: run now, so a new interval or an enable takes effect. */
+void scav_aging_kick(void)
+{
+	if (!READ_ONCE(scav_aging_stopped))
+		mod_delayed_work(system_unbound_wq, &scav_aging_work, 0);
+}
+
+int scav_aging_init(void)
+{
+	queue_delayed_work(system_unbound_wq, &scav_aging_work,
+			   msecs_to_jiffies(scav_cfg(scan_interval_ms)));
+	return 0;
+}
+
+void scav_aging_exit(void)
+{
+	WRITE_ONCE(scav_aging_stopped, true);
+	cancel_delayed_work_sync(&scav_aging_work);
+}

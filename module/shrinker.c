@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory pressure: a shrinker offers the kept idle pages of all sessions to
+ * the kernel's reclaim, oldest first.  In reclaim context it only trylocks
+ * (session mutex, mmap lock), never sleeps on an allocation, drops mm
+ * references with mmput_async(), and reports the resident pages that really
+ * went away.
+ *
+ * It is not memcg-aware: it runs for global reclaim (and drop_caches), not
+ * when a child cgroup hits its own memory.max.
+ */
+#include <linux/jiffies.h>
+#include <linux/shrinker.h>
+
+#include "compat.h"
+#include "config.h"
+#include "session.h"
+#include "shrinker.h"
+
+static struct shrinker *scav_shrinker;
+static atomic64_t scav_shrink_round;
+
+static unsigned long scav_shrink_count(struct shrinker *sh,
+				       struct shrink_control *sc)
+{
+	s64 kept;
+
+	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
+		return 0;
+	kept = atomic64_read(&scav_stats.idle_bytes) -
+	       atomic64_read(&scav_stats.discarded_bytes);
+	return kept > 0 ? kept >> PAGE_SHIFT : SHRINK_EMPTY;
+}
+
+static unsigned long scav_shrink_scan(struct shrinker *sh,
+				      struct shrink_control *sc)
+{
+	struct scav_pass p = {
+		.cause = SCAV_CAUSE_PRESSURE,
+		.budget = (u64)sc->nr_to_scan << PAGE_SHIFT,
+	};
+	u64 round = atomic64_inc_return(&scav_shrink_round);
+
+	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
+		return SHRINK_STOP;
+	/* Under pressure any idle memory goes, however young, oldest first. */
+	p.stamp_max = get_jiffies_64();
+	while (p.budget) {
+		struct scav_session *s = scav_session_pick(SCAV_CAUSE_PRESSURE,
+							   round, p.stamp_max);
+
+		if (!s)
+			break;
+		scav_reclaim_try(s, &p, round);
+		scav_session_put(s);
+	}
+	sc->nr_scanned = p.bytes >> PAGE_SHIFT;
+	return p.freed_pages ? p.freed_pages : SHRINK_STOP;
+}
+
+int scav_shrinker_init(void)
+{
+	/*
+	 * seeks 0: idle memory costs nothing to give up, so reclaim scans half
+	 * of it on every call, at any priority, before it works hard at the
+	 * page cache.  A batch of 512 pages is one 2 MiB block.
+	 */
+	scav_shrinker = scav_shrinker_create("scav", 0, 512, scav_shrink_count,
+					     scav_shrink_scan);
+	return scav_shrinker ? 0 : -ENOMEM;
+}
+
+void scav_shrinker_exit(void)
+{
+	scav_shrinker_destroy(scav_shrinker);
+}
