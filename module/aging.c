@@ -16,15 +16,34 @@ static void scav_aging_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(scav_aging_work, scav_aging_fn);
 static bool scav_aging_stopped;
 static u64 scav_aging_round;
+/*
+ * The byte quota is a token bucket: every run adds its interval's share, a
+ * run spends what it discards, and may overdraw by a huge page it would not
+ * split, which later runs pay back.  At most one run's share or a second's
+ * quota, whichever is more (and at least a page), is saved up, so an idle
+ * spell does not bank a burst.
+ */
+static s64 scav_aging_tokens;
 
-/* The quota for one interval: a share of the per-second budgets. */
-static void scav_aging_budget(struct scav_pass *p, unsigned int interval_ms)
+/* Fill in the budgets of one run; false if the bucket is still short. */
+static bool scav_aging_budget(struct scav_pass *p, unsigned int interval_ms)
 {
 	u64 bytes = scav_cfg(quota_bytes_per_sec);
 	u64 ms = scav_cfg(quota_ms_per_sec);
+	u64 share = bytes * interval_ms / 1000;
+	s64 cap = max3(share, bytes, (u64)PAGE_SIZE);
 
-	p->budget = bytes ? max_t(u64, PAGE_SIZE, bytes * interval_ms / 1000) : U64_MAX;
-	p->deadline_ns = ms ? ktime_get_ns() + ms * interval_ms * 1000 : 0;
+	p->deadline_ns = ms ? ktime_get_ns() + ms * interval_ms * NSEC_PER_MSEC / 1000 : 0;
+	if (!bytes) {
+		p->budget = U64_MAX;
+		scav_aging_tokens = 0;
+		return true;
+	}
+	scav_aging_tokens = min(cap, scav_aging_tokens + (s64)share);
+	if (scav_aging_tokens < (s64)PAGE_SIZE)
+		return false;
+	p->budget = scav_aging_tokens;
+	return true;
 }
 
 static void scav_aging_fn(struct work_struct *work)
@@ -36,7 +55,8 @@ static void scav_aging_fn(struct work_struct *work)
 	if (!scav_cfg(enabled))
 		return;	/* scav_aging_kick() restarts it */
 
-	scav_aging_budget(&p, interval);
+	if (!scav_aging_budget(&p, interval))
+		goto again;
 	p.stamp_max = get_jiffies_64() - msecs_to_jiffies(scav_cfg(idle_age_ms));
 	while (p.budget && !(p.deadline_ns && ktime_get_ns() >= p.deadline_ns)) {
 		struct scav_session *s = scav_session_pick(SCAV_CAUSE_AGE, round,
@@ -48,6 +68,9 @@ static void scav_aging_fn(struct work_struct *work)
 		scav_session_put(s);
 		cond_resched();
 	}
+	if (scav_cfg(quota_bytes_per_sec))
+		scav_aging_tokens -= p.bytes;
+again:
 	if (!READ_ONCE(scav_aging_stopped))
 		queue_delayed_work(system_unbound_wq, &scav_aging_work,
 				   msecs_to_jiffies(interval));

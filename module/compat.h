@@ -9,7 +9,9 @@
 #define _SCAV_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/shrinker.h>
+#include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/version.h>
 
@@ -90,6 +92,20 @@ static inline void scav_shrinker_destroy(struct shrinker *s)
 	kfree(s);
 #else
 	shrinker_free(s);
+#endif
+}
+
+/*
+ * Credit pages the shrinker freed to the reclaim that called it, so that it
+ * sees progress and does not turn to the OOM killer.  6.4 named it.
+ */
+static inline void scav_account_reclaimed(unsigned long pages)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += pages;
+#else
+	mm_account_reclaimed_pages(pages);
 #endif
 }
 

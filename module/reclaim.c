@@ -41,7 +41,7 @@ static unsigned long scav_piece_end(const struct scav_node *n,
 		return end;
 	if (p->cause != SCAV_CAUSE_REQUEST && end - start == SCAV_ZAP_MAX)
 		return end;
-	return start + p->budget;
+	return start + max_t(u64, PAGE_SIZE, ALIGN_DOWN(p->budget, PAGE_SIZE));
 }
 
 /*
@@ -191,6 +191,8 @@ int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round)
 {
 	int ret = scav_reclaim_batch(s, p, round);
 
+	if (ret == -EBUSY)
+		atomic64_inc(&scav_stats.busy_skips[p->cause]);
 	if (ret) {
 		spin_lock(&s->rlock);
 		s->busy_round[p->cause] = round;

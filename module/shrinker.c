@@ -17,6 +17,8 @@
 #include "session.h"
 #include "shrinker.h"
 
+#define SCAV_SHRINK_BATCH	(PMD_SIZE >> PAGE_SHIFT)
+
 static struct shrinker *scav_shrinker;
 static atomic64_t scav_shrink_round;
 
@@ -43,6 +45,13 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 
 	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
 		return SHRINK_STOP;
+	/*
+	 * Reclaim stops asking once half of what is left is less than a
+	 * batch; take such a remainder now rather than leave it behind (this
+	 * is what lets drop_caches empty scav).
+	 */
+	if (scav_shrink_count(sh, sc) < sc->nr_to_scan + 2 * SCAV_SHRINK_BATCH)
+		p.budget = U64_MAX;
 	/* Under pressure any idle memory goes, however young, oldest first. */
 	p.stamp_max = get_jiffies_64();
 	while (p.budget) {
@@ -55,18 +64,24 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 		scav_session_put(s);
 	}
 	sc->nr_scanned = p.bytes >> PAGE_SHIFT;
+	/*
+	 * Zapped pages go back to the page allocator, not through the LRU:
+	 * without this credit the reclaimer would see no progress.
+	 */
+	scav_account_reclaimed(p.freed_pages);
 	return p.freed_pages ? p.freed_pages : SHRINK_STOP;
 }
 
 int scav_shrinker_init(void)
 {
 	/*
-	 * seeks 0: idle memory costs nothing to give up, so reclaim scans half
-	 * of it on every call, at any priority, before it works hard at the
-	 * page cache.  A batch of 512 pages is one 2 MiB block.
+	 * seeks 0: idle memory costs nothing to give up, so reclaim asks for
+	 * half of it on every call, at any priority, before it works hard at
+	 * the page cache.  (seeks 1 scales with priority and let 6.1 OOM-kill
+	 * before it asked for enough.)  A batch is one 2 MiB block.
 	 */
-	scav_shrinker = scav_shrinker_create("scav", 0, 512, scav_shrink_count,
-					     scav_shrink_scan);
+	scav_shrinker = scav_shrinker_create("scav", 0, SCAV_SHRINK_BATCH,
+					     scav_shrink_count, scav_shrink_scan);
 	return scav_shrinker ? 0 : -ENOMEM;
 }
 

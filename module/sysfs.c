@@ -80,10 +80,8 @@ static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 	int ret;
 
 	ret = kstrtou64(buf, 0, &v);
-	if (ret)
-		return ret;
-	if (v < k->min || v > k->max)
-		return -EINVAL;
+	if (ret || v < k->min || v > k->max)
+		return -EINVAL;	/* ERANGE too: out of range is out of range */
 	mutex_lock(&scav_config_lock);
 	knob_set(k, v);
 	mutex_unlock(&scav_config_lock);
@@ -138,6 +136,9 @@ STAT64(claimed_kept_bytes, atomic64_read(&scav_stats.claimed_kept_bytes));
 STAT64(claimed_discarded_bytes,
        atomic64_read(&scav_stats.claimed_discarded_bytes));
 STAT64(forgotten_bytes, atomic64_read(&scav_stats.forgotten_bytes));
+STAT64(aging_busy_skips, atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_AGE]));
+STAT64(pressure_busy_skips,
+       atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_PRESSURE]));
 
 /* These two walk the page tables of every session's idle ranges. */
 static ssize_t idle_resident_bytes_show(struct kobject *kobj,
@@ -181,6 +182,8 @@ static struct attribute *scav_attrs[] = {
 	&stat_claimed_kept_bytes.attr,
 	&stat_claimed_discarded_bytes.attr,
 	&stat_forgotten_bytes.attr,
+	&stat_aging_busy_skips.attr,
+	&stat_pressure_busy_skips.attr,
 	NULL,
 };
 

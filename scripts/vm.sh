@@ -76,7 +76,7 @@ tests)
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
 mask=$(( ~(4096 | 8192) ))
-for t in scav_test libscav_test module_test; do
+for t in scav_test libscav_test policy_test module_test; do
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "scav-runner: begin $t" > /dev/kmsg
 	echo "# ---- $t"
@@ -120,7 +120,7 @@ cmdline="$cmdline page_poison=1 init_on_free=1 loglevel=5"
 # text patching at boot (an int3 oops in 6.12, before any test runs).
 set +e
 timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 \
-	-m "${SCAV_VM_MEM:-1024}" -nodefaults -display none -no-reboot \
+	-m "${SCAV_VM_MEM:-512}" -nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$cmdline" \
 	-serial "file:$work/console.log" -serial stdio </dev/null |
 	tr -d '\r' | tee "$work/output.log"

@@ -108,21 +108,6 @@ TEST_F_TIMEOUT(mod, load_unload_cycles_with_sessions_leak_nothing, 300)
 	}
 }
 
-static int write_knob(const char *name, const char *value)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/kernel/scav/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Report single pages, every other one, until the module refuses. */
 static size_t fill_session(int fd, char *m, size_t pages, int *err)
 {
@@ -148,8 +133,8 @@ TEST_F_TIMEOUT(mod, the_global_bound_holds_across_sessions, 120)
 
 	ASSERT_EQ(0, unload());
 	ASSERT_EQ(0, load());
-	ASSERT_EQ(0, write_knob("max_ranges_per_session", "300"));
-	ASSERT_EQ(0, write_knob("max_ranges_total", "500"));
+	ASSERT_EQ(0, knob_write("max_ranges_per_session", "300"));
+	ASSERT_EQ(0, knob_write("max_ranges_total", "500"));
 	m = mmap(NULL, 2000 * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, m);

@@ -167,6 +167,48 @@ static inline int sc_stats(int fd, struct scav_stats *st)
 	return sc_stats_flags(fd, 0, st);
 }
 
+#define SCAV_SYSFS "/sys/kernel/scav/"
+
+/* Write @value to @path in one write(); 0 or -errno. */
+static inline int write_file(const char *path, const char *value)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Write @value to a sysfs file of scav; 0 or -errno. */
+static inline int knob_write(const char *name, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SCAV_SYSFS "%s", name);
+	return write_file(path, value);
+}
+
+/* A sysfs file of scav as a number, or -1. */
+static inline long long knob_read(const char *name)
+{
+	char path[128], buf[64] = "";
+	long long v = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), SCAV_SYSFS "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = strtoll(buf, NULL, 0);
+	close(fd);
+	return v;
+}
+
 /*
  * The kselftest harness of 6.1 runs a test's body even after its fixture
  * setup called SKIP(); later harnesses do not.  Jump back past the body the

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Policy: sysfs knobs, aging, memory pressure, and RSS figures checked
+ * against /proc/self/smaps_rollup and /proc/self/pagemap.  Needs root (the
+ * knobs) and runs in the VM, where nothing else uses scav.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+#include "scav.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+static const char *const knob_names[] = {
+	"enabled", "shrinker_enabled", "idle_age_ms", "scan_interval_ms",
+	"quota_bytes_per_sec", "quota_ms_per_sec", "max_ranges_per_session",
+	"max_ranges_total",
+};
+#define NR_KNOBS (sizeof(knob_names) / sizeof(knob_names[0]))
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static long long vmstat(const char *name)
+{
+	char line[128];
+	size_t n = strlen(name);
+	long long v = -1;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			v = strtoll(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* A field of /proc/self/smaps_rollup in kB, or -1. */
+static long rollup_kb(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps_rollup", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* Present pages of [p, p + len) by /proc/self/pagemap (bit 63). */
+static long pagemap_present(void *p, size_t len)
+{
+	size_t pg = pagesz(), n = len / pg, i;
+	uint64_t *v = calloc(n, sizeof(*v));
+	long present = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !v)
+		return -1;
+	if (pread(fd, v, n * sizeof(*v), (uintptr_t)p / pg * sizeof(*v)) !=
+	    (ssize_t)(n * sizeof(*v)))
+		present = -1;
+	for (i = 0; present >= 0 && i < n; i++)
+		present += v[i] >> 63;
+	close(fd);
+	free(v);
+	return present;
+}
+
+/*
+ * MADV_FREE'd pages reach the lazy-free LRU (and stop being swap-backed,
+ * which is what smaps and scav count) through a per-CPU batch.  Pinned to
+ * one CPU, any madvise(MADV_DONTNEED) drains that CPU's batches first.
+ */
+static void drain_lazyfree_batch(void)
+{
+	static char *scratch;
+
+	if (!scratch)
+		scratch = mmap(NULL, pagesz(), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	madvise(scratch, pagesz(), MADV_DONTNEED);
+}
+
+static void pin_to_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+FIXTURE(policy) {
+	char saved[NR_KNOBS][32];
+	int fd;
+};
+
+FIXTURE_SETUP(policy)
+{
+	size_t i;
+
+	if (geteuid() != 0)
+		SETUP_SKIP("needs root for /sys/kernel/scav");
+	if (access(SCAV_SYSFS "enabled", F_OK))
+		SETUP_SKIP("scav.ko not loaded");
+	for (i = 0; i < NR_KNOBS; i++)
+		snprintf(self->saved[i], sizeof(self->saved[i]), "%lld",
+			 knob_read(knob_names[i]));
+	/* Start every test from a quiet module: no aging until asked. */
+	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
+	self->fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(policy)
+{
+	size_t i;
+
+	close(self->fd);
+	for (i = 0; i < NR_KNOBS; i++)
+		knob_write(knob_names[i], self->saved[i]);
+}
+
+struct knob_case {
+	const char *name;
+	const char *good[3];
+	const char *bad[3];
+};
+
+TEST_F(policy, every_knob_takes_valid_values_and_refuses_the_rest_unchanged)
+{
+	static const struct knob_case cases[] = {
+		{ "enabled", { "0", "1" }, { "2" } },
+		{ "shrinker_enabled", { "0", "1" }, { "2" } },
+		{ "idle_age_ms", { "0", "250", "604800000" }, { "604800001" } },
+		{ "scan_interval_ms", { "10", "1000", "3600000" }, { "9", "3600001", "0" } },
+		{ "quota_bytes_per_sec", { "0", "4096", "1099511627776" }, { "1099511627777" } },
+		{ "quota_ms_per_sec", { "0", "10", "1000" }, { "1001" } },
+		{ "max_ranges_per_session", { "2", "65536", "16777216" }, { "1", "16777217", "0" } },
+		{ "max_ranges_total", { "2", "1048576", "268435456" }, { "1", "268435457" } },
+	};
+	static const char *const garbage[] = {
+		"garbage", "\n", "-1", "18446744073709551616", "1 2", "0x", "1.5",
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct knob_case *c = &cases[i];
+		long long before;
+
+		for (j = 0; j < 3 && c->good[j]; j++) {
+			EXPECT_EQ(0, knob_write(c->name, c->good[j]));
+			EXPECT_EQ(strtoll(c->good[j], NULL, 0), knob_read(c->name));
+		}
+		before = knob_read(c->name);
+		for (j = 0; j < 3 && c->bad[j]; j++) {
+			EXPECT_EQ(-EINVAL, knob_write(c->name, c->bad[j]));
+			EXPECT_EQ(before, knob_read(c->name));
+		}
+		for (j = 0; j < sizeof(garbage) / sizeof(garbage[0]); j++) {
+			EXPECT_EQ(-EINVAL, knob_write(c->name, garbage[j]));
+			EXPECT_EQ(before, knob_read(c->name));
+		}
+	}
+}
+
+TEST_F(policy, figures_are_read_only_and_add_up)
+{
+	static const char *const ro[] = {
+		"sessions", "idle_bytes", "discarded_bytes", "idle_resident_bytes",
+		"lazyfree_bytes", "reclaimed_request_bytes", "reclaimed_age_bytes",
+		"reclaimed_pressure_bytes", "claimed_kept_bytes",
+		"claimed_discarded_bytes", "forgotten_bytes",
+	};
+	char *m = map_filled(4 * MiB, 1);
+	size_t i;
+
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		EXPECT_LE(0, knob_read(ro[i]));
+		EXPECT_NE(0, knob_write(ro[i], "0"));
+	}
+	ASSERT_NE(NULL, m);
+	EXPECT_LE(1, knob_read("sessions"));
+	ASSERT_EQ(0, sc_report1(self->fd, m, 4 * MiB));
+	ASSERT_EQ(MiB, sc_reclaim(self->fd, 0, MiB));
+	/* Nothing else in the VM uses scav while this runs. */
+	EXPECT_EQ(4 * MiB, knob_read("idle_bytes"));
+	EXPECT_EQ(MiB, knob_read("discarded_bytes"));
+	EXPECT_EQ(3 * MiB, knob_read("idle_resident_bytes"));
+	EXPECT_EQ(0, knob_read("lazyfree_bytes"));
+	munmap(m, 4 * MiB);
+}
+
+/* Poll a figure of the session until it reaches @want, for up to @ms. */
+static uint64_t wait_for(int fd, size_t offset, uint64_t want, long ms)
+{
+	double end = now_s() + ms / 1000.0;
+	struct scav_stats st;
+	uint64_t v = 0;
+
+	while (!sc_stats(fd, &st)) {
+		v = *(uint64_t *)((char *)&st + offset);
+		if (v >= want || now_s() >= end)
+			break;
+		sleep_ms(20);
+	}
+	return v;
+}
+
+TEST_F_TIMEOUT(policy, aging_discards_ranges_idle_for_idle_age_and_no_others, 90)
+{
+	char *m = map_filled(8 * MiB, 2);
+	long long before = knob_read("reclaimed_age_bytes");
+	struct scav_stats st;
+	uint64_t d, k;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "0"));
+	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
+	ASSERT_EQ(0, knob_write("scan_interval_ms", "50"));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "1500"));
+	ASSERT_EQ(0, sc_report1(self->fd, m + 2 * MiB, 4 * MiB));
+	/* Young: still kept. */
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.discarded_bytes);
+
+	EXPECT_EQ(4 * MiB, wait_for(self->fd, offsetof(struct scav_stats, discarded_bytes),
+				   4 * MiB, 60000));
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(4 * MiB, st.reclaimed_age_bytes);
+	EXPECT_EQ(0, st.reclaimed_request_bytes);
+	EXPECT_LE(before + (long long)(4 * MiB), knob_read("reclaimed_age_bytes"));
+	ASSERT_EQ(0, sc_claim1(self->fd, m + 2 * MiB, 4 * MiB, &d, &k));
+	EXPECT_EQ(4 * MiB, d);
+	EXPECT_TRUE(is_zero(m + 2 * MiB, 4 * MiB));
+	EXPECT_TRUE(holds_pattern(m, m, 2 * MiB, 2));
+	EXPECT_TRUE(holds_pattern(m, m + 6 * MiB, 2 * MiB, 2));
+	munmap(m, 8 * MiB);
+}
+
+TEST_F_TIMEOUT(policy, aging_keeps_to_the_byte_quota, 90)
+{
+	size_t len = 32 * MiB;
+	char *m = map_filled(len, 3);
+	uint64_t quota = MiB, got;
+	struct scav_stats st;
+	double t0, t1;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
+	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "1048576"));
+	ASSERT_EQ(0, knob_write("scan_interval_ms", "100"));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "0"));
+	ASSERT_EQ(0, sc_report1(self->fd, m, len));
+	t0 = now_s();
+	ASSERT_EQ(0, knob_write("enabled", "1"));
+	sleep_ms(3000);
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	t1 = now_s();
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	got = st.discarded_bytes;
+	TH_LOG("%.2f s at %llu B/s: %llu bytes aged out", t1 - t0,
+	       (unsigned long long)quota, (unsigned long long)got);
+	EXPECT_LT(0, got);
+	EXPECT_GT(len, got);
+	/* The quota, plus at most the saved-up tokens and one huge page. */
+	EXPECT_GE((t1 - t0) * quota + 4 * MiB, (double)got);
+	munmap(m, len);
+}
+
+TEST_F_TIMEOUT(policy, aging_takes_the_oldest_range_across_sessions_first, 90)
+{
+	int to_child[2], to_parent[2], status;
+	long long before;
+	uint64_t child_discarded = 1;
+	struct scav_stats st;
+	double end;
+	char *m, c;
+	pid_t pid;
+
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+		char *cm = map_filled(2 * MiB, 4);
+
+		if (fd < 0 || !cm || sc_report1(fd, cm, MiB))
+			_exit(1);
+		if (write(to_parent[1], "r", 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(2);
+		if (sc_stats(fd, &st))
+			_exit(3);
+		if (write(to_parent[1], &st.discarded_bytes, 8) != 8)
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	sleep_ms(100);	/* a later jiffy for the parent's report */
+	m = map_filled(2 * MiB, 5);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, sc_report1(self->fd, m, MiB));
+
+	/* One run, with the budget for a bit less than one of the ranges. */
+	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
+	ASSERT_EQ(0, knob_write("scan_interval_ms", "3600000"));
+	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "291"));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "0"));
+	before = knob_read("reclaimed_age_bytes");
+	ASSERT_EQ(0, knob_write("enabled", "1"));
+	end = now_s() + 30;
+	while (knob_read("reclaimed_age_bytes") == before && now_s() < end)
+		sleep_ms(20);
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	EXPECT_LT(before, knob_read("reclaimed_age_bytes"));
+
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.discarded_bytes);
+	ASSERT_EQ(1, write(to_child[1], "s", 1));
+	ASSERT_EQ(8, read(to_parent[0], &child_discarded, 8));
+	EXPECT_LT(0, child_discarded);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(m, 2 * MiB);
+}
+
+static int drop_caches(void)
+{
+	return write_file("/proc/sys/vm/drop_caches", "2");
+}
+
+TEST_F(policy, drop_caches_reclaims_idle_ranges_and_leaves_the_rest)
+{
+	char *m = map_filled(8 * MiB, 6);
+	struct scav_stats st;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, sc_report1(self->fd, m + 4 * MiB, 4 * MiB));
+	ASSERT_EQ(0, drop_caches());
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(4 * MiB, st.discarded_bytes);
+	EXPECT_EQ(4 * MiB, st.reclaimed_pressure_bytes);
+	EXPECT_EQ(0, resident_pages(m + 4 * MiB, 4 * MiB));
+	EXPECT_EQ(4 * MiB / pagesz(), resident_pages(m, 4 * MiB));
+	EXPECT_TRUE(holds_pattern(m, m, 4 * MiB, 6));
+	munmap(m, 8 * MiB);
+}
+
+TEST_F(policy, disabled_shrinker_leaves_idle_ranges_under_drop_caches)
+{
+	char *m = map_filled(4 * MiB, 7);
+	struct scav_stats st;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, knob_write("shrinker_enabled", "0"));
+	ASSERT_EQ(0, sc_report1(self->fd, m, 4 * MiB));
+	ASSERT_EQ(0, drop_caches());
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.discarded_bytes);
+	EXPECT_TRUE(holds_pattern(m, m, 4 * MiB, 7));
+	ASSERT_EQ(0, knob_write("shrinker_enabled", "1"));
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	ASSERT_EQ(0, drop_caches());
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.discarded_bytes);
+	munmap(m, 4 * MiB);
+}
+
+static long mem_available_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static void set_oom_score_adj(int adj)
+{
+	char v[16];
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+
+	snprintf(v, sizeof(v), "%d", adj);
+	if (fd >= 0) {
+		if (write(fd, v, strlen(v)) < 0)
+			perror("oom_score_adj");
+		close(fd);
+	}
+}
+
+static void *mmap_churn(void *arg)
+{
+	volatile int *stop = arg;
+
+	while (!*stop) {
+		void *p = mmap(NULL, pagesz(), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			munmap(p, pagesz());
+	}
+	return NULL;
+}
+
+/*
+ * The holder: @idle bytes touched and reported idle, then it waits.  With
+ * @churn a second thread loops mmap/munmap, so the mmap lock is often held
+ * for writing when the shrinker comes.
+ */
+static pid_t spawn_holder(size_t idle, int churn, int ready[2], int go[2])
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	{
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+		char *m = map_filled(idle, 8), c;
+		volatile int stop = 0;
+		struct scav_stats st;
+		pthread_t th;
+
+		set_oom_score_adj(500);
+		if (fd < 0 || !m || sc_report1(fd, m, idle))
+			_exit(10);
+		if (churn && pthread_create(&th, NULL, mmap_churn, (void *)&stop))
+			_exit(11);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(12);
+		if (churn) {
+			stop = 1;
+			pthread_join(th, NULL);
+		}
+		if (sc_stats(fd, &st) || write(ready[1], &st, sizeof(st)) != sizeof(st))
+			_exit(13);
+		_exit(0);
+	}
+}
+
+/* The hog: touches @len bytes, then exits 0. */
+static pid_t spawn_hog(size_t len)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t i;
+
+		set_oom_score_adj(1000);
+		if (p == MAP_FAILED)
+			_exit(20);
+		for (i = 0; i < len; i += pagesz())
+			p[i] = 1;
+		_exit(0);
+	}
+	return pid;
+}
+
+struct pressure_result {
+	int hog_status;
+	int holder_status;
+	long long oom_kills;
+	struct scav_stats holder;
+	int holder_reported;
+};
+
+/* Holder with 45% of available memory idle, then a hog wanting 70%. */
+static void run_pressure(struct pressure_result *r, int churn)
+{
+	size_t avail = mem_available_kb() * 1024UL;
+	size_t idle = avail * 45 / 100 / MiB * MiB;
+	size_t hog = avail * 70 / 100 / MiB * MiB;
+	int ready[2], go[2];
+	long long ooms = vmstat("oom_kill");
+	pid_t holder, hogger;
+	char c;
+
+	memset(r, 0, sizeof(*r));
+	set_oom_score_adj(-1000);
+	if (pipe(ready) || pipe(go))
+		return;
+	holder = spawn_holder(idle, churn, ready, go);
+	if (read(ready[0], &c, 1) != 1)
+		c = 0;
+	hogger = spawn_hog(hog);
+	waitpid(hogger, &r->hog_status, 0);
+	if (write(go[1], "g", 1) != 1)
+		c = 0;
+	r->holder_reported = read(ready[0], &r->holder, sizeof(r->holder)) ==
+			     sizeof(r->holder);
+	waitpid(holder, &r->holder_status, 0);
+	r->oom_kills = vmstat("oom_kill") - ooms;
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+}
+
+TEST_F_TIMEOUT(policy, pressure_takes_idle_memory_before_anyone_is_oom_killed, 300)
+{
+	long long busy = knob_read("pressure_busy_skips");
+	struct pressure_result r;
+
+	run_pressure(&r, 0);
+	TH_LOG("hog status %#x, holder status %#x, %lld OOM kills, %llu MiB reclaimed under pressure, %lld busy skips",
+	       r.hog_status, r.holder_status, r.oom_kills,
+	       (unsigned long long)(r.holder.reclaimed_pressure_bytes / MiB),
+	       knob_read("pressure_busy_skips") - busy);
+	EXPECT_TRUE(WIFEXITED(r.hog_status) && WEXITSTATUS(r.hog_status) == 0);
+	EXPECT_TRUE(WIFEXITED(r.holder_status) && WEXITSTATUS(r.holder_status) == 0);
+	EXPECT_EQ(0, r.oom_kills);
+	EXPECT_TRUE(r.holder_reported);
+	EXPECT_LT(0, r.holder.reclaimed_pressure_bytes);
+}
+
+TEST_F_TIMEOUT(policy, without_the_shrinker_the_same_load_is_oom_killed, 300)
+{
+	struct pressure_result r;
+
+	ASSERT_EQ(0, knob_write("shrinker_enabled", "0"));
+	run_pressure(&r, 0);
+	TH_LOG("hog status %#x, holder status %#x, %lld OOM kills",
+	       r.hog_status, r.holder_status, r.oom_kills);
+	EXPECT_LT(0, r.oom_kills);
+}
+
+TEST_F_TIMEOUT(policy, shrinker_never_waits_for_a_held_mmap_lock, 300)
+{
+	struct pressure_result r;
+
+	/* The hung-task detector (30 s, panic) is armed by the VM runner. */
+	run_pressure(&r, 1);
+	TH_LOG("hog status %#x, holder status %#x, %lld OOM kills, %llu MiB reclaimed under pressure",
+	       r.hog_status, r.holder_status, r.oom_kills,
+	       (unsigned long long)(r.holder.reclaimed_pressure_bytes / MiB));
+	EXPECT_TRUE(WIFEXITED(r.hog_status) || WIFSIGNALED(r.hog_status));
+	EXPECT_TRUE(WIFEXITED(r.holder_status) || WIFSIGNALED(r.holder_status));
+}
+
+/*
+ * A known layout, 2 MiB-aligned blocks of 4 KiB pages (no huge pages):
+ *   used        touched, never reported
+ *   idle        touched, reported
+ *   lazy        touched, reported with SCAV_REPORT_FREE (so MADV_FREE'd)
+ *   taken       like lazy, then half of it taken by the kernel (MADV_PAGEOUT)
+ *   reclaimed   touched, reported, reclaimed
+ *   untouched   reported, never touched
+ */
+TEST_F(policy, rss_figures_match_smaps_rollup_and_pagemap)
+{
+	size_t blk = 2 * MiB, pg = pagesz();
+	char *raw = mmap(NULL, 7 * blk, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *m = (char *)(((uintptr_t)raw + blk - 1) & ~(blk - 1));
+	char *used = m, *idle = m + blk, *lazy = m + 2 * blk;
+	char *taken = m + 3 * blk, *recl = m + 4 * blk, *untouched = m + 5 * blk;
+	long present, anon0, anon1, lazy_kb;
+	struct scav_range r[4] = {
+		{ (uintptr_t)idle, blk }, { (uintptr_t)untouched, blk },
+		{ (uintptr_t)lazy, blk }, { (uintptr_t)taken, blk },
+	};
+	struct scav_range rr = { (uintptr_t)recl, blk };
+	struct scav_stats st;
+	struct scav *s;
+	uint64_t bytes;
+
+	ASSERT_NE(MAP_FAILED, raw);
+	pin_to_cpu0();
+	ASSERT_EQ(0, madvise(m, 6 * blk, MADV_NOHUGEPAGE));
+	memset(m, 0x3c, 5 * blk);
+	ASSERT_EQ(0, scav_open(&s, 0));
+	ASSERT_FALSE(scav_is_fallback(s));
+
+	/* Reported first, so the oldest: a reclaim of one block takes it. */
+	ASSERT_EQ(1, scav_report(s, &rr, 1, 0));
+	ASSERT_EQ(0, scav_reclaim(s, 0, blk, &bytes));
+	EXPECT_EQ(blk, bytes);
+	ASSERT_EQ(2, scav_report(s, r, 2, 0));
+	ASSERT_EQ(2, scav_report(s, r + 2, 2, SCAV_REPORT_FREE));
+	drain_lazyfree_batch();
+	ASSERT_EQ(0, madvise(taken, blk / 2, MADV_PAGEOUT));
+	drain_lazyfree_batch();
+
+	anon0 = rollup_kb("Anonymous");
+	ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
+	anon1 = rollup_kb("Anonymous");
+	lazy_kb = rollup_kb("LazyFree");
+	present = pagemap_present(idle, 5 * blk);
+
+	TH_LOG("idle %llu resident %llu lazyfree %llu used %llu anon %llu; pagemap %ld pages; rollup Anonymous %ld kB, LazyFree %ld kB",
+	       (unsigned long long)st.idle_bytes,
+	       (unsigned long long)st.idle_resident_bytes,
+	       (unsigned long long)st.lazyfree_bytes,
+	       (unsigned long long)st.used_rss_bytes,
+	       (unsigned long long)st.anon_rss_bytes, present, anon1, lazy_kb);
+	EXPECT_EQ(5 * blk, st.idle_bytes);
+	EXPECT_EQ(blk, st.discarded_bytes);
+	EXPECT_EQ(2 * blk, st.lazy_bytes);
+	/* Page for page: idle, lazy and half of taken are resident. */
+	EXPECT_EQ(present * (long)pg, (long)st.idle_resident_bytes);
+	EXPECT_EQ(2 * blk + blk / 2, st.idle_resident_bytes);
+	EXPECT_EQ(lazy_kb * 1024, (long)st.lazyfree_bytes);
+	EXPECT_EQ(blk + blk / 2, st.lazyfree_bytes);
+	/* The walk changes nothing; RssAnon agrees within its counting lag. */
+	EXPECT_EQ(anon0, anon1);
+	EXPECT_GE(64 * (long)pg, labs((long)st.anon_rss_bytes - anon1 * 1024));
+	EXPECT_EQ(st.anon_rss_bytes - st.idle_resident_bytes, st.used_rss_bytes);
+	EXPECT_EQ(blk / pg, resident_pages(used, blk));
+	scav_close(s);
+	munmap(raw, 7 * blk);
+}
+
+TEST_F(policy, claim_of_lazily_freed_memory_tells_what_the_kernel_took)
+{
+	size_t pg = pagesz(), len = 64 * pg;
+	struct scav_claim_range c;
+	struct scav_range r;
+	struct scav_stats st;
+	struct scav *s;
+	char *m;
+
+	/*
+	 * Touch the pages on the CPU that will MADV_FREE them: MADV_FREE
+	 * drains only its own CPU's LRU batch, and passes over pages still
+	 * waiting in another's.
+	 */
+	pin_to_cpu0();
+	m = map_filled(len, 9);
+	ASSERT_NE(NULL, m);
+	c = (struct scav_claim_range){ (uintptr_t)m, len };
+	r = (struct scav_range){ (uintptr_t)m, len };
+	ASSERT_EQ(0, madvise(m, len, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, scav_open(&s, 0));
+	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_REPORT_FREE));
+	drain_lazyfree_batch();
+	ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(len, st.lazy_bytes);
+	EXPECT_EQ(len, st.lazyfree_bytes);
+	/* The kernel takes the first 16 pages, as reclaim would. */
+	ASSERT_EQ(0, madvise(m, 16 * pg, MADV_PAGEOUT));
+	EXPECT_EQ(0, resident_pages(m, 16 * pg));
+
+	ASSERT_EQ(1, scav_claim(s, &c, 1, 0));
+	EXPECT_EQ(16 * pg, c.discarded);
+	EXPECT_EQ(48 * pg, c.kept);
+	EXPECT_TRUE(is_zero(m, 16 * pg));
+	EXPECT_TRUE(holds_pattern(m, m + 16 * pg, 48 * pg, 9));
+	/* Kept means kept: the kernel can no longer take those pages. */
+	ASSERT_EQ(0, madvise(m + 16 * pg, 48 * pg, MADV_PAGEOUT));
+	EXPECT_TRUE(holds_pattern(m, m + 16 * pg, 48 * pg, 9));
+	EXPECT_EQ(0, rollup_kb("LazyFree"));
+	scav_close(s);
+	munmap(m, len);
+}
+
+TEST_HARNESS_MAIN
