@@ -52,6 +52,7 @@ static void node_link(struct scav_ranges *r, struct scav_node *n)
 	rb_link_node(&n->rb, parent, link);
 	rb_insert_color(&n->rb, &r->root);
 	r->nr++;
+	r->nr_busy += n->busy;
 	atomic_long_inc(&scav_nodes_total);
 	node_account(r, n, 1);
 }
@@ -62,6 +63,7 @@ static void node_erase(struct scav_ranges *r, struct scav_node *n)
 	rb_erase(&n->rb, &r->root);
 	list_del(&n->age);
 	r->nr--;
+	r->nr_busy -= n->busy;
 	atomic_long_dec(&scav_nodes_total);
 	kmem_cache_free(scav_node_cache, n);
 }
@@ -103,7 +105,7 @@ static struct scav_node *spare_take(struct scav_spare *sp, gfp_t gfp)
 {
 	int i;
 
-	for (i = 0; i < SCAV_SPARE_NODES; i++) {
+	for (i = 0; sp && i < SCAV_SPARE_NODES; i++) {
 		struct scav_node *n = sp->node[i];
 
 		if (n) {
@@ -206,8 +208,8 @@ void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 
 static bool can_merge(const struct scav_node *a, const struct scav_node *b)
 {
-	return !a->discarded && !b->discarded && a->lazy == b->lazy &&
-	       a->end == b->start &&
+	return !a->discarded && !b->discarded && !a->busy && !b->busy &&
+	       a->lazy == b->lazy && a->end == b->start &&
 	       abs((s64)(a->stamp - b->stamp)) <= SCAV_MERGE_JIFFIES;
 }
 
@@ -227,6 +229,7 @@ void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 	n->pass = 0;
 	n->discarded = false;
 	n->lazy = lazy;
+	n->busy = false;
 	list_add_tail(&n->age, &r->kept);
 	node_link(r, n);
 
@@ -283,7 +286,7 @@ struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 	struct scav_node *n;
 
 	list_for_each_entry(n, &r->kept, age) {
-		if (n->pass == pass)
+		if (n->pass == pass || n->busy)
 			continue;
 		return time_after64(n->stamp, stamp_max) ? NULL : n;
 	}
@@ -291,15 +294,21 @@ struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 }
 
 /*
- * Make [start, end) a node of its own and return it, if one kept node still
- * covers all of it; NULL if the set changed under the caller (an unmap).
+ * Make [start, end) a node of its own and return it, if one kept node that
+ * is not busy covers all of it and @sp holds the nodes the splits need.
  */
 struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,
 				    unsigned long end, struct scav_spare *sp)
 {
 	struct scav_node *n = first_above(r, start);
+	int need, have = 0, i;
 
-	if (!n || n->discarded || n->start > start || n->end < end)
+	if (!n || n->discarded || n->busy || n->start > start || n->end < end)
+		return NULL;
+	need = (n->start < start) + (n->end > end);
+	for (i = 0; sp && i < SCAV_SPARE_NODES; i++)
+		have += !!sp->node[i];
+	if (have < need)
 		return NULL;
 	if (n->start < start)
 		n = node_split(r, n, start, spare_take(sp, 0));
@@ -308,8 +317,58 @@ struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,
 	return n;
 }
 
+static void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n);
+
+void scav_ranges_set_busy(struct scav_ranges *r, struct scav_node *n, bool busy)
+{
+	r->nr_busy += (int)busy - (int)n->busy;
+	n->busy = busy;
+}
+
+bool scav_ranges_busy_in(struct scav_ranges *r, unsigned long start,
+			 unsigned long end)
+{
+	struct scav_node *n;
+
+	if (!r->nr_busy)
+		return false;
+	for (n = first_above(r, start); n && n->start < end; n = node_next(n))
+		if (n->busy)
+			return true;
+	return false;
+}
+
+/*
+ * A reclaimer is done with [start, end), which it carved and made busy:
+ * whatever of it is still there (an unmap may have taken some) stops being
+ * busy, and is discarded, or marked skipped by @pass.  Returns the bytes
+ * discarded.
+ */
+u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
+		       unsigned long end, bool discard, u64 pass)
+{
+	struct scav_node *n;
+	u64 bytes = 0;
+
+	/* By address: a discard may merge (and free) the next node. */
+	while ((n = first_above(r, start)) && n->start < end) {
+		start = n->end;
+		if (!n->busy)
+			continue;
+		scav_ranges_set_busy(r, n, false);
+		if (discard) {
+			bytes += node_len(n);
+			scav_ranges_discard(r, n);
+			start = n->end;
+		} else {
+			n->pass = pass;
+		}
+	}
+	return bytes;
+}
+
 /* Mark a carved node discarded and fold it into discarded neighbours. */
-void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
+static void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
 {
 	struct scav_node *nb;
 	unsigned long start, end;
@@ -339,6 +398,7 @@ void scav_ranges_setup(struct scav_ranges *r)
 	r->root = RB_ROOT;
 	INIT_LIST_HEAD(&r->kept);
 	r->nr = 0;
+	r->nr_busy = 0;
 	r->idle_bytes = 0;
 	r->discarded_bytes = 0;
 	r->lazy_bytes = 0;

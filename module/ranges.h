@@ -10,8 +10,13 @@
  * The idle ranges of one session: non-overlapping [start, end) intervals in
  * an rbtree keyed by address, plus a list of the kept (not discarded) ones in
  * report order, which is also age order because stamps are taken under the
- * session mutex.  Every function here runs under the session's spinlock and
+ * session's spinlock.  Every function here runs under that spinlock and
  * never sleeps: nodes it needs come from a struct scav_spare filled earlier.
+ *
+ * A node is *busy* while a reclaimer discards it, or a claim reads its page
+ * tables, outside the spinlock.  Busy nodes are never picked, merged or
+ * carved; reports and claims wait for busy nodes they overlap to settle.
+ * Only an unmap removes a busy node (or part of one) under its owner.
  */
 struct scav_node {
 	struct rb_node rb;
@@ -22,12 +27,14 @@ struct scav_node {
 	u64 pass;		/* last reclaim pass that skipped this node */
 	bool discarded;
 	bool lazy;		/* kept, but the caller MADV_FREE'd it too */
+	bool busy;		/* see above; counted in scav_ranges.nr_busy */
 };
 
 struct scav_ranges {
 	struct rb_root root;
 	struct list_head kept;	/* kept nodes, oldest first */
 	unsigned long nr;
+	unsigned long nr_busy;
 	u64 idle_bytes;		/* kept + discarded */
 	u64 discarded_bytes;
 	u64 lazy_bytes;		/* kept and lazily freed */
@@ -75,6 +82,10 @@ struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 				     u64 stamp_max);
 struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,
 				    unsigned long end, struct scav_spare *sp);
-void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n);
+void scav_ranges_set_busy(struct scav_ranges *r, struct scav_node *n, bool busy);
+bool scav_ranges_busy_in(struct scav_ranges *r, unsigned long start,
+			 unsigned long end);
+u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
+		       unsigned long end, bool discard, u64 pass);
 
 #endif /* _SCAV_RANGES_H */

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Discarding idle memory of a session, oldest first: on request (blocking
- * locks), and for the aging worker and the shrinker (trylocks only).
+ * mmap lock), and for the aging worker and the shrinker (trylock only).
+ * Reclaimers take no session lock but the spinlock: the piece a reclaimer
+ * discards is carved out and made busy first (see ranges.h), so several
+ * reclaimers work on one session side by side, and claims wait only for the
+ * pieces they overlap.
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -15,7 +19,7 @@
 
 /*
  * One zap covers at most a PMD-aligned 2 MiB block, so a zap never splits a
- * huge page the range covers whole.  The locks are dropped after
+ * huge page the range covers whole.  The mmap lock is dropped after
  * SCAV_BATCH_STEPS zaps, or sooner if the scheduler asks.
  */
 #define SCAV_ZAP_MAX		PMD_SIZE
@@ -45,110 +49,125 @@ static unsigned long scav_piece_end(const struct scav_node *n,
 }
 
 /*
- * Pick the oldest kept piece, clamp it to one VMA and one block, and discard
- * it if its VMA is (still) eligible, or mark it skipped for this pass if not.
- * Returns 0 on progress, -ENOENT when nothing old enough is left.
+ * Under the spinlock and the mmap read lock: pick the oldest kept piece,
+ * clamp it to one VMA and one block, carve it out and make it busy.
  */
-static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
-			     gfp_t gfp)
+static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
+			   struct scav_spare *sp, unsigned long *start,
+			   unsigned long *end, bool *eligible)
 {
 	struct vm_area_struct *vma;
 	struct scav_node *n;
-	unsigned long start, end;
-	bool eligible;
-	int ret;
 
-	ret = scav_spare_fill(&s->spare, gfp);
-	if (ret)
-		return ret;
-
-	spin_lock(&s->rlock);
+	if (s->closed)
+		return -ENOENT;
 	n = scav_ranges_oldest(&s->ranges, p->id, p->stamp_max);
-	if (n) {
-		start = n->start;
-		end = scav_piece_end(n, p);
-	}
-	spin_unlock(&s->rlock);
 	if (!n)
 		return -ENOENT;
-
-	vma = find_vma(s->mm, start);
-	if (vma && vma->vm_start <= start) {
-		end = min(end, vma->vm_end);
-		eligible = scav_vma_eligible(vma);
+	*start = n->start;
+	*end = scav_piece_end(n, p);
+	vma = find_vma(s->mm, *start);
+	if (vma && vma->vm_start <= *start) {
+		*end = min(*end, vma->vm_end);
+		*eligible = scav_vma_eligible(vma);
 	} else {
 		/* An unmap in flight: its notifier is about to drop this. */
 		if (vma)
-			end = min(end, vma->vm_start);
-		eligible = false;
+			*end = min(*end, vma->vm_start);
+		*eligible = false;
 	}
-	if (eligible)
-		scav_zap(vma, start, end - start);
-
-	spin_lock(&s->rlock);
-	n = scav_ranges_carve(&s->ranges, start, end, &s->spare);
-	if (n && eligible) {
-		scav_ranges_discard(&s->ranges, n);
-		s->reclaimed_bytes[p->cause] += end - start;
-	} else if (n) {
-		n->pass = p->id;
-	}
-	spin_unlock(&s->rlock);
-
-	if (eligible) {
-		atomic64_add(end - start, &scav_stats.reclaimed_bytes[p->cause]);
-		p->budget -= min_t(u64, end - start, p->budget);
-		p->bytes += end - start;
-	}
+	n = scav_ranges_carve(&s->ranges, *start, *end, sp);
+	if (!n)
+		return -ENOMEM;
+	scav_ranges_set_busy(&s->ranges, n, true);
 	return 0;
 }
 
 /*
- * One batch under the session mutex and the mmap read lock.  @round 0 is a
- * request: blocking locks, a fresh pass.  Otherwise trylocks only (-EBUSY),
- * no allocation that could recurse into reclaim, and one pass per session
- * per round, so pieces skipped once stay skipped for the round.
+ * Discard the oldest kept piece if its VMA is (still) eligible, or mark it
+ * skipped for this pass if not.  Returns 0 on progress, -ENOENT when nothing
+ * old enough is left.
+ */
+static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
+			     struct scav_spare *sp, gfp_t gfp)
+{
+	unsigned long start, end;
+	bool eligible;
+	u64 bytes;
+	int ret;
+
+	ret = scav_spare_fill(sp, gfp);
+	if (ret)
+		return ret;
+
+	spin_lock(&s->rlock);
+	ret = scav_pick_piece(s, p, sp, &start, &end, &eligible);
+	spin_unlock(&s->rlock);
+	if (ret)
+		return ret;
+
+	if (eligible)
+		scav_zap(find_vma(s->mm, start), start, end - start);
+
+	spin_lock(&s->rlock);
+	bytes = scav_ranges_settle(&s->ranges, start, end, eligible, p->id);
+	s->reclaimed_bytes[p->cause] += bytes;
+	spin_unlock(&s->rlock);
+	wake_up_all(&s->busy_wq);
+
+	atomic64_add(bytes, &scav_stats.reclaimed_bytes[p->cause]);
+	p->budget -= min(bytes, p->budget);
+	p->bytes += bytes;
+	return 0;
+}
+
+/* This session's pass for @round (0: a request, a fresh pass). */
+static void scav_pass_id(struct scav_session *s, struct scav_pass *p, u64 round)
+{
+	spin_lock(&s->rlock);
+	if (!round) {
+		if (!p->id)
+			p->id = ++s->pass;
+	} else {
+		if (s->round[p->cause] != round) {
+			s->round_pass[p->cause] = ++s->pass;
+			s->round[p->cause] = round;
+		}
+		p->id = s->round_pass[p->cause];
+	}
+	spin_unlock(&s->rlock);
+}
+
+/*
+ * One batch under the mmap read lock.  @round 0 is a request: a blocking
+ * lock.  Otherwise only a trylock (-EBUSY), no allocation that could recurse
+ * into reclaim, and one pass per session per round, so pieces skipped once
+ * stay skipped for the round.
  */
 static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 			      u64 round)
 {
 	gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
 		    GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
+	struct scav_spare sp = {};
 	unsigned long rss;
 	int ret = 0, steps;
 
-	if (!round) {
-		if (mutex_lock_killable(&s->lock))
-			return -EINTR;
-	} else if (!mutex_trylock(&s->lock)) {
-		return -EBUSY;
+	if (!mmget_not_zero(s->mm))
+		return -ENOENT;
+	if (!round && mmap_read_lock_killable(s->mm)) {
+		ret = -EINTR;
+		goto put;
 	}
-	if (s->closed || !mmget_not_zero(s->mm)) {
-		ret = -ENOENT;
-		goto unlock;
+	if (round && !mmap_read_trylock(s->mm)) {
+		ret = -EBUSY;
+		goto put;
 	}
-	if (!round) {
-		if (mmap_read_lock_killable(s->mm)) {
-			ret = -EINTR;
-			goto put;
-		}
-		if (!p->id)
-			p->id = ++s->pass;
-	} else {
-		if (!mmap_read_trylock(s->mm)) {
-			ret = -EBUSY;
-			goto put;
-		}
-		if (s->round[p->cause] != round) {
-			WRITE_ONCE(s->round_pass[p->cause], ++s->pass);
-			WRITE_ONCE(s->round[p->cause], round);
-		}
-		p->id = s->round_pass[p->cause];
-	}
+	scav_pass_id(s, p, round);
 
 	rss = scav_anon_rss_pages(s->mm);
 	for (steps = 0; steps < SCAV_BATCH_STEPS; steps++) {
-		ret = scav_reclaim_step(s, p, gfp);
+		ret = scav_reclaim_step(s, p, &sp, gfp);
 		if (ret || scav_pass_over(p) || need_resched())
 			break;
 	}
@@ -159,8 +178,7 @@ put:
 		mmput_async(s->mm);
 	else
 		mmput(s->mm);
-unlock:
-	mutex_unlock(&s->lock);
+	scav_spare_release(&sp);
 	return ret;
 }
 
@@ -184,8 +202,8 @@ int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
 
 /*
  * One batch for the aging worker or the shrinker.  A session that yields
- * nothing (busy, out of memory, nothing left) is skipped for the rest of
- * @round.  Returns 0, -ENOENT, -EBUSY or -ENOMEM.
+ * nothing (mmap lock busy, out of memory, nothing left) is skipped for the
+ * rest of @round.  Returns 0, -ENOENT, -EBUSY or -ENOMEM.
  */
 int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round)
 {

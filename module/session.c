@@ -75,7 +75,6 @@ static void scav_mn_free(struct mmu_notifier *mn)
 {
 	struct scav_session *s = container_of(mn, struct scav_session, mn);
 
-	scav_spare_release(&s->spare);
 	mmdrop(s->mm);
 	kmem_cache_free(scav_session_cache, s);
 }
@@ -104,11 +103,10 @@ static int scav_open(struct inode *inode, struct file *file)
 	s = kmem_cache_zalloc(scav_session_cache, GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
-	mutex_init(&s->lock);
+	init_waitqueue_head(&s->busy_wq);
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges);
 	refcount_set(&s->ref, 1);
-	s->tgid = current->tgid;
 	s->mm = current->mm;
 	mmgrab(s->mm);
 	s->mn.ops = &scav_mn_ops;
@@ -126,10 +124,37 @@ static int scav_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static bool scav_settled(struct scav_session *s, unsigned long start,
+			 unsigned long end)
+{
+	bool busy;
+
+	spin_lock(&s->rlock);
+	busy = scav_ranges_busy_in(&s->ranges, start, end);
+	spin_unlock(&s->rlock);
+	return !busy;
+}
+
 /*
- * The ranges go now, after any discard in flight (the mutex), so a process
- * may reuse its memory as soon as close() returns, and the room they took
- * under the bounds is back at once.
+ * Take @s->rlock with no busy node in [start, end): wait for discards (and
+ * claims) in flight there to finish.  Returns with the lock held.
+ */
+static void scav_lock_settled(struct scav_session *s, unsigned long start,
+			      unsigned long end)
+{
+	for (;;) {
+		spin_lock(&s->rlock);
+		if (!scav_ranges_busy_in(&s->ranges, start, end))
+			return;
+		spin_unlock(&s->rlock);
+		wait_event(s->busy_wq, scav_settled(s, start, end));
+	}
+}
+
+/*
+ * The ranges go now, after any discard in flight, so a process may reuse
+ * its memory as soon as close() returns, and the room they took under the
+ * bounds is back at once.
  */
 static int scav_release(struct inode *inode, struct file *file)
 {
@@ -140,12 +165,12 @@ static int scav_release(struct inode *inode, struct file *file)
 	spin_unlock(&scav_session_list_lock);
 	atomic_long_dec(&scav_stats.sessions);
 
-	mutex_lock(&s->lock);
-	s->closed = true;
 	spin_lock(&s->rlock);
+	s->closed = true;
+	spin_unlock(&s->rlock);
+	scav_lock_settled(s, 0, ULONG_MAX);
 	scav_ranges_destroy(&s->ranges);
 	spin_unlock(&s->rlock);
-	mutex_unlock(&s->lock);
 	scav_session_put(s);
 	return 0;
 }
@@ -262,29 +287,28 @@ static bool scav_room(struct scav_session *s)
 }
 
 static int scav_report_one(struct scav_session *s, const struct scav_range *r,
-			   u64 stamp, bool lazy)
+			   bool lazy, struct scav_spare *sp)
 {
+	unsigned long start = r->addr, end = r->addr + r->len;
 	struct scav_removed old = {};
 	int ret;
 
 	if (!scav_range_valid(r->addr, r->len))
 		return -EINVAL;
-	ret = scav_vma_check(s->mm, r->addr, r->addr + r->len);
+	ret = scav_vma_check(s->mm, start, end);
 	if (ret)
 		return ret;
-	ret = scav_spare_fill(&s->spare, GFP_KERNEL);
+	ret = scav_spare_fill(sp, GFP_KERNEL);
 	if (ret)
 		return ret;
 
-	spin_lock(&s->rlock);
+	scav_lock_settled(s, start, end);
 	if (!scav_room(s)) {
 		spin_unlock(&s->rlock);
 		return -ENOSPC;
 	}
-	scav_ranges_remove(&s->ranges, r->addr, r->addr + r->len, &s->spare,
-			   0, &old);
-	scav_ranges_insert(&s->ranges, r->addr, r->addr + r->len, stamp, lazy,
-			   &s->spare);
+	scav_ranges_remove(&s->ranges, start, end, sp, 0, &old);
+	scav_ranges_insert(&s->ranges, start, end, get_jiffies_64(), lazy, sp);
 	s->reported_bytes += r->len;
 	spin_unlock(&s->rlock);
 	return 0;
@@ -292,9 +316,9 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 
 static long scav_ioc_report(struct scav_session *s, void __user *argp)
 {
+	struct scav_spare sp = {};
 	struct scav_report rep;
 	struct scav_range *v;
-	u64 stamp;
 	int ret = 0;
 
 	if (copy_from_user(&rep, argp, sizeof(rep)))
@@ -314,26 +338,20 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 
-	if (mutex_lock_killable(&s->lock)) {
+	if (mmap_read_lock_killable(s->mm)) {
 		ret = -EINTR;
 		goto free;
 	}
-	if (mmap_read_lock_killable(s->mm)) {
-		ret = -EINTR;
-		goto unlock;
-	}
-	stamp = get_jiffies_64();
 	for (; rep.done < rep.count; rep.done++) {
-		ret = scav_report_one(s, &v[rep.done], stamp,
-				      rep.flags & SCAV_REPORT_LAZYFREE);
+		ret = scav_report_one(s, &v[rep.done],
+				      rep.flags & SCAV_REPORT_LAZYFREE, &sp);
 		if (ret)
 			break;
 		rep.bytes += v[rep.done].len;
 	}
 	mmap_read_unlock(s->mm);
-unlock:
-	mutex_unlock(&s->lock);
 free:
+	scav_spare_release(&sp);
 	kvfree(v);
 out:
 	if (copy_to_user(argp, &rep, sizeof(rep)))
@@ -342,45 +360,53 @@ out:
 }
 
 /*
- * Claim the lazily freed parts of [start, end), one node at a time: look at
- * the page tables (and keep what is there), then take the node out.  Called
- * with the session mutex and the mmap read lock held.
+ * Claim the lazily freed parts of [start, end), one node at a time: make it
+ * busy, look at the page tables (keeping what is there), then take it out.
+ * Called with the mmap read lock held.
  */
-static void scav_claim_lazy(struct scav_session *s, unsigned long start,
-			    unsigned long end, struct scav_claim_range *c)
+static int scav_claim_lazy(struct scav_session *s, unsigned long start,
+			   unsigned long end, struct scav_claim_range *c,
+			   struct scav_spare *sp)
 {
 	unsigned long ls = start, le = end;
 
 	for (;;) {
 		struct scav_walk w = { .keep = true };
 		struct scav_removed got = {};
+		struct scav_node *n;
 		u64 zero;
 
-		spin_lock(&s->rlock);
+		if (scav_spare_fill(sp, GFP_KERNEL))
+			return -ENOMEM;
+		scav_lock_settled(s, ls, end);
+		le = end;
 		if (!scav_ranges_first_lazy(&s->ranges, &ls, &le)) {
 			spin_unlock(&s->rlock);
-			return;
+			return 0;
 		}
+		n = scav_ranges_carve(&s->ranges, ls, le, sp);
+		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
 		scav_walk_range(s->mm, ls, le, &w);
 
 		spin_lock(&s->rlock);
-		scav_ranges_remove(&s->ranges, ls, le, &s->spare, 0, &got);
+		scav_ranges_remove(&s->ranges, ls, le, NULL, 0, &got);
 		/* A concurrent unmap may have taken part of it: clamp. */
 		zero = min(w.zero, got.lazy);
 		c->discarded += zero;
 		c->kept += got.lazy - zero;
 		spin_unlock(&s->rlock);
-
+		wake_up_all(&s->busy_wq);
 		ls = le;
-		le = end;
 	}
 }
 
-static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c)
+static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
+			  struct scav_spare *sp)
 {
-	unsigned long ls = c->addr, le = c->addr + c->len;
+	unsigned long start = c->addr, end = c->addr + c->len;
+	unsigned long ls = start, le = end;
 	struct scav_removed got = {};
 	bool lazy;
 	int ret;
@@ -389,7 +415,7 @@ static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c)
 	c->kept = 0;
 	if (!scav_range_valid(c->addr, c->len))
 		return -EINVAL;
-	ret = scav_spare_fill(&s->spare, GFP_KERNEL);
+	ret = scav_spare_fill(sp, GFP_KERNEL);
 	if (ret)
 		return ret;
 
@@ -400,13 +426,16 @@ static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c)
 	if (lazy) {
 		if (mmap_read_lock_killable(s->mm))
 			return -EINTR;
-		scav_claim_lazy(s, c->addr, c->addr + c->len, c);
+		ret = scav_claim_lazy(s, start, end, c, sp);
 		mmap_read_unlock(s->mm);
+		if (!ret)
+			ret = scav_spare_fill(sp, GFP_KERNEL);
+		if (ret)
+			return ret;
 	}
 
-	spin_lock(&s->rlock);
-	scav_ranges_remove(&s->ranges, c->addr, c->addr + c->len, &s->spare,
-			   0, &got);
+	scav_lock_settled(s, start, end);
+	scav_ranges_remove(&s->ranges, start, end, sp, 0, &got);
 	c->discarded += got.discarded;
 	c->kept += got.kept + got.lazy;
 	s->claimed_kept_bytes += c->kept;
@@ -419,6 +448,7 @@ static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c)
 
 static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 {
+	struct scav_spare sp = {};
 	struct scav_claim cl;
 	struct scav_claim_range *v;
 	void __user *uv;
@@ -443,18 +473,14 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 		return PTR_ERR(v);
 
 	/* No mmap lock unless lazily freed ranges need a look at the pages. */
-	if (mutex_lock_killable(&s->lock)) {
-		kvfree(v);
-		return -EINTR;
-	}
 	for (; cl.done < cl.count; cl.done++) {
-		ret = scav_claim_one(s, &v[cl.done]);
+		ret = scav_claim_one(s, &v[cl.done], &sp);
 		if (ret)
 			break;
 		cl.discarded += v[cl.done].discarded;
 		cl.kept += v[cl.done].kept;
 	}
-	mutex_unlock(&s->lock);
+	scav_spare_release(&sp);
 
 	/* The failed entry is written back too, with zero figures. */
 	if (copy_to_user(uv, v, min(cl.done + 1, cl.count) * sizeof(*v)))
@@ -489,25 +515,23 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 }
 
 /*
- * Walk the page tables of every idle kept range.  Takes the mutex (so the
- * set holds still) and the mmap read lock; returns the bytes walked.
+ * Walk the page tables of every idle kept range, under the mmap read lock:
+ * a snapshot, which discards in flight elsewhere may already change.
  */
 static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w)
 {
 	unsigned long addr = 0, start, end;
 	u64 walked = 0;
 
-	mutex_lock(&s->lock);
-	if (s->closed || !mmget_not_zero(s->mm)) {
-		mutex_unlock(&s->lock);
+	if (!mmget_not_zero(s->mm))
 		return 0;
-	}
 	mmap_read_lock(s->mm);
 	for (;;) {
 		bool found;
 
 		spin_lock(&s->rlock);
-		found = scav_ranges_next_kept(&s->ranges, addr, &start, &end);
+		found = !s->closed &&
+			scav_ranges_next_kept(&s->ranges, addr, &start, &end);
 		spin_unlock(&s->rlock);
 		if (!found)
 			break;
@@ -518,7 +542,6 @@ static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w)
 	}
 	mmap_read_unlock(s->mm);
 	mmput(s->mm);
-	mutex_unlock(&s->lock);
 	return walked;
 }
 

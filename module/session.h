@@ -4,7 +4,7 @@
 
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
-#include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 
@@ -14,33 +14,32 @@
 /*
  * One open /dev/scav: the idle memory of one address space.
  *
- * Lock order: the session list lock (a spinlock, only to find sessions), or
- * else @lock (the session mutex), then the mmap lock, then @rlock.
- * @lock serialises everything that zaps or claims, so a claim never overlaps
- * a discard; the aging worker and the shrinker only ever trylock it.
- * @rlock guards the range set and the figures; it is all the mmu notifier
- * takes, because our own zaps fire the notifier while @lock is held.
+ * @rlock guards everything below it.  It is a spinlock because the mmu
+ * notifier takes it, and is taken inside the mmap lock, never around
+ * anything that sleeps.  Work on the memory itself (zapping, reading page
+ * tables) happens outside it, under the mmap read lock, on nodes marked
+ * busy (see ranges.h); whoever needs a busy node waits on @busy_wq.  So
+ * reclaimers never wait for each other, nor for a claim, and a claim never
+ * overlaps a discard.
+ *
+ * Lock order: the session list lock, or else the mmap lock, then @rlock.
  * @ref: the open file holds one, a worker or shrinker using the session
  * another; the last one frees it (after an SRCU grace period).
  */
 struct scav_session {
-	struct mutex lock;
 	struct mm_struct *mm;		/* mmgrab()bed at open */
 	struct mmu_notifier mn;
 	struct list_head node;		/* on the session list while open */
 	refcount_t ref;
-	pid_t tgid;
-
-	/* Under @lock. */
-	struct scav_spare spare;
-	u64 pass;
-	bool closed;
-	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */
-	u64 round_pass[SCAV_NR_CAUSES];	/* ... and this session's pass in it */
+	wait_queue_head_t busy_wq;
 
 	spinlock_t rlock;
 	struct scav_ranges ranges;
-	u64 busy_round[SCAV_NR_CAUSES];	/* skip: trylock failed this round */
+	bool closed;
+	u64 pass;
+	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */
+	u64 round_pass[SCAV_NR_CAUSES];	/* ... and this session's pass in it */
+	u64 busy_round[SCAV_NR_CAUSES];	/* skip: mmap lock busy this round */
 	u64 reported_bytes;
 	u64 reclaimed_bytes[SCAV_NR_CAUSES];
 	u64 claimed_kept_bytes;

@@ -2,9 +2,9 @@
 /*
  * Memory pressure: a shrinker offers the kept idle pages of all sessions to
  * the kernel's reclaim, oldest first.  In reclaim context it only trylocks
- * (session mutex, mmap lock), never sleeps on an allocation, drops mm
- * references with mmput_async(), and reports the resident pages that really
- * went away.
+ * the mmap lock (and takes no session lock but the spinlock), never sleeps
+ * on an allocation, drops mm references with mmput_async(), and reports the
+ * resident pages that really went away.
  *
  * It is not memcg-aware: it runs for global reclaim (and drop_caches), not
  * when a child cgroup hits its own memory.max.
