@@ -99,6 +99,27 @@ TEST_F(lib, free_flag_releases_lazily_and_reclaim_makes_it_discarded)
 	EXPECT_TRUE(is_zero(self->mem, 2 * MiB));
 }
 
+TEST_F(lib, resident_stats_count_what_is_still_in_memory)
+{
+	struct scav_range r = { (uintptr_t)self->mem, 2 * MiB };
+	struct scav_range rf = { (uintptr_t)self->mem + 4 * MiB, 2 * MiB };
+	struct scav_stats st;
+	int fb = scav_is_fallback(self->s);
+
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, 0));
+	ASSERT_EQ(1, scav_report(self->s, &rf, 1, SCAV_REPORT_FREE));
+	ASSERT_EQ(0, scav_stats(self->s, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(4 * MiB, st.idle_bytes);
+	EXPECT_EQ(2 * MiB, st.lazy_bytes);
+	/* The module keeps both until it needs them; the fallback let one go. */
+	EXPECT_EQ(fb ? 2 * MiB : 4 * MiB, st.idle_resident_bytes);
+	EXPECT_GE(2 * MiB, st.lazyfree_bytes);
+	if (fb)
+		EXPECT_EQ(2 * MiB, st.lazyfree_bytes);
+	EXPECT_EQ(st.anon_rss_bytes - st.idle_resident_bytes, st.used_rss_bytes);
+	EXPECT_EQ(-EINVAL, scav_stats(self->s, 2, &st));
+}
+
 TEST_F(lib, long_vectors_are_split_and_partial_progress_is_reported)
 {
 	unsigned int n = 3000, i, hole = 2500;

@@ -17,6 +17,10 @@
  *     up to a number of bytes;
  *   - reads exact STATS for the session.
  *
+ * On its own, the module discards idle ranges once they have been idle for
+ * /sys/kernel/scav/idle_age_ms, and under memory pressure, oldest first
+ * across all sessions (Documentation/admin-guide.md).
+ *
  * Contract
  * --------
  * An idle range is either kept or discarded, never anything in between, and
@@ -79,8 +83,9 @@ struct scav_range {
  * @abi_major, @abi_minor: SCAV_ABI_MAJOR/MINOR of the running module.
  * @features: SCAV_FEATURE_* bits.
  * @max_ranges_per_call: SCAV_MAX_RANGES_PER_CALL of the running module.
- * @max_ranges: most idle ranges one session may hold at once; adjacent
- *	ranges reported close in time are merged and count once.
+ * @max_ranges: most idle ranges one session may hold at once
+ *	(/sys/kernel/scav/max_ranges_per_session); adjacent ranges reported
+ *	close in time are merged and count once.
  * @page_size: the granule every range must be aligned to.
  */
 struct scav_version {
@@ -122,7 +127,8 @@ struct scav_version {
  *           with userfaultfd (the rules of madvise(MADV_DONTNEED), stricter)
  *   ENOMEM  part of the range is not mapped
  *   ENOSPC  the session already holds max_ranges ranges, or the module its
- *           global limit; reclaim, claim, or release the memory yourself
+ *           global limit (max_ranges_total); reclaim, claim, or release the
+ *           memory yourself
  *   EFAULT  @ranges is not readable
  *
  * Reporting memory that is already idle restarts its age; a part of it
