@@ -47,33 +47,12 @@ static void sleep_ms(long ms)
 
 static long long vmstat(const char *name)
 {
-	char line[128];
-	size_t n = strlen(name);
-	long long v = -1;
-	FILE *f = fopen("/proc/vmstat", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ' ')
-			v = strtoll(line + n + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
+	return proc_value("/proc/vmstat", name);
 }
 
-/* A field of /proc/self/smaps_rollup in kB, or -1. */
 static long rollup_kb(const char *field)
 {
-	char line[256];
-	size_t n = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps_rollup", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			kb = strtol(line + n + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return kb;
+	return proc_value("/proc/self/smaps_rollup", field);
 }
 
 /* Present pages of [p, p + len) by /proc/self/pagemap (bit 63). */
@@ -245,10 +224,7 @@ TEST_F_TIMEOUT(policy, aging_discards_ranges_idle_for_idle_age_and_no_others, 90
 	uint64_t d, k;
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "0"));
-	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
-	ASSERT_EQ(0, knob_write("scan_interval_ms", "50"));
-	ASSERT_EQ(0, knob_write("idle_age_ms", "1500"));
+	ASSERT_EQ(0, set_aging("1500", "50", "0", "0"));
 	ASSERT_EQ(0, sc_report1(self->fd, m + 2 * MiB, 4 * MiB));
 	/* Young: still kept. */
 	ASSERT_EQ(0, sc_stats(self->fd, &st));
@@ -278,10 +254,7 @@ TEST_F_TIMEOUT(policy, aging_keeps_to_the_byte_quota, 90)
 
 	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, knob_write("enabled", "0"));
-	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
-	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "1048576"));
-	ASSERT_EQ(0, knob_write("scan_interval_ms", "100"));
-	ASSERT_EQ(0, knob_write("idle_age_ms", "0"));
+	ASSERT_EQ(0, set_aging("0", "100", "1048576", "0"));
 	ASSERT_EQ(0, sc_report1(self->fd, m, len));
 	t0 = now_s();
 	ASSERT_EQ(0, knob_write("enabled", "1"));
@@ -335,10 +308,7 @@ TEST_F_TIMEOUT(policy, aging_takes_the_oldest_range_across_sessions_first, 90)
 	ASSERT_EQ(0, sc_report1(self->fd, m, MiB));
 
 	/* One run, with the budget for a bit less than one of the ranges. */
-	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
-	ASSERT_EQ(0, knob_write("scan_interval_ms", "3600000"));
-	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "291"));
-	ASSERT_EQ(0, knob_write("idle_age_ms", "0"));
+	ASSERT_EQ(0, set_aging("0", "3600000", "291", "0"));
 	before = knob_read("reclaimed_age_bytes");
 	ASSERT_EQ(0, knob_write("enabled", "1"));
 	end = now_s() + 30;
@@ -401,29 +371,15 @@ TEST_F(policy, disabled_shrinker_leaves_idle_ranges_under_drop_caches)
 
 static long mem_available_kb(void)
 {
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
+	return proc_value("/proc/meminfo", "MemAvailable");
 }
 
 static void set_oom_score_adj(int adj)
 {
 	char v[16];
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
 
 	snprintf(v, sizeof(v), "%d", adj);
-	if (fd >= 0) {
-		if (write(fd, v, strlen(v)) < 0)
-			perror("oom_score_adj");
-		close(fd);
-	}
+	write_file("/proc/self/oom_score_adj", v);
 }
 
 static void *mmap_churn(void *arg)

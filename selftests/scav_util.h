@@ -75,23 +75,32 @@ static inline long resident_pages(void *p, size_t len)
 	return r;
 }
 
-/* A field of /proc/self/status in kB, or -1. */
-static inline long status_kb(const char *field)
+/*
+ * The number after @field in a /proc file of "field: value" or "field value"
+ * lines (kB for the memory ones), or -1.
+ */
+static inline long long proc_value(const char *path, const char *field)
 {
 	char line[256];
 	size_t flen = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	long long v = -1;
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':') {
-			kb = strtol(line + flen + 1, NULL, 10);
+		if (!strncmp(line, field, flen) &&
+		    (line[flen] == ':' || line[flen] == ' ')) {
+			v = strtoll(line + flen + 1, NULL, 10);
 			break;
 		}
 	fclose(f);
-	return kb;
+	return v;
+}
+
+static inline long status_kb(const char *field)
+{
+	return proc_value("/proc/self/status", field);
 }
 
 static inline int sc_report(int fd, const struct scav_range *r, uint32_t n,
@@ -207,6 +216,16 @@ static inline long long knob_read(const char *name)
 		v = strtoll(buf, NULL, 0);
 	close(fd);
 	return v;
+}
+
+/* Set the aging knobs; 0, or the first write's -errno. */
+static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
+			    const char *quota_bytes, const char *quota_ms)
+{
+	return knob_write("quota_ms_per_sec", quota_ms) ?:
+	       knob_write("quota_bytes_per_sec", quota_bytes) ?:
+	       knob_write("scan_interval_ms", interval_ms) ?:
+	       knob_write("idle_age_ms", idle_age_ms);
 }
 
 /*
