@@ -56,6 +56,9 @@ mount -t tmpfs tmp /tmp
 echo 30 > /proc/sys/kernel/hung_task_timeout_secs
 echo 1 > /proc/sys/kernel/hung_task_panic
 echo 4 > /proc/sys/vm/nr_hugepages
+# The kernel turns THP off below 512 MiB of RAM; Debian's default is always.
+echo always > /sys/kernel/mm/transparent_hugepage/enabled
+echo madvise > /sys/kernel/mm/transparent_hugepage/defrag
 export PATH=/scav:/bin:/sbin:/usr/bin:/usr/sbin LD_LIBRARY_PATH=/usr/lib
 exec >/dev/ttyS1 2>&1
 echo "scav-vm: kernel $(uname -r)"

@@ -475,10 +475,14 @@ static void run_pressure(struct pressure_result *r, int churn)
 	if (pipe(ready) || pipe(go))
 		return;
 	holder = spawn_holder(idle, churn, ready, go);
+	/* Only the holder writes ready and reads go: EOF if it is killed. */
+	close(ready[1]);
+	close(go[0]);
 	if (read(ready[0], &c, 1) != 1)
 		c = 0;
 	hogger = spawn_hog(hog);
 	waitpid(hogger, &r->hog_status, 0);
+	signal(SIGPIPE, SIG_IGN);
 	if (write(go[1], "g", 1) != 1)
 		c = 0;
 	r->holder_reported = read(ready[0], &r->holder, sizeof(r->holder)) ==
@@ -486,8 +490,6 @@ static void run_pressure(struct pressure_result *r, int churn)
 	waitpid(holder, &r->holder_status, 0);
 	r->oom_kills = vmstat("oom_kill") - ooms;
 	close(ready[0]);
-	close(ready[1]);
-	close(go[0]);
 	close(go[1]);
 }
 
@@ -603,6 +605,44 @@ TEST_F(policy, rss_figures_match_smaps_rollup_and_pagemap)
 	EXPECT_EQ(blk / pg, resident_pages(used, blk));
 	scav_close(s);
 	munmap(raw, 7 * blk);
+}
+
+TEST_F(policy, resident_figures_count_huge_pages_clipped_to_the_ranges)
+{
+	size_t blk = 2 * MiB, pg = pagesz();
+	char *raw = mmap(NULL, 3 * blk, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *m = (char *)(((uintptr_t)raw + blk - 1) & ~(blk - 1));
+	struct scav_range r[2] = {
+		{ (uintptr_t)m + blk / 4, blk / 2 },	/* inside a huge page */
+		{ (uintptr_t)m + blk, blk },		/* a whole one */
+	};
+	struct scav_stats st;
+	struct scav *s;
+
+	ASSERT_NE(MAP_FAILED, raw);
+	pin_to_cpu0();
+	ASSERT_EQ(0, madvise(m, 2 * blk, MADV_HUGEPAGE));
+	memset(m, 0x5e, 2 * blk);
+	if (rollup_kb("AnonHugePages") < 4096)
+		SKIP(goto out, "no transparent huge pages here (AnonHugePages %ld kB)",
+		     rollup_kb("AnonHugePages"));
+	ASSERT_EQ(0, scav_open(&s, 0));
+	ASSERT_EQ(2, scav_report(s, r, 2, 0));
+	ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(blk / 2 + blk, st.idle_resident_bytes);
+	EXPECT_EQ(pagemap_present(m, 2 * blk) * (long)pg - blk / 2,
+		  (long)st.idle_resident_bytes);
+	/* Discarding the whole one leaves it whole; the other splits. */
+	ASSERT_EQ(0, scav_reclaim(s, 0, 0, NULL));
+	ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(0, st.idle_resident_bytes);
+	EXPECT_EQ((long)(blk / 2 / pg), pagemap_present(m, blk));
+	EXPECT_EQ(0, pagemap_present(m + blk, blk));
+	EXPECT_TRUE(is_zero(m + blk / 4, blk / 2));
+	scav_close(s);
+out:
+	munmap(raw, 3 * blk);
 }
 
 TEST_F(policy, claim_of_lazily_freed_memory_tells_what_the_kernel_took)
