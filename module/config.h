@@ -43,6 +43,7 @@ struct scav_global_stats {
 	atomic64_t claimed_discarded_bytes;
 	atomic64_t forgotten_bytes;
 	atomic64_t busy_skips[SCAV_NR_CAUSES];	/* sessions locked by others */
+	atomic64_t deferred_reclaims;		/* pressure work run by a worker */
 };
 
 extern struct scav_global_stats scav_stats;

@@ -23,9 +23,12 @@ static int __init scav_init(void)
 	ret = scav_session_init();
 	if (ret)
 		goto err_sysfs;
-	ret = scav_aging_init();
+	ret = scav_reclaim_init();
 	if (ret)
 		goto err_session;
+	ret = scav_aging_init();
+	if (ret)
+		goto err_reclaim;
 	ret = scav_shrinker_init();
 	if (ret)
 		goto err_aging;
@@ -34,6 +37,8 @@ static int __init scav_init(void)
 
 err_aging:
 	scav_aging_exit();
+err_reclaim:
+	scav_reclaim_exit();
 err_session:
 	scav_session_exit();
 err_sysfs:
@@ -47,6 +52,7 @@ static void __exit scav_exit(void)
 {
 	scav_shrinker_exit();
 	scav_aging_exit();
+	scav_reclaim_exit();
 	scav_session_exit();
 	scav_sysfs_exit();
 	scav_ranges_exit();

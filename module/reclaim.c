@@ -182,6 +182,51 @@ put:
 	return ret;
 }
 
+/*
+ * Memory pressure found a session's mmap lock taken (a writer holds it, or
+ * waits for it).  The shrinker must not wait, but a worker may: it queues
+ * behind the writer like any reader, and reclaims what pressure asked for.
+ * The workqueue has a rescuer (WQ_MEM_RECLAIM), so this works when memory
+ * is short.
+ */
+static struct workqueue_struct *scav_wq;
+
+void scav_reclaim_defer(struct scav_session *s, unsigned long pages)
+{
+	atomic_long_add(pages, &s->pressure_pages);
+	refcount_inc(&s->ref);
+	if (!queue_work(scav_wq, &s->pressure_work))
+		scav_session_put(s);
+}
+
+void scav_pressure_work(struct work_struct *work)
+{
+	struct scav_session *s = container_of(work, struct scav_session,
+					      pressure_work);
+	struct scav_pass p = {
+		.cause = SCAV_CAUSE_PRESSURE,
+		.stamp_max = get_jiffies_64(),
+		.budget = (u64)atomic_long_xchg(&s->pressure_pages, 0) << PAGE_SHIFT,
+	};
+
+	if (scav_cfg(enabled) && scav_cfg(shrinker_enabled))
+		scav_reclaim_request(s, &p);
+	atomic64_inc(&scav_stats.deferred_reclaims);
+	scav_session_put(s);
+}
+
+int scav_reclaim_init(void)
+{
+	scav_wq = alloc_workqueue("scav", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	return scav_wq ? 0 : -ENOMEM;
+}
+
+/* After the shrinker and the aging worker are gone: runs what is queued. */
+void scav_reclaim_exit(void)
+{
+	destroy_workqueue(scav_wq);
+}
+
 /* SCAV_IOC_RECLAIM: until done, out of budget, or a fatal signal. */
 int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
 {

@@ -104,6 +104,7 @@ static int scav_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	init_waitqueue_head(&s->busy_wq);
+	INIT_WORK(&s->pressure_work, scav_pressure_work);
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges);
 	refcount_set(&s->ref, 1);

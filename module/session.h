@@ -5,6 +5,7 @@
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 
@@ -32,6 +33,8 @@ struct scav_session {
 	struct list_head node;		/* on the session list while open */
 	refcount_t ref;
 	wait_queue_head_t busy_wq;
+	struct work_struct pressure_work;	/* holds a reference when queued */
+	atomic_long_t pressure_pages;		/* owed to reclaim, see reclaim.c */
 
 	spinlock_t rlock;
 	struct scav_ranges ranges;
@@ -65,6 +68,10 @@ void scav_sessions_resident(u64 *resident, u64 *lazyfree);
 
 int scav_reclaim_request(struct scav_session *s, struct scav_pass *p);
 int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round);
+void scav_reclaim_defer(struct scav_session *s, unsigned long pages);
+void scav_pressure_work(struct work_struct *work);
+int scav_reclaim_init(void);
+void scav_reclaim_exit(void);
 
 int scav_session_init(void);
 void scav_session_exit(void);

@@ -10,6 +10,7 @@
  * when a child cgroup hits its own memory.max.
  */
 #include <linux/jiffies.h>
+#include <linux/mm.h>
 #include <linux/shrinker.h>
 
 #include "compat.h"
@@ -60,7 +61,9 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 
 		if (!s)
 			break;
-		scav_reclaim_try(s, &p, round);
+		if (scav_reclaim_try(s, &p, round) == -EBUSY)
+			scav_reclaim_defer(s, min_t(u64, p.budget >> PAGE_SHIFT,
+						    totalram_pages()));
 		scav_session_put(s);
 	}
 	sc->nr_scanned = p.bytes >> PAGE_SHIFT;

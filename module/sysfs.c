@@ -139,6 +139,7 @@ STAT64(forgotten_bytes, atomic64_read(&scav_stats.forgotten_bytes));
 STAT64(aging_busy_skips, atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_AGE]));
 STAT64(pressure_busy_skips,
        atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_PRESSURE]));
+STAT64(pressure_deferred, atomic64_read(&scav_stats.deferred_reclaims));
 
 /* These two walk the page tables of every session's idle ranges. */
 static ssize_t idle_resident_bytes_show(struct kobject *kobj,
@@ -184,6 +185,7 @@ static struct attribute *scav_attrs[] = {
 	&stat_forgotten_bytes.attr,
 	&stat_aging_busy_skips.attr,
 	&stat_pressure_busy_skips.attr,
+	&stat_pressure_deferred.attr,
 	NULL,
 };
 
