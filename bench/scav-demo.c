@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "scav.h"
 
@@ -111,9 +112,60 @@ static int run(unsigned int flags, size_t total, size_t idle)
 	return 0;
 }
 
+static long idle_age_ms(void)
+{
+	long ms = -1;
+	FILE *f = fopen("/sys/kernel/scav/idle_age_ms", "r");
+
+	if (f && fscanf(f, "%ld", &ms) != 1)
+		ms = -1;
+	if (f)
+		fclose(f);
+	return ms;
+}
+
+/* Report memory idle and do nothing: the module gives it back when it ages. */
+static int aging(size_t total)
+{
+	struct scav_range r;
+	struct scav_stats st;
+	long age = idle_age_ms(), waited = 0;
+	struct scav *s;
+	char *mem;
+
+	if (age < 0 || scav_open(&s, 0) || scav_is_fallback(s))
+		return 0;
+	printf("\n== aging: report %zu MiB idle, then wait (idle_age_ms = %ld) ==\n",
+	       total / MiB, age);
+	mem = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 1;
+	memset(mem, 0xab, total);
+	r = (struct scav_range){ (uintptr_t)mem, total };
+	if (scav_report(s, &r, 1, 0) != 1)
+		return 1;
+	do {
+		char step[64];
+
+		snprintf(step, sizeof(step), "after %5ld ms", waited);
+		show(s, step);
+		if (scav_stats(s, 0, &st) || st.discarded_bytes == total)
+			break;
+		usleep(500 * 1000);
+		waited += 500;
+	} while (waited <= 4 * age + 5000);
+	printf("aged out: %llu of %zu MiB, without a call from the process\n",
+	       (unsigned long long)(st.reclaimed_age_bytes / MiB), total / MiB);
+	munmap(mem, total);
+	scav_close(s);
+	return st.reclaimed_age_bytes == total ? 0 : 1;
+}
+
 int main(void)
 {
 	int ret = run(0, 64 * MiB, 48 * MiB);
 
+	ret |= aging(32 * MiB);
 	return ret | run(SCAV_OPEN_FALLBACK, 64 * MiB, 48 * MiB);
 }

@@ -104,7 +104,10 @@ JOB
 demo)
 	cat > "$root/scav/job" <<'JOB'
 scavctl version
-scav-demo
+# A short idle age, so the demo can show aging in a few seconds.
+echo 2000 > /sys/kernel/scav/idle_age_ms
+echo 250 > /sys/kernel/scav/scan_interval_ms
+scav-demo || echo "not ok - scav-demo failed"
 JOB
 	;;
 *)
