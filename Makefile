@@ -42,7 +42,7 @@ KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
 .PHONY: all module modules-all lib tests check demo deps install \
 	modules_install clean
-all: module lib $(O)/scavctl $(O)/scav-demo tests
+all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh or set KDIR" >&2; exit 1; }
@@ -86,6 +86,9 @@ $(O)/scavctl: lib/scavctl.c lib/scav.h $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
 
 $(O)/scav-demo: bench/scav-demo.c lib/scav.h $(LIB_SO)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
+
+$(O)/scavbench: bench/scavbench.c lib/scav.h $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
 
 $(KSFT_HDR):

@@ -148,8 +148,15 @@ int scav_fb_report(struct scav *s, const struct scav_range *ranges,
 			ret = -errno;
 			break;
 		}
-		ret = fb_record(s, r->addr, r->addr + r->len,
-				advice == MADV_DONTNEED);
+		if (flags & SCAV_REPORT_DISCARD) {
+			/* Given back, nothing to remember, nothing remembered. */
+			uint64_t z = 0, l = 0;
+
+			ret = fb_remove(s, r->addr, r->addr + r->len, &z, &l);
+		} else {
+			ret = fb_record(s, r->addr, r->addr + r->len,
+					advice == MADV_DONTNEED);
+		}
 		if (ret)
 			break;
 		s->reported_bytes += r->len;

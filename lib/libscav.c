@@ -141,14 +141,17 @@ static int scav_report_lazyfree(struct scav *s, const struct scav_range *ranges,
 int scav_report(struct scav *s, const struct scav_range *ranges,
 		unsigned int nr, unsigned int flags)
 {
-	if (!s || (nr && !ranges) || (flags & ~SCAV_REPORT_FREE) || nr > INT32_MAX)
+	if (!s || (nr && !ranges) || nr > INT32_MAX ||
+	    (flags & ~(SCAV_REPORT_FREE | SCAV_REPORT_DISCARD)) ||
+	    ((flags & SCAV_REPORT_FREE) && (flags & SCAV_REPORT_DISCARD)))
 		return -EINVAL;
 	if (s->fd < 0)
 		return KEEP_ERRNO(scav_fb_report(s, ranges, nr, flags));
 	if (flags & SCAV_REPORT_FREE)
 		return KEEP_ERRNO(scav_report_lazyfree(s, ranges, nr));
 	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_REPORT, (void *)ranges,
-				      sizeof(*ranges), nr, 0));
+				      sizeof(*ranges), nr,
+				      flags & SCAV_REPORT_DISCARD));
 }
 
 int scav_claim(struct scav *s, struct scav_claim_range *ranges,

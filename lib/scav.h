@@ -24,7 +24,9 @@ struct scav;
 /*
  * scav_report() flags.  SCAV_REPORT_FREE: also madvise(MADV_FREE) the ranges,
  * so the kernel's reclaim may take their pages before scav ages them (and,
- * without the module, instead of MADV_DONTNEED).
+ * without the module, instead of MADV_DONTNEED).  SCAV_REPORT_DISCARD (from
+ * <linux/scav.h>): give the ranges back now, a batched MADV_DONTNEED, and
+ * keep no record of them.
  */
 #define SCAV_REPORT_FREE	(1u << 0)
 

@@ -50,11 +50,12 @@ static unsigned long scav_piece_end(const struct scav_node *n,
 
 /*
  * Under the spinlock and the mmap read lock: pick the oldest kept piece,
- * clamp it to one VMA and one block, carve it out and make it busy.
+ * clamp it to one VMA and one block, carve it out and make it busy.  The
+ * VMA, if it may be discarded, is returned in @eligible.
  */
 static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
 			   struct scav_spare *sp, unsigned long *start,
-			   unsigned long *end, bool *eligible)
+			   unsigned long *end, struct vm_area_struct **eligible)
 {
 	struct vm_area_struct *vma;
 	struct scav_node *n;
@@ -67,14 +68,14 @@ static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
 	*start = n->start;
 	*end = scav_piece_end(n, p);
 	vma = find_vma(s->mm, *start);
+	*eligible = NULL;
 	if (vma && vma->vm_start <= *start) {
 		*end = min(*end, vma->vm_end);
-		*eligible = scav_vma_eligible(vma);
-	} else {
+		if (scav_vma_eligible(vma))
+			*eligible = vma;
+	} else if (vma) {
 		/* An unmap in flight: its notifier is about to drop this. */
-		if (vma)
-			*end = min(*end, vma->vm_start);
-		*eligible = false;
+		*end = min(*end, vma->vm_start);
 	}
 	n = scav_ranges_carve(&s->ranges, *start, *end, sp);
 	if (!n)
@@ -91,8 +92,8 @@ static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
 static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 			     struct scav_spare *sp, gfp_t gfp)
 {
+	struct vm_area_struct *eligible;
 	unsigned long start, end;
-	bool eligible;
 	u64 bytes;
 	int ret;
 
@@ -107,13 +108,14 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 		return ret;
 
 	if (eligible)
-		scav_zap(find_vma(s->mm, start), start, end - start);
+		scav_zap(eligible, start, end - start);
 
 	spin_lock(&s->rlock);
 	bytes = scav_ranges_settle(&s->ranges, start, end, eligible, p->id);
 	s->reclaimed_bytes[p->cause] += bytes;
 	spin_unlock(&s->rlock);
-	wake_up_all(&s->busy_wq);
+	if (wq_has_sleeper(&s->busy_wq))
+		wake_up_all(&s->busy_wq);
 
 	atomic64_add(bytes, &scav_stats.reclaimed_bytes[p->cause]);
 	p->budget -= min(bytes, p->budget);

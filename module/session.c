@@ -287,8 +287,34 @@ static bool scav_room(struct scav_session *s)
 	       atomic_long_read(&scav_nodes_total) + 2 <= scav_cfg(max_ranges_total);
 }
 
+/*
+ * SCAV_REPORT_DISCARD: drop any idle state of the range (after discards in
+ * flight there) and zap it at once, VMA by VMA; the caller checked them all.
+ */
+static void scav_discard_now(struct scav_session *s, unsigned long start,
+			     unsigned long end, struct scav_spare *sp)
+{
+	struct scav_removed old = {};
+	unsigned long addr;
+
+	scav_lock_settled(s, start, end);
+	scav_ranges_remove(&s->ranges, start, end, sp, 0, &old);
+	s->reported_bytes += end - start;
+	s->reclaimed_bytes[SCAV_CAUSE_REQUEST] += end - start;
+	spin_unlock(&s->rlock);
+	atomic64_add(end - start, &scav_stats.reclaimed_bytes[SCAV_CAUSE_REQUEST]);
+
+	for (addr = start; addr < end;) {
+		struct vm_area_struct *vma = find_vma(s->mm, addr);
+		unsigned long stop = min(end, vma->vm_end);
+
+		scav_zap(vma, addr, stop - addr);
+		addr = stop;
+	}
+}
+
 static int scav_report_one(struct scav_session *s, const struct scav_range *r,
-			   bool lazy, struct scav_spare *sp)
+			   u32 flags, struct scav_spare *sp)
 {
 	unsigned long start = r->addr, end = r->addr + r->len;
 	struct scav_removed old = {};
@@ -302,6 +328,12 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 	ret = scav_spare_fill(sp, GFP_KERNEL);
 	if (ret)
 		return ret;
+	if (flags & SCAV_REPORT_DISCARD) {
+		scav_discard_now(s, start, end, sp);
+		return 0;
+	}
+	if (ret)
+		return ret;
 
 	scav_lock_settled(s, start, end);
 	if (!scav_room(s)) {
@@ -309,7 +341,8 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 		return -ENOSPC;
 	}
 	scav_ranges_remove(&s->ranges, start, end, sp, 0, &old);
-	scav_ranges_insert(&s->ranges, start, end, get_jiffies_64(), lazy, sp);
+	scav_ranges_insert(&s->ranges, start, end, get_jiffies_64(),
+			   flags & SCAV_REPORT_LAZYFREE, sp);
 	s->reported_bytes += r->len;
 	spin_unlock(&s->rlock);
 	return 0;
@@ -324,8 +357,10 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 
 	if (copy_from_user(&rep, argp, sizeof(rep)))
 		return -EFAULT;
-	if (!scav_args_ok(rep.flags & ~SCAV_REPORT_LAZYFREE, rep.__reserved0,
-			  rep.__reserved, ARRAY_SIZE(rep.__reserved)) ||
+	if (!scav_args_ok(rep.flags & ~(SCAV_REPORT_LAZYFREE | SCAV_REPORT_DISCARD),
+			  rep.__reserved0, rep.__reserved,
+			  ARRAY_SIZE(rep.__reserved)) ||
+	    (rep.flags & SCAV_REPORT_LAZYFREE && rep.flags & SCAV_REPORT_DISCARD) ||
 	    rep.count > SCAV_MAX_RANGES_PER_CALL)
 		return -EINVAL;
 
@@ -344,8 +379,7 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 		goto free;
 	}
 	for (; rep.done < rep.count; rep.done++) {
-		ret = scav_report_one(s, &v[rep.done],
-				      rep.flags & SCAV_REPORT_LAZYFREE, &sp);
+		ret = scav_report_one(s, &v[rep.done], rep.flags, &sp);
 		if (ret)
 			break;
 		rep.bytes += v[rep.done].len;

@@ -3,7 +3,8 @@
 #
 #   vm.sh KERNEL_RELEASE tests   the selftests, as TAP, checked for kernel
 #                                warnings and taint after each test file
-#   vm.sh KERNEL_RELEASE demo    the RSS demo
+#   vm.sh KERNEL_RELEASE demo    the RSS demo and a quick benchmark
+#   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV
 #
 # Expects `make` to have built build/kmod/KERNEL_RELEASE/scav.ko and the
 # binaries under build/.  The job's output comes back on a second serial
@@ -39,7 +40,7 @@ cp /bin/busybox "$root/bin/busybox"
 cp "$ko" "$root/scav/scav.ko"
 mkdir -p "$root/usr/lib"
 cp -L "$b"/lib/libscav.so.* "$root/usr/lib/"
-for f in "$b"/selftests/*_test "$b/scavctl" "$b/scav-demo"; do
+for f in "$b"/selftests/*_test "$b/scavctl" "$b/scav-demo" "$b/scavbench"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
 echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
@@ -108,6 +109,19 @@ scavctl version
 echo 2000 > /sys/kernel/scav/idle_age_ms
 echo 250 > /sys/kernel/scav/scan_interval_ms
 scav-demo || echo "not ok - scav-demo failed"
+echo 10000 > /sys/kernel/scav/idle_age_ms
+scavbench --quick || echo "not ok - scavbench failed"
+JOB
+	;;
+bench)
+	cat > "$root/scav/job" <<'JOB'
+# The aging worker must not discard what the benchmark measures.
+echo 0 > /sys/kernel/scav/enabled
+mkdir -p /tmp/bench
+scavbench -o /tmp/bench || echo "not ok - scavbench failed"
+for f in /tmp/bench/*.csv; do
+	sed "s|^|csv:$(basename "$f" .csv):|" "$f"
+done
 JOB
 	;;
 *)
@@ -119,8 +133,11 @@ esac
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.gz"
 
 cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic panic_on_warn=1"
-cmdline="$cmdline softlockup_panic=1 slub_debug=FZPU slab_nomerge"
-cmdline="$cmdline page_poison=1 init_on_free=1 loglevel=5"
+cmdline="$cmdline softlockup_panic=1 loglevel=5"
+# Hardening for tests; a benchmark measures the kernel as it ships.
+if [ "$job" != bench ]; then
+	cmdline="$cmdline slub_debug=FZPU slab_nomerge page_poison=1 init_on_free=1"
+fi
 
 # thread=single: multi-threaded TCG now and then trips over the kernel's own
 # text patching at boot (an int3 oops in 6.12, before any test runs).

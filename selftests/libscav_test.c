@@ -66,6 +66,24 @@ TEST_F(lib, report_reclaim_claim_reads_zero_and_counts_discarded)
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 4 * MiB, 3));
 }
 
+TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)
+{
+	struct scav_range r = { (uintptr_t)self->mem, 2 * MiB };
+	struct scav_claim_range c = { (uintptr_t)self->mem, 2 * MiB };
+	struct scav_stats st;
+
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_REPORT_DISCARD));
+	EXPECT_EQ(0, resident_pages(self->mem, 2 * MiB));
+	EXPECT_TRUE(is_zero(self->mem, 2 * MiB));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	ASSERT_EQ(1, scav_claim(self->s, &c, 1, 0));
+	EXPECT_EQ(0, c.discarded + c.kept);
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1,
+				       SCAV_REPORT_DISCARD | SCAV_REPORT_FREE));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 2 * MiB, 6 * MiB, 3));
+}
+
 TEST_F(lib, claim_of_unreported_memory_reports_nothing)
 {
 	struct scav_claim_range c = { (uintptr_t)self->mem, self->len };

@@ -221,6 +221,48 @@ TEST_F(scav, reclaim_min_age_spares_young_ranges)
 	EXPECT_EQ(MiB, discarded);
 }
 
+TEST_F(scav, report_discard_gives_memory_back_now_and_records_nothing)
+{
+	struct scav_range r[2] = {
+		{ (uintptr_t)self->mem, MiB },
+		{ (uintptr_t)self->mem + 2 * MiB, MiB },
+	};
+	struct scav_report rep = { .ranges = (uintptr_t)r, .count = 2,
+				   .flags = SCAV_REPORT_DISCARD };
+	struct scav_stats st;
+	uint64_t d, k;
+
+	/* Idle state of an overlapping range is dropped with it. */
+	ASSERT_EQ(0, sc_report1(self->fd, self->mem + 2 * MiB, 2 * MiB));
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
+	EXPECT_EQ(2, rep.done);
+	EXPECT_EQ(2 * MiB, rep.bytes);
+	EXPECT_EQ(0, resident_pages(self->mem, MiB));
+	EXPECT_EQ(0, resident_pages(self->mem + 2 * MiB, MiB));
+	EXPECT_TRUE(is_zero(self->mem, MiB));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + MiB, MiB, 1));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 3 * MiB, MiB, 1));
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(MiB, st.idle_bytes);
+	EXPECT_EQ(2 * MiB, st.reclaimed_request_bytes);
+	ASSERT_EQ(0, sc_claim1(self->fd, self->mem, MiB, &d, &k));
+	EXPECT_EQ(0, d + k);
+	ASSERT_EQ(0, sc_claim1(self->fd, self->mem + 3 * MiB, MiB, &d, &k));
+	EXPECT_EQ(MiB, k);
+
+	/* Not with LAZYFREE; and the VMA rules hold as for any report. */
+	rep.flags = SCAV_REPORT_DISCARD | SCAV_REPORT_LAZYFREE;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, mlock(self->mem + 4 * MiB, MiB));
+	r[0] = (struct scav_range){ (uintptr_t)self->mem + 4 * MiB, MiB };
+	rep.flags = SCAV_REPORT_DISCARD;
+	rep.count = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, MiB, 1));
+}
+
 TEST_F(scav, reclaim_limits_round_to_pages_and_saturate)
 {
 	uint64_t discarded, kept;
@@ -395,7 +437,7 @@ TEST_F(scav, report_refuses_nonzero_flags_reserved_and_huge_counts)
 	memset(&rep, 0, sizeof(rep));
 	rep.ranges = (uintptr_t)&r;
 	rep.count = 1;
-	rep.flags = SCAV_REPORT_LAZYFREE << 1;
+	rep.flags = SCAV_REPORT_DISCARD << 1;
 	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
 	EXPECT_EQ(EINVAL, errno);
 	rep.flags = 0x80000000;

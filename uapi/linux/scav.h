@@ -101,7 +101,7 @@ struct scav_version {
 
 /* The module forgets ranges on munmap/mremap/MAP_FIXED. */
 #define SCAV_FEATURE_UNMAP_TRACKING	(1ULL << 0)
-/* REPORT takes SCAV_REPORT_LAZYFREE. */
+/* REPORT takes SCAV_REPORT_LAZYFREE and SCAV_REPORT_DISCARD. */
 #define SCAV_FEATURE_LAZYFREE		(1ULL << 1)
 /* STATS takes SCAV_STATS_RESIDENT. */
 #define SCAV_FEATURE_RESIDENT		(1ULL << 2)
@@ -113,7 +113,8 @@ struct scav_version {
  *
  * @ranges: user pointer to @count struct scav_range.
  * @count: 0 to SCAV_MAX_RANGES_PER_CALL (EINVAL above); 0 is a no-op.
- * @flags: SCAV_REPORT_LAZYFREE or 0; other bits are refused (EINVAL).
+ * @flags: 0, SCAV_REPORT_LAZYFREE or SCAV_REPORT_DISCARD; other bits, or
+ *	both, are refused (EINVAL).
  * @done: out, ranges fully reported, always a prefix of the vector.
  * @bytes: out, their total length.
  *
@@ -145,6 +146,15 @@ struct scav_version {
  * no longer take them (as a write by the caller would).
  */
 #define SCAV_REPORT_LAZYFREE	(1U << 0)
+
+/*
+ * Discard the ranges now, in this call, instead of holding them idle: a
+ * batched madvise(MADV_DONTNEED) for kernels whose process_madvise() cannot
+ * do it (before 6.13).  Nothing is recorded: the ranges are not idle
+ * afterwards (any idle state they had is dropped), they read as zeros, and a
+ * claim of them reports neither kept nor discarded bytes.
+ */
+#define SCAV_REPORT_DISCARD	(1U << 1)
 
 struct scav_report {
 	__u64 ranges;
