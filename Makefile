@@ -3,7 +3,10 @@
 #   make                 module (newest Debian cloud headers, or KDIR=),
 #                        libscav, scavctl, selftests, demo
 #   make check           dependencies, build, all tests on every kernel
-#   make demo            dependencies, build, the RSS demo in a VM
+#   make demo            dependencies, build, the RSS demo and a quick
+#                        benchmark in a VM
+#   make bench           dependencies, build, the benchmark on the host and
+#                        in a VM per kernel: build/bench/results.md
 #   make install         library, headers, pkg-config file, man pages, CLI
 #   make modules_install the module, for the kernel of KDIR
 VERSION := 0.1.0
@@ -40,7 +43,7 @@ KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
 KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
-.PHONY: all module modules-all lib tests check demo deps install \
+.PHONY: all module modules-all lib tests check demo bench deps install \
 	modules_install clean
 all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
 
@@ -89,7 +92,7 @@ $(O)/scav-demo: bench/scav-demo.c lib/scav.h $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
 
 $(O)/scavbench: bench/scavbench.c lib/scav.h $(LIB_SO)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav -lm
 
 $(KSFT_HDR):
 	@test -n "$(KSFT_TAR)" || { echo "linux-source-6.1 is not installed: run scripts/deps.sh" >&2; exit 1; }
@@ -115,6 +118,10 @@ check: deps
 demo: deps
 	$(MAKE) all
 	scripts/vm.sh $(lastword $(shell scripts/kernels.sh)) demo
+
+bench: deps
+	$(MAKE) all modules-all
+	scripts/bench.sh
 
 install: lib $(O)/scavctl
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \

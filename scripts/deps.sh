@@ -12,7 +12,8 @@ bpo=${codename}-backports
 
 PKGS="gcc make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       linux-source-6.1
-      dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd"
+      dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
+      gnuplot-nox"
 
 # Print "URI<TAB>Signed-By" of the first source that serves $codename's main
 # archive (not -security, not -updates), from deb822 or one-line sources.

@@ -1,0 +1,29 @@
+# gnuplot -e "dir='build/bench/KERNEL'; title='KERNEL'" bench/plots.gp
+set datafile separator ","
+set terminal pngcairo size 900,500 noenhanced
+set key outside right
+set grid ytics
+
+# Release cost of 4 KiB ranges, per mode and ranges per call, as a ratio to
+# the madvise(DONTNEED) loop.
+set output dir."/release.png"
+set title "Release cost, 4 KiB ranges, ".title." (ratio to madvise(DONTNEED) loop)"
+set style data histograms
+set style fill solid 0.8
+set boxwidth 0.8
+set xtics rotate by -30
+set yrange [0:*]
+plot "< awk -F, '$2==4096 {print $1\" x\"$3\",\"$6}' ".dir."/release.csv" \
+	using 2:xtic(1) notitle
+
+# RSS over time after freeing 48 of 64 MiB.
+set output dir."/rss.png"
+set title "RssAnon after freeing 48 of 64 MiB at t = 0, ".title
+set style data lines
+set xtics norotate
+set xlabel "ms"
+set ylabel "MiB"
+set yrange [0:*]
+plot for [m in "madvise(DONTNEED) madvise(FREE) scav"] \
+	"< grep '^".m."' ".dir."/rss.csv" using 2:($3/1024) title m." RssAnon" lw 2, \
+	"< grep '^scav' ".dir."/rss.csv" using 2:($6/1024) title "ground truth (pagemap)" dt 2 lw 2
