@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -590,6 +591,114 @@ static void fig_rss(void)
 		fclose(f);
 }
 
+/* ---- figure 4: under memory pressure ------------------------------------ */
+
+/*
+ * A holder touches @idle bytes and gives them back in @mode; then a hog
+ * touches @hog bytes.  Returns the hog's time in ms (-1 if it was killed),
+ * and in *kills the OOM kills meanwhile.
+ */
+static double pressure_run(int mode, size_t idle, size_t hog, long long *kills,
+			   long long *holder_kb)
+{
+	int ready[2], done[2], status;
+	long long k0 = proc_value("/proc/vmstat", "oom_kill");
+	double t0, t = -1;
+	pid_t holder, hogger;
+	char c;
+
+	if (pipe(ready) || pipe(done))
+		return -1;
+	holder = fork();
+	if (holder == 0) {
+		char *p = mmap(NULL, idle, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct scav_range r = { (uintptr_t)p, idle };
+		struct scav *hs = NULL;
+		long long kb;
+
+		if (p == MAP_FAILED)
+			_exit(1);
+		memset(p, 1, idle);
+		if (mode == 0)
+			madvise(p, idle, MADV_DONTNEED);
+		else if (mode == 1)
+			madvise(p, idle, MADV_FREE);
+		else if (!scav_open(&hs, 0))
+			scav_report(hs, &r, 1, 0);
+		if (write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(2);
+		kb = proc_value("/proc/self/status", "RssAnon");
+		if (write(ready[1], &kb, sizeof(kb)) != sizeof(kb))
+			_exit(3);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	if (read(ready[0], &c, 1) != 1)
+		goto out;
+	t0 = now_ns();
+	hogger = fork();
+	if (hogger == 0) {
+		char *p = mmap(NULL, hog, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t i;
+
+		for (i = 0; p != MAP_FAILED && i < hog; i += pg)
+			p[i] = 1;
+		_exit(p == MAP_FAILED);
+	}
+	waitpid(hogger, &status, 0);
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		t = (now_ns() - t0) / 1e6;
+	if (write(done[1], "d", 1) != 1 ||
+	    read(ready[0], holder_kb, sizeof(*holder_kb)) != sizeof(*holder_kb))
+		*holder_kb = -1;
+out:
+	waitpid(holder, &status, 0);
+	close(ready[0]);
+	close(done[1]);
+	*kills = proc_value("/proc/vmstat", "oom_kill") - k0;
+	return t;
+}
+
+static void fig_pressure(void)
+{
+	static const char *const names[] = {
+		"madvise(DONTNEED)", "madvise(FREE)", "scav, shrinker on",
+		"scav, shrinker off",
+	};
+	FILE *f = csv("pressure", "mode,hog_ms,oom_kills,holder_rss_kb");
+	long long avail = proc_value("/proc/meminfo", "MemAvailable") * KiB;
+	size_t idle = avail * 45 / 100 / MiB * MiB, hog = avail * 70 / 100 / MiB * MiB;
+	int m, nmodes = mode_available(M_SCAV) ? 4 : 2;
+
+	printf("\n## 4. Under memory pressure\n\n");
+	printf("A holder touches %zu MiB and gives it back; then a hog touches %zu MiB (of %lld MiB available, no swap).\n\n",
+	       idle / MiB, hog / MiB, avail / (long long)MiB);
+	printf("| holder gave back with | hog's time | OOM kills | holder's RssAnon at the end |\n|---|---|---|---|\n");
+	knob("idle_age_ms", "3600000");
+	knob("enabled", "1");
+	for (m = 0; m < nmodes; m++) {
+		long long kills = 0, kb = -1;
+		double t;
+
+		knob("shrinker_enabled", m == 3 ? "0" : "1");
+		t = pressure_run(m, idle, hog, &kills, &kb);
+		if (t >= 0)
+			printf("| %s | %.0f ms | %lld | %lld MiB |\n", names[m], t, kills, kb / 1024);
+		else
+			printf("| %s | killed | %lld | %s |\n", names[m], kills,
+			       kb >= 0 ? "alive" : "killed");
+		if (f)
+			fprintf(f, "%s,%.0f,%lld,%lld\n", names[m], t, kills, kb);
+	}
+	knob("shrinker_enabled", "1");
+	knob("enabled", "0");
+	if (f)
+		fclose(f);
+}
+
 static void verdict(const char *what, int measured, int met, const char *fmt, double v)
 {
 	printf("| %s | ", what);
@@ -646,8 +755,11 @@ int main(int argc, char **argv)
 	       pmadv_ok ? "supported" : "not supported");
 	fig_release();
 	fig_reuse();
-	if (!quick)
+	if (!quick) {
 		fig_rss();
+		if (mode_available(M_SCAV))
+			fig_pressure();
+	}
 	fig_asking();
 	targets();
 	scav_close(sv);
