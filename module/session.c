@@ -420,6 +420,11 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 			return 0;
 		}
 		n = scav_ranges_carve(&s->ranges, ls, le, sp);
+		if (!n) {
+			/* Cannot be: nothing busy here, spares filled. */
+			spin_unlock(&s->rlock);
+			return -ENOMEM;
+		}
 		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
