@@ -294,6 +294,18 @@ static void fig_release(void)
 
 /* ---- figure 2: reuse cost ----------------------------------------------- */
 
+static int knob(const char *name, const char *value);
+
+/* Wait (up to 60 s) until the aging worker has discarded @bytes. */
+static void wait_aged(uint64_t bytes)
+{
+	double end = now_ns() + 60e9;
+	struct scav_stats st;
+
+	while (!scav_stats(sv, 0, &st) && st.discarded_bytes < bytes && now_ns() < end)
+		usleep(20000);
+}
+
 static void fig_reuse(void)
 {
 	FILE *f = csv("reuse", "mode,ns_per_page,ratio");
@@ -337,25 +349,33 @@ static void fig_reuse(void)
 	if (mode_available(M_SCAV)) {
 		double t[9], t2[9];
 
+		knob("idle_age_ms", "200");
+		knob("scan_interval_ms", "50");
+		knob("quota_bytes_per_sec", "0");
+		knob("quota_ms_per_sec", "0");
+
 		for (r = 0; r < reps; r++) {
 			/* Inside the idle window: claim finds everything kept. */
+			knob("enabled", "0");
 			touch(&l, 1);
 			scav_report(sv, l.r, n, 0);
 			t[r] = now_ns();
 			claim_all(&l, 1024);
 			touch(&l, 2);
 			t[r] = now_ns() - t[r];
-			/* After aging (here: a reclaim): claim, then refault. */
+			knob("enabled", "1");
+			/* After aging: the worker discarded them; claim, refault. */
 			scav_report(sv, l.r, n, 0);
-			scav_reclaim(sv, 0, 0, NULL);
+			wait_aged(n * pg);
 			t2[r] = now_ns();
 			claim_all(&l, 1024);
 			touch(&l, 3);
 			t2[r] = now_ns() - t2[r];
 		}
+		knob("enabled", "0");
 		row[rows].name = "scav: claim inside the idle window";
 		row[rows++].ns = median(t, reps);
-		row[rows].name = "scav: claim after reclaim (refault)";
+		row[rows].name = "scav: claim after aging (refault)";
 		row[rows++].ns = median(t2, reps);
 	}
 	base = row[0].ns / pages;
@@ -376,6 +396,8 @@ static void fig_reuse(void)
 
 /* ---- figure 5: the cost of asking --------------------------------------- */
 
+static long long proc_value(const char *path, const char *field);
+
 static double read_rollup(void)
 {
 	char buf[4096];
@@ -392,8 +414,9 @@ static double read_rollup(void)
 static void fig_asking(void)
 {
 	FILE *f = csv("asking", "process_mib,huge,stats_ns,stats_walk_ns,smaps_rollup_ns,rollup_over_stats");
-	static const size_t sizes[] = { 64, 256, 1024 };
-	size_t si, maxi = quick ? 1 : 3;
+	static const size_t sizes[] = { 64, 256, 1024, 4096 };
+	long long avail = proc_value("/proc/meminfo", "MemAvailable") / 1024;
+	size_t si, maxi = quick ? 1 : 4;
 	int reps = quick ? 5 : 11, r;
 
 	if (!mode_available(M_SCAV))
@@ -401,7 +424,7 @@ static void fig_asking(void)
 	printf("\n## 5. Cost of asking\n\n");
 	printf("A process with N MiB touched, half of it reported idle, in 4 KiB pages or in huge pages.\n\n");
 	printf("| process | pages | STATS (counters) | STATS (page-table walk) | smaps_rollup | smaps_rollup / STATS |\n|---|---|---|---|---|---|\n");
-	for (si = 0; si < 2 * maxi; si++) {
+	for (si = 0; si < 2 * maxi && (long long)sizes[si / 2] * 5 / 4 < avail; si++) {
 		int huge = si % 2;
 		size_t len = sizes[si / 2] * MiB;
 		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,

@@ -21,7 +21,7 @@ mkdir -p "$out"
 		echo
 		echo "## Linux $k in qemu (TCG), module loaded"
 		echo
-		SCAV_VM_MEM=2048 "$top/scripts/vm.sh" "$k" bench > "$out/$k.log" 2>&1 ||
+		SCAV_VM_MEM=6144 "$top/scripts/vm.sh" "$k" bench > "$out/$k.log" 2>&1 ||
 			echo "**the VM run failed: see $out/$k.log**"
 		mkdir -p "$out/$k"
 		grep '^csv:' "$out/$k.log" | while IFS=: read -r _ name line; do
