@@ -49,8 +49,8 @@
  * ABI conventions (Documentation/driver-api/ioctl.rst): fixed-width types,
  * user pointers passed as __u64, explicit padding, reserved fields and flags
  * that must be zero (EINVAL otherwise), unknown commands fail with ENOTTY.
- * Output fields are always written back, on failure too, so partial progress
- * is visible.
+ * Once its arguments pass these checks, REPORT, CLAIM and RECLAIM write
+ * their output fields back on failure too, so partial progress is visible.
  */
 #ifndef _UAPI_LINUX_SCAV_H
 #define _UAPI_LINUX_SCAV_H
