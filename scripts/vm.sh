@@ -110,6 +110,7 @@ echo 2000 > /sys/kernel/scav/idle_age_ms
 echo 250 > /sys/kernel/scav/scan_interval_ms
 scav-demo || echo "not ok - scav-demo failed"
 echo 10000 > /sys/kernel/scav/idle_age_ms
+echo 0 > /sys/kernel/scav/enabled
 scavbench --quick || echo "not ok - scavbench failed"
 JOB
 	;;
@@ -134,20 +135,20 @@ esac
 
 cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1"
 cmdline="$cmdline loglevel=5"
-# Hardening for tests; a benchmark measures the kernel as it ships.  (The
-# console is still checked for warnings afterwards.)
-if [ "$job" != bench ]; then
+# Hardening for tests; the demo and the benchmark measure the kernel as it
+# ships.  (The console is still checked for warnings afterwards.)
+if [ "$job" = tests ]; then
 	cmdline="$cmdline panic_on_warn=1 slub_debug=FZPU slab_nomerge"
 	cmdline="$cmdline page_poison=1 init_on_free=1"
 fi
 
 # thread=single: multi-threaded TCG now and then trips over the kernel's own
 # text patching at boot (an int3 oops in 6.12, before any test runs).
-# cx16=off for the benchmark: without slub_debug, SLUB's cmpxchg16b fast path
-# runs, and under TCG it now and then corrupts the vCPU (a double fault or a
-# stray #DB in kmem_cache_alloc); the tests run SLUB's debug path.
+# cx16=off without slub_debug: then SLUB's cmpxchg16b fast path runs, and
+# under TCG it now and then corrupts the vCPU (a double fault or a stray #DB
+# in kmem_cache_alloc); the tests run SLUB's debug path.
 cpu=max
-[ "$job" != bench ] || cpu=max,cx16=off
+[ "$job" = tests ] || cpu=max,cx16=off
 set +e
 timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg,thread=single -cpu "$cpu" -smp 2 \
 	-m "${SCAV_VM_MEM:-512}" -nodefaults -display none -no-reboot \
