@@ -108,6 +108,11 @@ $(O)/selftests/%: selftests/%.c selftests/scav_util.h $(KSFT_HDR) $(O)/lib/libsc
 	$(CC) $(ALL_CFLAGS) -I$(KSFT_DIR) \
 		-o $@ $< $(O)/lib/libscav.a -lpthread
 
+# The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
+$(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(KSFT_HDR)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(ALL_CFLAGS) -I$(KSFT_DIR) -o $@ $<
+
 deps:
 	scripts/deps.sh
 

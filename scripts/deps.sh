@@ -10,7 +10,7 @@ set -eu
 codename=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 bpo=${codename}-backports
 
-PKGS="gcc make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
+PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       linux-source-6.1
       dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
       gnuplot-nox"

@@ -80,7 +80,7 @@ tests)
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
 mask=$(( ~(4096 | 8192) ))
-for t in scav_test libscav_test policy_test stress_test module_test; do
+for t in scav_test compat32_test libscav_test policy_test stress_test module_test; do
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "scav-runner: begin $t" > /dev/kmsg
 	echo "# ---- $t"
