@@ -36,6 +36,14 @@ LIB_SRC := lib/libscav.c lib/fallback.c
 LIB_HDR := lib/scav.h lib/scav_private.h uapi/linux/scav.h
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(O)/lib/%.o)
 LIB_SO := $(O)/lib/libscav.so.$(SOVERSION)
+# libscav-nl: the netlink client, on libnl-genl-3 (kept out of libscav, so
+# allocators linking libscav need nothing but libc).
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+NL_HDR := lib/scav_nl.h lib/scav_nl_private.h uapi/linux/scav.h
+NL_OBJ := $(O)/lib/scav_nl.o
+NL_SO := $(O)/lib/libscav-nl.so.$(SOVERSION)
+
 TESTS := $(patsubst selftests/%.c,$(O)/selftests/%,$(wildcard selftests/*_test.c))
 
 # kselftest's harness, from Debian's linux-source-6.1 at build time.
@@ -64,11 +72,26 @@ modules-all:
 		$(MAKE) kmod KDIR=/lib/modules/$$k/build || exit 1; \
 	done
 
-lib: $(LIB_SO) $(O)/lib/libscav.a $(O)/lib/libscav.pc
+lib: $(LIB_SO) $(O)/lib/libscav.a $(O)/lib/libscav.pc \
+     $(NL_SO) $(O)/lib/libscav-nl.a $(O)/lib/libscav-nl.pc
 
 $(O)/lib/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=default -c -o $@ $<
+
+$(NL_OBJ): lib/scav_nl.c $(NL_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -fPIC -c -o $@ $<
+
+$(NL_SO): $(NL_OBJ) lib/libscav-nl.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libscav-nl.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libscav-nl.map \
+		-o $(O)/lib/libscav-nl.so.$(LIBVERSION) $(NL_OBJ) $(NL_LIBS)
+	ln -sf libscav-nl.so.$(LIBVERSION) $@
+	ln -sf libscav-nl.so.$(SOVERSION) $(O)/lib/libscav-nl.so
+
+$(O)/lib/libscav-nl.a: $(NL_OBJ)
+	$(AR) rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJ) lib/libscav.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libscav.so.$(SOVERSION) \
@@ -80,13 +103,14 @@ $(O)/lib/libscav.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 # Regenerated every time: it records PREFIX and friends.
-.PHONY: $(O)/lib/libscav.pc
-$(O)/lib/libscav.pc: lib/libscav.pc.in
+.PHONY: $(O)/lib/libscav.pc $(O)/lib/libscav-nl.pc
+$(O)/lib/libscav.pc $(O)/lib/libscav-nl.pc: $(O)/lib/%.pc: lib/%.pc.in
+	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-$(O)/scavctl: lib/scavctl.c lib/scav.h $(LIB_SO)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
+$(O)/scavctl: lib/scavctl.c lib/scav.h lib/scav_nl.h $(LIB_SO) $(NL_SO)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav -lscav-nl
 
 $(O)/scav-demo: bench/scav-demo.c lib/scav.h $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
@@ -107,6 +131,14 @@ $(O)/selftests/%: selftests/%.c selftests/scav_util.h $(KSFT_HDR) $(O)/lib/libsc
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(KSFT_DIR) \
 		-o $@ $< $(O)/lib/libscav.a -lpthread
+
+# The netlink tests: libscav-nl's internals, libnl, json-c to read scavctl.
+$(O)/selftests/netlink_test: selftests/netlink_test.c selftests/scav_util.h \
+		$(KSFT_HDR) $(O)/lib/libscav.a $(O)/lib/libscav-nl.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
+		-I$(KSFT_DIR) -o $@ $< $(O)/lib/libscav-nl.a $(O)/lib/libscav.a \
+		$(NL_LIBS) $(shell pkg-config --libs json-c) -lpthread
 
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
 $(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(KSFT_HDR)
@@ -132,11 +164,14 @@ install: lib $(O)/scavctl
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(O)/lib/libscav.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(O)/lib/libscav.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/
-	ln -sf libscav.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libscav.so.$(SOVERSION)
-	ln -sf libscav.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libscav.so
-	install -m 644 $(O)/lib/libscav.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 644 lib/scav.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(O)/lib/libscav-nl.a $(DESTDIR)$(LIBDIR)/
+	for l in libscav libscav-nl; do \
+		install -m 755 $(O)/lib/$$l.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/ && \
+		ln -sf $$l.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/$$l.so.$(SOVERSION) && \
+		ln -sf $$l.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/$$l.so && \
+		install -m 644 $(O)/lib/$$l.pc $(DESTDIR)$(LIBDIR)/pkgconfig/ || exit 1; \
+	done
+	install -m 644 lib/scav.h lib/scav_nl.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 uapi/linux/scav.h $(DESTDIR)$(INCLUDEDIR)/linux/
 	install -m 755 $(O)/scavctl $(DESTDIR)$(BINDIR)/
 	install -m 644 Documentation/man/*.3 $(DESTDIR)$(MANDIR)/man3/

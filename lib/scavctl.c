@@ -1,25 +1,660 @@
 // SPDX-License-Identifier: MIT
 /*
- * scavctl: look at scav from the command line.
+ * scavctl: look at scav and steer it from the command line.  Human output
+ * by default, one JSON document per result with --json.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scav.h"
+#include "scav_nl.h"
+
+static int json;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: scavctl [--json] COMMAND\n"
-		"\n"
-		"commands:\n"
-		"  version   the module's ABI version and limits, or fallback mode\n"
-		"  stats     the figures of scavctl's own session\n");
+"usage: scavctl [--json] COMMAND [ARGS]\n"
+"\n"
+"  status                  the module, its tunables and figures\n"
+"  top [-s idle|resident] [-n COUNT] [-d SECONDS]\n"
+"                          sessions by idle (or idle resident) memory,\n"
+"                          refreshed every SECONDS (2), COUNT times (forever)\n"
+"  reclaim PID|--all       discard the idle memory of a process, or of all\n"
+"  config [KEY[=VALUE]...] show or change tunables (/sys/kernel/scav names)\n"
+"  watch [-n COUNT]        print events as they happen\n"
+"  rss PID                 a process's RSS, what of it is idle, and the\n"
+"                          honest figure\n"
+"  version                 the device's ABI version and limits\n"
+"  stats                   the figures of scavctl's own session\n"
+"\n"
+"--json prints JSON instead (top and watch: one document per line).\n");
 }
 
-static void print_version(const struct scav *s, const struct scav_version *v,
-			  int json)
+static void die(const char *what, int err, const char *kmsg)
+{
+	fprintf(stderr, "scavctl: %s: %s", what, strerror(-err));
+	if (kmsg && *kmsg)
+		fprintf(stderr, " (%s)", kmsg);
+	fputc('\n', stderr);
+	if (err == -ENOENT && !strcmp(what, "netlink"))
+		fprintf(stderr, "scavctl: the scav module is not loaded (load it with "
+			"'modprobe scav' or 'insmod scav.ko'), or this is not the\n"
+			"scavctl: initial network namespace\n");
+	else if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "scavctl: this needs CAP_SYS_ADMIN: run it as root\n");
+	exit(1);
+}
+
+static struct scav_nl *nl_open(unsigned int flags)
+{
+	struct scav_nl *n;
+	int ret = scav_nl_open(&n, flags);
+
+	if (ret)
+		die(flags & SCAV_NL_EVENTS ? "joining the event group" : "netlink",
+		    ret, NULL);
+	return n;
+}
+
+/* "12.3 MiB": sizes a person reads at a glance. */
+static const char *human(uint64_t v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = v;
+	int i = 0;
+
+	while (d >= 1024 && i < 4) {
+		d /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, len, "%" PRIu64 " B", v);
+	else
+		snprintf(buf, len, "%.1f %s", d, unit[i]);
+	return buf;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static uint32_t parse_pid(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || v == 0 || v > 0x3fffffff) {
+		fprintf(stderr, "scavctl: '%s' is not a process ID\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+/* status */
+
+struct field {
+	const char *name;
+	uint64_t v;
+	int bytes;
+};
+
+static void print_fields(const struct field *f, size_t n, int indent)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (json)
+			printf("%s\"%s\":%" PRIu64, i ? "," : "", f[i].name, f[i].v);
+		else if (f[i].bytes)
+			printf("%*s%-26s %s\n", indent, "", f[i].name,
+			       human(f[i].v, buf, sizeof(buf)));
+		else
+			printf("%*s%-26s %" PRIu64 "\n", indent, "", f[i].name, f[i].v);
+	}
+}
+
+static void print_config(const struct scav_nl_config *c, unsigned int only)
+{
+	unsigned int k, first = 1;
+
+	for (k = 0; k < SCAV_NL_CONF_SLOTS; k++) {
+		const char *name = scav_nl_config_name(k);
+
+		if (!name || !(c->present & (1u << k)) || (only && k != only))
+			continue;
+		if (json)
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", name, c->value[k]);
+		else
+			printf("  %-26s %" PRIu64 "\n", name, c->value[k]);
+		first = 0;
+	}
+}
+
+static int cmd_status(void)
+{
+	struct scav_nl *n = nl_open(0);
+	struct scav_nl_config c;
+	struct scav_nl_stats st;
+	int ret;
+
+	ret = scav_nl_stats(n, SCAV_STATS_RESIDENT, &st);
+	if (ret)
+		die("status", ret, scav_nl_errmsg(n));
+	ret = scav_nl_config_get(n, &c);
+	if (ret)
+		die("status", ret, scav_nl_errmsg(n));
+	{
+		const struct field f[] = {
+			{ "sessions", st.sessions, 0 },
+			{ "idle_bytes", st.idle_bytes, 1 },
+			{ "idle_resident_bytes", st.idle_resident_bytes, 1 },
+			{ "lazyfree_bytes", st.lazyfree_bytes, 1 },
+			{ "discarded_bytes", st.discarded_bytes, 1 },
+			{ "nr_ranges", st.nr_ranges, 0 },
+			{ "reclaimed_request_bytes", st.reclaimed_request_bytes, 1 },
+			{ "reclaimed_age_bytes", st.reclaimed_age_bytes, 1 },
+			{ "reclaimed_pressure_bytes", st.reclaimed_pressure_bytes, 1 },
+			{ "claimed_kept_bytes", st.claimed_kept_bytes, 1 },
+			{ "claimed_discarded_bytes", st.claimed_discarded_bytes, 1 },
+			{ "forgotten_bytes", st.forgotten_bytes, 1 },
+			{ "aging_busy_skips", st.aging_busy_skips, 0 },
+			{ "pressure_busy_skips", st.pressure_busy_skips, 0 },
+			{ "pressure_deferred", st.pressure_deferred, 0 },
+			{ "event_seq", st.event_seq, 0 },
+		};
+
+		if (json) {
+			printf("{\"module\":\"loaded\",\"genl_version\":%d,\"config\":{",
+			       SCAV_GENL_VERSION);
+			print_config(&c, 0);
+			printf("},\"stats\":{");
+			print_fields(f, sizeof(f) / sizeof(f[0]), 0);
+			printf("}}\n");
+		} else {
+			printf("module: loaded (%s, netlink family \"%s\" version %d)\n",
+			       access(SCAV_DEVICE_PATH, F_OK) ? "no device node" :
+			       SCAV_DEVICE_PATH, SCAV_GENL_NAME, SCAV_GENL_VERSION);
+			printf("config:\n");
+			print_config(&c, 0);
+			printf("figures:\n");
+			print_fields(f, sizeof(f) / sizeof(f[0]), 2);
+		}
+	}
+	scav_nl_close(n);
+	return 0;
+}
+
+/* top */
+
+static int sort_resident;
+
+static int by_idle(const void *a, const void *b)
+{
+	const struct scav_stats *x = &((const struct scav_nl_session *)a)->stats;
+	const struct scav_stats *y = &((const struct scav_nl_session *)b)->stats;
+	uint64_t u = sort_resident ? x->idle_resident_bytes : x->idle_bytes;
+	uint64_t v = sort_resident ? y->idle_resident_bytes : y->idle_bytes;
+
+	return u < v ? 1 : u > v ? -1 : 0;
+}
+
+#define SESSION_FIELDS 16
+
+static void session_fields(const struct scav_stats *st, struct field *f)
+{
+	const struct field t[SESSION_FIELDS] = {
+		{ "idle_bytes", st->idle_bytes, 1 },
+		{ "idle_resident_bytes", st->idle_resident_bytes, 1 },
+		{ "lazyfree_bytes", st->lazyfree_bytes, 1 },
+		{ "discarded_bytes", st->discarded_bytes, 1 },
+		{ "lazy_bytes", st->lazy_bytes, 1 },
+		{ "nr_ranges", st->nr_ranges, 0 },
+		{ "reported_bytes", st->reported_bytes, 1 },
+		{ "reclaimed_bytes", st->reclaimed_bytes, 1 },
+		{ "reclaimed_request_bytes", st->reclaimed_request_bytes, 1 },
+		{ "reclaimed_age_bytes", st->reclaimed_age_bytes, 1 },
+		{ "reclaimed_pressure_bytes", st->reclaimed_pressure_bytes, 1 },
+		{ "claimed_kept_bytes", st->claimed_kept_bytes, 1 },
+		{ "claimed_discarded_bytes", st->claimed_discarded_bytes, 1 },
+		{ "forgotten_bytes", st->forgotten_bytes, 1 },
+		{ "anon_rss_bytes", st->anon_rss_bytes, 1 },
+		{ "used_rss_bytes", st->used_rss_bytes, 1 },
+	};
+
+	memcpy(f, t, sizeof(t));
+}
+
+static void print_session_json(const struct scav_nl_session *s)
+{
+	struct field f[SESSION_FIELDS];
+
+	session_fields(&s->stats, f);
+	printf("{\"id\":%" PRIu64 ",\"pid\":%u,\"comm\":", s->id, s->pid);
+	json_str(s->comm);
+	putchar(',');
+	print_fields(f, SESSION_FIELDS, 0);
+	putchar('}');
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	int count = -1, delay = 2, opt, tty = isatty(1), iter;
+	struct scav_nl *n;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "s:n:d:")) != -1) {
+		switch (opt) {
+		case 's':
+			if (strcmp(optarg, "idle") && strcmp(optarg, "resident")) {
+				fprintf(stderr, "scavctl: top: -s takes idle or resident\n");
+				return 2;
+			}
+			sort_resident = !strcmp(optarg, "resident");
+			break;
+		case 'n':
+			count = atoi(optarg);
+			break;
+		case 'd':
+			delay = atoi(optarg);
+			if (delay < 1)
+				delay = 1;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	n = nl_open(0);
+	for (iter = 0; count < 0 || iter < count; iter++) {
+		struct scav_nl_session *v;
+		uint64_t idle = 0, res = 0;
+		size_t nr, i;
+		char a[32], b[32], c[32], d[32], e[32];
+		int ret;
+
+		if (iter)
+			sleep(delay);
+		ret = scav_nl_sessions(n, SCAV_STATS_RESIDENT, &v, &nr);
+		if (ret < 0)
+			die("top", ret, scav_nl_errmsg(n));
+		qsort(v, nr, sizeof(*v), by_idle);
+		if (json) {
+			printf("{\"sessions\":[");
+			for (i = 0; i < nr; i++) {
+				if (i)
+					putchar(',');
+				print_session_json(&v[i]);
+			}
+			printf("]}\n");
+			fflush(stdout);
+			free(v);
+			continue;
+		}
+		for (i = 0; i < nr; i++) {
+			idle += v[i].stats.idle_bytes;
+			res += v[i].stats.idle_resident_bytes;
+		}
+		if (tty)
+			printf("\033[H\033[J");
+		printf("scav: %zu sessions, %s idle, %s of it resident%s\n\n", nr,
+		       human(idle, a, sizeof(a)), human(res, b, sizeof(b)),
+		       ret ? " (sessions changed while listed)" : "");
+		printf("%8s %-15s %11s %11s %11s %11s %11s %7s\n", "PID", "COMMAND",
+		       "IDLE", "RES-IDLE", "ANON-RSS", "USED-RSS", "RECLAIMED", "RANGES");
+		for (i = 0; i < nr; i++) {
+			const struct scav_stats *st = &v[i].stats;
+
+			printf("%8u %-15s %11s %11s %11s %11s %11s %7" PRIu64 "\n",
+			       v[i].pid, v[i].comm,
+			       human(st->idle_bytes, a, sizeof(a)),
+			       human(st->idle_resident_bytes, b, sizeof(b)),
+			       human(st->anon_rss_bytes, c, sizeof(c)),
+			       human(st->used_rss_bytes, d, sizeof(d)),
+			       human(st->reclaimed_bytes, e, sizeof(e)),
+			       (uint64_t)st->nr_ranges);
+		}
+		fflush(stdout);
+		free(v);
+	}
+	scav_nl_close(n);
+	return 0;
+}
+
+/* reclaim */
+
+static int cmd_reclaim(int argc, char **argv)
+{
+	uint32_t pid = 0, sessions;
+	struct scav_nl *n;
+	uint64_t bytes;
+	char buf[32], what[48];
+	int ret;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--all"))
+		pid = parse_pid(argv[1]);
+	n = nl_open(0);
+	ret = scav_nl_reclaim(n, pid, pid ? 0 : SCAV_NL_RECLAIM_ALL, &bytes, &sessions);
+	if (ret == -ESRCH) {
+		fprintf(stderr, "scavctl: reclaim: no process %u\n", pid);
+		return 1;
+	}
+	if (ret == -ENOENT && pid) {
+		fprintf(stderr, "scavctl: reclaim: process %u has no scav session\n", pid);
+		return 1;
+	}
+	if (ret)
+		die("reclaim", ret, scav_nl_errmsg(n));
+	if (json)
+		printf("{\"pid\":%u,\"bytes\":%" PRIu64 ",\"sessions\":%u}\n",
+		       pid, bytes, sessions);
+	else {
+		if (pid)
+			snprintf(what, sizeof(what), "process %u", pid);
+		else
+			snprintf(what, sizeof(what), "all processes");
+		printf("reclaimed %s from %u session%s of %s\n",
+		       human(bytes, buf, sizeof(buf)), sessions,
+		       sessions == 1 ? "" : "s", what);
+	}
+	scav_nl_close(n);
+	return 0;
+}
+
+/* config */
+
+static int cmd_config(int argc, char **argv)
+{
+	struct scav_nl_config c, now, set = { 0 };
+	unsigned int only = 0;
+	struct scav_nl *n;
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '='), *end;
+		int key;
+
+		if (eq)
+			*eq = '\0';
+		key = scav_nl_config_key(argv[i]);
+		if (key < 0) {
+			fprintf(stderr, "scavctl: config: no tunable '%s' "
+				"(scavctl config lists them)\n", argv[i]);
+			return 2;
+		}
+		if (!eq) {
+			if (argc != 2) {
+				fprintf(stderr, "scavctl: config: give KEY alone, "
+					"or KEY=VALUE pairs\n");
+				return 2;
+			}
+			only = key;
+			continue;
+		}
+		errno = 0;
+		set.value[key] = strtoull(eq + 1, &end, 0);
+		if (errno || *end || !eq[1] || eq[1] == '-') {
+			fprintf(stderr, "scavctl: config: '%s' is not a number\n", eq + 1);
+			return 2;
+		}
+		set.present |= 1u << key;
+	}
+	n = nl_open(0);
+	if (set.present) {
+		ret = scav_nl_config_set(n, &set, &now);
+		if (ret)
+			die("config", ret, scav_nl_errmsg(n));
+		c = now;
+	} else {
+		ret = scav_nl_config_get(n, &c);
+		if (ret)
+			die("config", ret, scav_nl_errmsg(n));
+	}
+	if (only && !json) {
+		printf("%" PRIu64 "\n", c.value[only]);
+	} else {
+		if (json)
+			putchar('{');
+		print_config(&c, only);
+		if (json)
+			printf("}\n");
+	}
+	scav_nl_close(n);
+	return 0;
+}
+
+/* watch */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void print_event(const struct scav_nl_event *ev)
+{
+	const char *name = scav_nl_event_name(ev->type);
+	const char *cause = scav_nl_cause_name(ev->cause);
+	char buf[32];
+
+	if (json) {
+		printf("{\"seq\":%" PRIu64 ",\"event\":\"%s\"", ev->seq,
+		       name ? name : "unknown");
+		if (ev->type != SCAV_EVENT_PRESSURE) {
+			printf(",\"pid\":%u,\"session\":%" PRIu64 ",\"comm\":",
+			       ev->pid, ev->session_id);
+			json_str(ev->comm);
+		}
+		if (ev->type == SCAV_EVENT_RECLAIM || ev->type == SCAV_EVENT_PRESSURE)
+			printf(",\"bytes\":%" PRIu64, ev->bytes);
+		if (ev->type == SCAV_EVENT_RECLAIM)
+			printf(",\"cause\":\"%s\"", cause ? cause : "unknown");
+		printf("}\n");
+		return;
+	}
+	printf("%8" PRIu64 "  %-8s", ev->seq, name ? name : "unknown");
+	if (ev->type == SCAV_EVENT_PRESSURE)
+		printf("  memory reclaim asked; %s idle held kept",
+		       human(ev->bytes, buf, sizeof(buf)));
+	else
+		printf("  pid %u (%s) session %" PRIu64, ev->pid, ev->comm,
+		       ev->session_id);
+	if (ev->type == SCAV_EVENT_RECLAIM)
+		printf(": %s discarded (%s)", human(ev->bytes, buf, sizeof(buf)),
+		       cause ? cause : "unknown");
+	putchar('\n');
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	struct scav_nl *n;
+	uint64_t last = 0;
+	long count = -1, seen = 0;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "n:")) != -1) {
+		if (opt != 'n')
+			return 2;
+		count = atol(optarg);
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	n = nl_open(SCAV_NL_EVENTS);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!json)
+		printf("%8s  %-8s  %s\n", "SEQ", "EVENT", "DETAILS");
+	fflush(stdout);
+	while (!stop && (count < 0 || seen < count)) {
+		struct pollfd p = { .fd = scav_nl_fd(n), .events = POLLIN };
+		struct scav_nl_event ev;
+		int ret;
+
+		ret = scav_nl_event_read(n, &ev);
+		if (ret == 0) {
+			poll(&p, 1, 1000);
+			continue;
+		}
+		if (ret == -ENOBUFS) {
+			if (json)
+				printf("{\"event\":\"overrun\"}\n");
+			else
+				printf("-- events lost: the socket overflowed\n");
+			continue;
+		}
+		if (ret < 0)
+			die("watch", ret, NULL);
+		if (last && ev.seq > last + 1) {
+			if (json)
+				printf("{\"event\":\"lost\",\"count\":%" PRIu64 "}\n",
+				       ev.seq - last - 1);
+			else
+				printf("-- %" PRIu64 " events lost\n", ev.seq - last - 1);
+		}
+		last = ev.seq;
+		print_event(&ev);
+		fflush(stdout);
+		seen++;
+	}
+	scav_nl_close(n);
+	return 0;
+}
+
+/* rss */
+
+/* A "Name:   N kB" line of a /proc file, in bytes; -errno if unreadable. */
+static int64_t proc_kb(uint32_t pid, const char *file, const char *name)
+{
+	char path[64], line[256];
+	size_t len = strlen(name);
+	int64_t v = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			v = strtoll(line + len + 1, NULL, 10) * 1024;
+			break;
+		}
+	if (ferror(f))
+		v = -errno;
+	fclose(f);
+	return v;
+}
+
+static int cmd_rss(int argc, char **argv)
+{
+	uint64_t idle = 0, idle_res = 0, idle_lazy = 0, honest;
+	int64_t rss, lazy;
+	struct scav_nl_session *v = NULL;
+	struct scav_nl *n;
+	size_t nr = 0, i;
+	uint32_t pid;
+	int sessions = 0, module = 1, ret;
+	char a[32];
+
+	if (argc != 2) {
+		usage(stderr);
+		return 2;
+	}
+	pid = parse_pid(argv[1]);
+	rss = proc_kb(pid, "status", "VmRSS");
+	if (rss == -ENOENT && access("/proc/self", F_OK) == 0) {
+		fprintf(stderr, "scavctl: rss: no process %u (or it has no memory: "
+			"a kernel thread)\n", pid);
+		return 1;
+	}
+	lazy = proc_kb(pid, "smaps_rollup", "LazyFree");
+	if (rss < 0 || lazy < 0) {
+		fprintf(stderr, "scavctl: rss: cannot read /proc/%u: %s%s\n", pid,
+			strerror((int)-(rss < 0 ? rss : lazy)),
+			(rss == -EACCES || lazy == -EACCES) ?
+			" (run as root or as the process's owner)" : "");
+		return 1;
+	}
+	ret = scav_nl_open(&n, 0);
+	if (ret == -ENOENT) {
+		module = 0;
+	} else if (ret) {
+		die("netlink", ret, NULL);
+	} else {
+		ret = scav_nl_sessions(n, SCAV_STATS_RESIDENT, &v, &nr);
+		if (ret < 0)
+			die("rss", ret, scav_nl_errmsg(n));
+		scav_nl_close(n);
+	}
+	for (i = 0; i < nr; i++) {
+		if (v[i].pid != pid)
+			continue;
+		sessions++;
+		idle += v[i].stats.idle_bytes;
+		idle_res += v[i].stats.idle_resident_bytes;
+		idle_lazy += v[i].stats.lazyfree_bytes;
+	}
+	free(v);
+	/* LazyFree covers scav's lazily freed idle pages too: count them once. */
+	honest = rss - lazy - (idle_res - idle_lazy);
+	if ((int64_t)honest < 0)
+		honest = 0;
+	if (json) {
+		printf("{\"pid\":%u,\"module\":%s,\"sessions\":%d,\"vm_rss_bytes\":%" PRId64
+		       ",\"lazyfree_bytes\":%" PRId64 ",\"scav_idle_bytes\":%" PRIu64
+		       ",\"scav_idle_resident_bytes\":%" PRIu64
+		       ",\"scav_lazyfree_bytes\":%" PRIu64 ",\"honest_rss_bytes\":%" PRIu64 "}\n",
+		       pid, module ? "true" : "false", sessions, rss, lazy, idle,
+		       idle_res, idle_lazy, honest);
+		return 0;
+	}
+	printf("process %u: %d scav session%s%s\n", pid, sessions,
+	       sessions == 1 ? "" : "s", module ? "" : " (module not loaded)");
+	printf("  %-28s %s\n", "VmRSS", human(rss, a, sizeof(a)));
+	printf("  %-28s %s\n", "LazyFree (smaps_rollup)", human(lazy, a, sizeof(a)));
+	printf("  %-28s %s\n", "scav idle", human(idle, a, sizeof(a)));
+	printf("  %-28s %s\n", "scav idle, resident", human(idle_res, a, sizeof(a)));
+	printf("  %-28s %s\n", "scav idle, lazily freed", human(idle_lazy, a, sizeof(a)));
+	printf("  %-28s %s\n", "honest RSS", human(honest, a, sizeof(a)));
+	return 0;
+}
+
+/* version, stats: scavctl's own session on /dev/scav */
+
+static void print_version(const struct scav *s, const struct scav_version *v)
 {
 	int fb = scav_is_fallback(s);
 
@@ -44,81 +679,84 @@ static void print_version(const struct scav *s, const struct scav_version *v,
 	printf("page size:           %u\n", v->page_size);
 }
 
-static void print_stats(const struct scav_stats *st, int json)
-{
-	static const char *const names[] = {
-		"idle_bytes", "discarded_bytes", "lazy_bytes", "nr_ranges",
-		"reported_bytes", "reclaimed_bytes", "reclaimed_request_bytes",
-		"reclaimed_age_bytes", "reclaimed_pressure_bytes",
-		"claimed_kept_bytes", "claimed_discarded_bytes",
-		"forgotten_bytes", "anon_rss_bytes", "idle_resident_bytes",
-		"lazyfree_bytes", "used_rss_bytes",
-	};
-	const unsigned long long v[] = {
-		st->idle_bytes, st->discarded_bytes, st->lazy_bytes,
-		st->nr_ranges, st->reported_bytes, st->reclaimed_bytes,
-		st->reclaimed_request_bytes, st->reclaimed_age_bytes,
-		st->reclaimed_pressure_bytes, st->claimed_kept_bytes,
-		st->claimed_discarded_bytes, st->forgotten_bytes,
-		st->anon_rss_bytes, st->idle_resident_bytes,
-		st->lazyfree_bytes, st->used_rss_bytes,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		if (json)
-			printf("%s\"%s\":%llu", i ? "," : "{", names[i], v[i]);
-		else
-			printf("%-24s %llu\n", names[i], v[i]);
-	}
-	if (json)
-		printf("}\n");
-}
-
-int main(int argc, char **argv)
+static int cmd_device(const char *cmd)
 {
 	struct scav_version v;
 	struct scav_stats st;
 	struct scav *s;
-	int json = 0, i = 1, ret;
+	int ret;
 
-	if (i < argc && !strcmp(argv[i], "--json")) {
-		json = 1;
+	ret = scav_open(&s, 0);
+	if (ret)
+		die(SCAV_DEVICE_PATH, ret, NULL);
+	if (!strcmp(cmd, "version"))
+		ret = scav_version(s, &v);
+	else
+		ret = scav_stats(s, SCAV_STATS_RESIDENT, &st);
+	if (ret)
+		die(cmd, ret, NULL);
+	if (!strcmp(cmd, "version")) {
+		print_version(s, &v);
+	} else {
+		struct field f[SESSION_FIELDS];
+
+		session_fields(&st, f);
+		if (json)
+			putchar('{');
+		print_fields(f, SESSION_FIELDS, 0);
+		if (json)
+			printf("}\n");
+	}
+	scav_close(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2]) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--all")) {
+			break;
+		} else {
+			fprintf(stderr, "scavctl: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
 		i++;
 	}
-	if (i != argc - 1) {
+	if (i >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "help")) {
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
 	}
-	ret = scav_open(&s, 0);
-	if (ret) {
-		fprintf(stderr, "scavctl: cannot open %s: %s\n",
-			SCAV_DEVICE_PATH, strerror(-ret));
-		return 1;
-	}
-	if (!strcmp(argv[i], "version"))
-		ret = scav_version(s, &v);
-	else if (!strcmp(argv[i], "stats"))
-		ret = scav_stats(s, SCAV_STATS_RESIDENT, &st);
-	else {
-		fprintf(stderr, "scavctl: unknown command '%s'\n", argv[i]);
-		usage(stderr);
-		scav_close(s);
-		return 2;
-	}
-	if (ret) {
-		fprintf(stderr, "scavctl: %s: %s\n", argv[i], strerror(-ret));
-		scav_close(s);
-		return 1;
-	}
-	if (!strcmp(argv[i], "version"))
-		print_version(s, &v, json);
-	else
-		print_stats(&st, json);
-	scav_close(s);
-	return 0;
+	if (!strcmp(cmd, "status") && argc == 1)
+		return cmd_status();
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc, argv);
+	if (!strcmp(cmd, "reclaim"))
+		return cmd_reclaim(argc, argv);
+	if (!strcmp(cmd, "config"))
+		return cmd_config(argc, argv);
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch(argc, argv);
+	if (!strcmp(cmd, "rss"))
+		return cmd_rss(argc, argv);
+	if ((!strcmp(cmd, "version") || !strcmp(cmd, "stats")) && argc == 1)
+		return cmd_device(cmd);
+	fprintf(stderr, "scavctl: unknown command or arguments: '%s'\n", cmd);
+	usage(stderr);
+	return 2;
 }

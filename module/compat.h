@@ -14,6 +14,7 @@
 #include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/version.h>
+#include <net/genetlink.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
 	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
@@ -108,5 +109,29 @@ static inline void scav_account_reclaimed(unsigned long pages)
 	mm_account_reclaimed_pages(pages);
 #endif
 }
+
+/*
+ * The attributes of a dump request, parsed by genetlink.  6.2 moved them
+ * into a struct genl_info inside the dump's info.
+ */
+static inline struct nlattr **scav_genl_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return genl_dumpit_info(cb)->attrs;
+#else
+	return genl_info_dump(cb)->attrs;
+#endif
+}
+
+/*
+ * Joining a multicast group needs a capability only where the kernel knows
+ * the group flags: mainline 6.7, and stable kernels they were backported
+ * to (Debian's 6.1 has them).  Elsewhere anyone may listen to events.
+ */
+#ifdef GENL_MCAST_CAP_SYS_ADMIN
+#define SCAV_GENL_MCAST_FLAGS	GENL_MCAST_CAP_SYS_ADMIN
+#else
+#define SCAV_GENL_MCAST_FLAGS	0
+#endif
 
 #endif /* _SCAV_COMPAT_H */

@@ -4,10 +4,13 @@
 
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <net/netlink.h>
+
+#include <linux/scav.h>
 
 /*
- * The tunables, one copy for the whole module: sysfs (and later netlink)
- * write them under scav_config_lock, everybody reads them with READ_ONCE().
+ * The tunables, one copy for the whole module: sysfs and netlink write them
+ * through scav_knob_set(), everybody reads them with READ_ONCE().
  * Defaults and their reasons are in Documentation/admin-guide.md.
  */
 struct scav_config {
@@ -25,13 +28,30 @@ extern struct scav_config scav_config;
 
 #define scav_cfg(field) READ_ONCE(scav_config.field)
 
-/* Why memory was discarded. */
-enum scav_cause {
-	SCAV_CAUSE_REQUEST,	/* SCAV_IOC_RECLAIM */
-	SCAV_CAUSE_AGE,		/* the aging worker */
-	SCAV_CAUSE_PRESSURE,	/* the shrinker */
-	SCAV_NR_CAUSES,
+/*
+ * One tunable, indexed by its SCAV_CONF_* number: its sysfs file name, where
+ * it lives, how wide it is (bool, u32 or u64), and the values it may take.
+ * The one table both sysfs and netlink check writes against.  Not const:
+ * 6.1's netlink policies point at ranges without const.
+ */
+struct scav_knob {
+	const char *name;
+	void *ptr;
+	unsigned int size;
+	struct netlink_range_validation range;
 };
+
+extern struct scav_knob scav_knobs[SCAV_CONF_MAX + 1];
+
+#define scav_for_each_knob(i) \
+	for ((i) = SCAV_CONF_PAD + 1; (i) <= SCAV_CONF_MAX; (i)++)
+
+u64 scav_knob_get(unsigned int i);
+/* Set the knobs whose bits are in @mask, all at once; values are checked. */
+void scav_knob_set(unsigned long mask, const u64 *values);
+
+/* Why memory was discarded: enum scav_cause of the uapi header. */
+#define SCAV_NR_CAUSES	__SCAV_CAUSE_MAX
 
 /* Module-wide figures, for sysfs. */
 struct scav_global_stats {

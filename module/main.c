@@ -6,6 +6,7 @@
 
 #include "aging.h"
 #include "config.h"
+#include "netlink.h"
 #include "ranges.h"
 #include "session.h"
 #include "shrinker.h"
@@ -23,9 +24,12 @@ static int __init scav_init(void)
 	ret = scav_session_init();
 	if (ret)
 		goto err_sysfs;
-	ret = scav_reclaim_init();
+	ret = scav_nl_init();
 	if (ret)
 		goto err_session;
+	ret = scav_reclaim_init();
+	if (ret)
+		goto err_nl;
 	ret = scav_aging_init();
 	if (ret)
 		goto err_reclaim;
@@ -39,6 +43,8 @@ err_aging:
 	scav_aging_exit();
 err_reclaim:
 	scav_reclaim_exit();
+err_nl:
+	scav_nl_exit();
 err_session:
 	scav_session_exit();
 err_sysfs:
@@ -53,6 +59,8 @@ static void __exit scav_exit(void)
 	scav_shrinker_exit();
 	scav_aging_exit();
 	scav_reclaim_exit();
+	/* Before the sessions: waits for netlink handlers holding some. */
+	scav_nl_exit();
 	scav_session_exit();
 	scav_sysfs_exit();
 	scav_ranges_exit();

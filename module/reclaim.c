@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 
 #include "compat.h"
+#include "netlink.h"
 #include "session.h"
 #include "vma.h"
 
@@ -232,6 +233,7 @@ void scav_reclaim_exit(void)
 /* SCAV_IOC_RECLAIM: until done, out of budget, or a fatal signal. */
 int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
 {
+	u64 before = p->bytes;
 	int ret = 0;
 
 	while (!scav_pass_over(p)) {
@@ -244,6 +246,8 @@ int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
 		}
 		cond_resched();
 	}
+	if (p->bytes > before)
+		scav_nl_reclaim_event(s, p->bytes - before, p->cause);
 	return ret == -ENOENT ? 0 : ret;
 }
 
@@ -254,8 +258,11 @@ int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
  */
 int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round)
 {
+	u64 before = p->bytes;
 	int ret = scav_reclaim_batch(s, p, round);
 
+	if (p->bytes > before)
+		scav_nl_reclaim_event(s, p->bytes - before, p->cause);
 	if (ret == -EBUSY)
 		atomic64_inc(&scav_stats.busy_skips[p->cause]);
 	if (ret) {

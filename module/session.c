@@ -12,10 +12,12 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #include <linux/scav.h>
 
 #include "compat.h"
+#include "netlink.h"
 #include "session.h"
 #include "vma.h"
 #include "walk.h"
@@ -26,6 +28,16 @@ static struct kmem_cache *scav_session_cache;
 /* Open sessions, for the aging worker, the shrinker and sysfs. */
 static LIST_HEAD(scav_session_list);
 static DEFINE_SPINLOCK(scav_session_list_lock);
+
+/*
+ * Open sessions by ID, for netlink: a dump resumes after the last ID it
+ * sent, however the set changed meanwhile.  IDs are handed out cyclically,
+ * so one comes back only after four billion opens.  @scav_gen counts opens
+ * and closes, for NLM_F_DUMP_INTR.
+ */
+static DEFINE_XARRAY_ALLOC1(scav_sessions_xa);
+static u32 scav_next_id;
+static atomic_t scav_gen;
 
 /*
  * Forget idle ranges whose mapping goes away (munmap, mremap, MAP_FIXED),
@@ -76,6 +88,7 @@ static void scav_mn_free(struct mmu_notifier *mn)
 	struct scav_session *s = container_of(mn, struct scav_session, mn);
 
 	mmdrop(s->mm);
+	put_pid(s->pid);
 	kmem_cache_free(scav_session_cache, s);
 }
 
@@ -108,21 +121,54 @@ static int scav_open(struct inode *inode, struct file *file)
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges);
 	refcount_set(&s->ref, 1);
+	s->pid = get_pid(task_tgid(current));
+	get_task_comm(s->comm, current);
 	s->mm = current->mm;
 	mmgrab(s->mm);
 	s->mn.ops = &scav_mn_ops;
 	ret = mmu_notifier_register(&s->mn, s->mm);
 	if (ret) {
 		mmdrop(s->mm);
+		put_pid(s->pid);
 		kmem_cache_free(scav_session_cache, s);
 		return ret;
 	}
+	ret = xa_alloc_cyclic(&scav_sessions_xa, &s->id, s, XA_LIMIT(1, U32_MAX),
+			      &scav_next_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		scav_session_put(s);
+		return ret;
+	}
+	atomic_inc(&scav_gen);
 	spin_lock(&scav_session_list_lock);
 	list_add_tail(&s->node, &scav_session_list);
 	spin_unlock(&scav_session_list_lock);
 	atomic_long_inc(&scav_stats.sessions);
 	file->private_data = s;
+	scav_nl_session_event(s, SCAV_EVENT_SESSION_OPEN);
 	return 0;
+}
+
+/*
+ * The open session with the lowest ID at or above *@id, with a reference;
+ * *@id is set to its ID.  NULL when there is none.
+ */
+struct scav_session *scav_session_next(unsigned long *id)
+{
+	struct scav_session *s;
+
+	xa_lock(&scav_sessions_xa);
+	s = xa_find(&scav_sessions_xa, id, U32_MAX, XA_PRESENT);
+	/* Erased before the file drops its reference: still alive. */
+	if (s)
+		refcount_inc(&s->ref);
+	xa_unlock(&scav_sessions_xa);
+	return s;
+}
+
+u32 scav_sessions_gen(void)
+{
+	return atomic_read(&scav_gen);
 }
 
 static bool scav_settled(struct scav_session *s, unsigned long start,
@@ -161,10 +207,13 @@ static int scav_release(struct inode *inode, struct file *file)
 {
 	struct scav_session *s = file->private_data;
 
+	xa_erase(&scav_sessions_xa, s->id);
+	atomic_inc(&scav_gen);
 	spin_lock(&scav_session_list_lock);
 	list_del_init(&s->node);
 	spin_unlock(&scav_session_list_lock);
 	atomic_long_dec(&scav_stats.sessions);
+	scav_nl_session_event(s, SCAV_EVENT_SESSION_CLOSE);
 
 	spin_lock(&s->rlock);
 	s->closed = true;
@@ -585,46 +634,51 @@ static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w)
 	return walked;
 }
 
-static long scav_ioc_stats(struct scav_session *s, void __user *argp)
+/* The figures of SCAV_IOC_STATS; @flags are checked by the caller. */
+void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st)
 {
 	struct scav_walk w = {};
+
+	if (flags & SCAV_STATS_RESIDENT)
+		scav_session_walk(s, &w);
+
+	memset(st, 0, sizeof(*st));
+	st->flags = flags;
+	spin_lock(&s->rlock);
+	st->idle_bytes = s->ranges.idle_bytes;
+	st->discarded_bytes = s->ranges.discarded_bytes;
+	st->lazy_bytes = s->ranges.lazy_bytes;
+	st->nr_ranges = s->ranges.nr;
+	st->reported_bytes = s->reported_bytes;
+	st->reclaimed_request_bytes = s->reclaimed_bytes[SCAV_CAUSE_REQUEST];
+	st->reclaimed_age_bytes = s->reclaimed_bytes[SCAV_CAUSE_AGE];
+	st->reclaimed_pressure_bytes = s->reclaimed_bytes[SCAV_CAUSE_PRESSURE];
+	st->claimed_kept_bytes = s->claimed_kept_bytes;
+	st->claimed_discarded_bytes = s->claimed_discarded_bytes;
+	st->forgotten_bytes = s->forgotten_bytes;
+	spin_unlock(&s->rlock);
+	st->reclaimed_bytes = st->reclaimed_request_bytes + st->reclaimed_age_bytes +
+			      st->reclaimed_pressure_bytes;
+	st->anon_rss_bytes = (u64)scav_anon_rss_pages(s->mm) << PAGE_SHIFT;
+	if (flags & SCAV_STATS_RESIDENT) {
+		st->idle_resident_bytes = w.resident;
+		st->lazyfree_bytes = w.lazyfree;
+		st->used_rss_bytes = st->anon_rss_bytes > w.resident ?
+				     st->anon_rss_bytes - w.resident : 0;
+	}
+}
+
+static long scav_ioc_stats(struct scav_session *s, void __user *argp)
+{
 	struct scav_stats st;
-	u32 flags;
 
 	if (copy_from_user(&st, argp, sizeof(st)))
 		return -EFAULT;
 	/* Only flags and reserved fields are read; the rest is output. */
-	flags = st.flags;
-	if (!scav_args_ok(flags & ~SCAV_STATS_RESIDENT, st.__reserved0,
+	if (!scav_args_ok(st.flags & ~SCAV_STATS_RESIDENT, st.__reserved0,
 			  st.__reserved, ARRAY_SIZE(st.__reserved)))
 		return -EINVAL;
-	if (flags & SCAV_STATS_RESIDENT)
-		scav_session_walk(s, &w);
-
-	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	spin_lock(&s->rlock);
-	st.idle_bytes = s->ranges.idle_bytes;
-	st.discarded_bytes = s->ranges.discarded_bytes;
-	st.lazy_bytes = s->ranges.lazy_bytes;
-	st.nr_ranges = s->ranges.nr;
-	st.reported_bytes = s->reported_bytes;
-	st.reclaimed_request_bytes = s->reclaimed_bytes[SCAV_CAUSE_REQUEST];
-	st.reclaimed_age_bytes = s->reclaimed_bytes[SCAV_CAUSE_AGE];
-	st.reclaimed_pressure_bytes = s->reclaimed_bytes[SCAV_CAUSE_PRESSURE];
-	st.claimed_kept_bytes = s->claimed_kept_bytes;
-	st.claimed_discarded_bytes = s->claimed_discarded_bytes;
-	st.forgotten_bytes = s->forgotten_bytes;
-	spin_unlock(&s->rlock);
-	st.reclaimed_bytes = st.reclaimed_request_bytes + st.reclaimed_age_bytes +
-			     st.reclaimed_pressure_bytes;
-	st.anon_rss_bytes = (u64)scav_anon_rss_pages(s->mm) << PAGE_SHIFT;
-	if (flags & SCAV_STATS_RESIDENT) {
-		st.idle_resident_bytes = w.resident;
-		st.lazyfree_bytes = w.lazyfree;
-		st.used_rss_bytes = st.anon_rss_bytes > w.resident ?
-				    st.anon_rss_bytes - w.resident : 0;
-	}
+	scav_session_stats(s, st.flags, &st);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -695,5 +749,6 @@ void scav_session_exit(void)
 	misc_deregister(&scav_misc);
 	/* Let notifier callbacks still in SRCU flight finish before unload. */
 	mmu_notifier_synchronize();
+	WARN_ON(!xa_empty(&scav_sessions_xa));
 	kmem_cache_destroy(scav_session_cache);
 }

@@ -3,6 +3,8 @@
 #define _SCAV_SESSION_H
 
 #include <linux/list.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/mmu_notifier.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -32,6 +34,9 @@ struct scav_session {
 	struct mmu_notifier mn;
 	struct list_head node;		/* on the session list while open */
 	refcount_t ref;
+	u32 id;				/* in scav_sessions_xa while open */
+	struct pid *pid;		/* the opener's thread group */
+	char comm[TASK_COMM_LEN];	/* the opener's name at open */
 	wait_queue_head_t busy_wq;
 	struct work_struct pressure_work;	/* holds a reference when queued */
 	atomic_long_t pressure_pages;		/* owed to reclaim, see reclaim.c */
@@ -65,6 +70,10 @@ void scav_session_put(struct scav_session *s);
 struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
 				       u64 stamp_max);
 void scav_sessions_resident(u64 *resident, u64 *lazyfree);
+struct scav_session *scav_session_next(unsigned long *id);
+u32 scav_sessions_gen(void);
+struct scav_stats;
+void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st);
 
 int scav_reclaim_request(struct scav_session *s, struct scav_pass *p);
 int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round);

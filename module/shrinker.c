@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "netlink.h"
 #include "session.h"
 #include "shrinker.h"
 
@@ -26,12 +27,13 @@ static atomic64_t scav_shrink_round;
 static unsigned long scav_shrink_count(struct shrinker *sh,
 				       struct shrink_control *sc)
 {
-	s64 kept;
+	s64 kept = atomic64_read(&scav_stats.idle_bytes) -
+		   atomic64_read(&scav_stats.discarded_bytes);
 
+	/* Reclaim asks every shrinker first: tell listeners, even if off. */
+	scav_nl_pressure_event(max_t(s64, kept, 0));
 	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
 		return 0;
-	kept = atomic64_read(&scav_stats.idle_bytes) -
-	       atomic64_read(&scav_stats.discarded_bytes);
 	return kept > 0 ? kept >> PAGE_SHIFT : SHRINK_EMPTY;
 }
 

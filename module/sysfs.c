@@ -5,107 +5,38 @@
  */
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
-#include <linux/mutex.h>
+#include <linux/bits.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
-#include "aging.h"
 #include "config.h"
 #include "session.h"
 
-struct scav_config scav_config = {
-	.enabled = true,
-	.shrinker_enabled = true,
-	.idle_age_ms = 10000,
-	.scan_interval_ms = 1000,
-	.quota_bytes_per_sec = 128ULL << 20,
-	.quota_ms_per_sec = 10,
-	.max_ranges = 65536,
-	.max_ranges_total = 1UL << 20,
-};
-
-struct scav_global_stats scav_stats;
-
-static DEFINE_MUTEX(scav_config_lock);
 static struct kobject *scav_kobj;
 
-/* A numeric tunable: where it lives, how wide it is, what it may hold. */
-struct scav_knob {
-	struct kobj_attribute attr;
-	void *ptr;
-	unsigned int size;	/* sizeof the field: bool, u32 or u64 */
-	u64 min, max;
-};
-
-static u64 knob_get(const struct scav_knob *k)
-{
-	switch (k->size) {
-	case 1:
-		return READ_ONCE(*(bool *)k->ptr);
-	case 4:
-		return READ_ONCE(*(u32 *)k->ptr);
-	default:
-		return READ_ONCE(*(u64 *)k->ptr);
-	}
-}
-
-static void knob_set(const struct scav_knob *k, u64 v)
-{
-	switch (k->size) {
-	case 1:
-		WRITE_ONCE(*(bool *)k->ptr, v);
-		break;
-	case 4:
-		WRITE_ONCE(*(u32 *)k->ptr, v);
-		break;
-	default:
-		WRITE_ONCE(*(u64 *)k->ptr, v);
-	}
-}
+/* One file per tunable, named from scav_knobs[], filled in at init. */
+static struct kobj_attribute scav_knob_attrs[SCAV_CONF_MAX + 1];
 
 static ssize_t knob_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
-	struct scav_knob *k = container_of(attr, struct scav_knob, attr);
-
-	return sysfs_emit(buf, "%llu\n", knob_get(k));
+	return sysfs_emit(buf, "%llu\n", scav_knob_get(attr - scav_knob_attrs));
 }
 
 /* A value that does not parse or is out of range is refused, unchanged. */
 static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 			  const char *buf, size_t count)
 {
-	struct scav_knob *k = container_of(attr, struct scav_knob, attr);
-	u64 v;
+	unsigned int i = attr - scav_knob_attrs;
+	u64 v[SCAV_CONF_MAX + 1];
 	int ret;
 
-	ret = kstrtou64(buf, 0, &v);
-	if (ret || v < k->min || v > k->max)
+	ret = kstrtou64(buf, 0, &v[i]);
+	if (ret || v[i] < scav_knobs[i].range.min || v[i] > scav_knobs[i].range.max)
 		return -EINVAL;	/* ERANGE too: out of range is out of range */
-	mutex_lock(&scav_config_lock);
-	knob_set(k, v);
-	mutex_unlock(&scav_config_lock);
-	scav_aging_kick();
+	scav_knob_set(BIT(i), v);
 	return count;
 }
-
-#define KNOB(_name, _field, _min, _max)					\
-	static struct scav_knob knob_##_name = {			\
-		.attr = __ATTR(_name, 0644, knob_show, knob_store),	\
-		.ptr = &scav_config._field,				\
-		.size = sizeof(scav_config._field),			\
-		.min = _min,						\
-		.max = _max,						\
-	}
-
-KNOB(enabled, enabled, 0, 1);
-KNOB(shrinker_enabled, shrinker_enabled, 0, 1);
-KNOB(idle_age_ms, idle_age_ms, 0, 7 * 24 * 3600 * 1000U);
-KNOB(scan_interval_ms, scan_interval_ms, 10, 3600 * 1000U);
-KNOB(quota_bytes_per_sec, quota_bytes_per_sec, 0, 1ULL << 40);
-KNOB(quota_ms_per_sec, quota_ms_per_sec, 0, 1000);
-KNOB(max_ranges_per_session, max_ranges, 2, 1U << 24);
-KNOB(max_ranges_total, max_ranges_total, 2, 1UL << 28);
 
 /* Read-only figures. */
 static ssize_t sessions_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -163,15 +94,15 @@ static ssize_t lazyfree_bytes_show(struct kobject *kobj,
 static struct kobj_attribute stat_idle_resident_bytes = __ATTR_RO(idle_resident_bytes);
 static struct kobj_attribute stat_lazyfree_bytes = __ATTR_RO(lazyfree_bytes);
 
-static struct attribute *scav_attrs[] = {
-	&knob_enabled.attr.attr,
-	&knob_shrinker_enabled.attr.attr,
-	&knob_idle_age_ms.attr.attr,
-	&knob_scan_interval_ms.attr.attr,
-	&knob_quota_bytes_per_sec.attr.attr,
-	&knob_quota_ms_per_sec.attr.attr,
-	&knob_max_ranges_per_session.attr.attr,
-	&knob_max_ranges_total.attr.attr,
+/* Room for the knobs in front, filled in at init. */
+/* The knobs' list is filled in at init, from scav_knobs[]. */
+static struct attribute *scav_knob_list[SCAV_CONF_MAX + 1];
+
+static const struct attribute_group scav_knob_group = {
+	.attrs = scav_knob_list,
+};
+
+static struct attribute *scav_stat_list[] = {
 	&stat_sessions.attr,
 	&stat_idle_bytes.attr,
 	&stat_discarded_bytes.attr,
@@ -189,18 +120,36 @@ static struct attribute *scav_attrs[] = {
 	NULL,
 };
 
-static const struct attribute_group scav_attr_group = {
-	.attrs = scav_attrs,
+static const struct attribute_group scav_stat_group = {
+	.attrs = scav_stat_list,
+};
+
+static const struct attribute_group *scav_groups[] = {
+	&scav_knob_group,
+	&scav_stat_group,
+	NULL,
 };
 
 int scav_sysfs_init(void)
 {
+	unsigned int i, n = 0;
 	int ret;
+
+	scav_for_each_knob(i) {
+		struct kobj_attribute *a = &scav_knob_attrs[i];
+
+		sysfs_attr_init(&a->attr);
+		a->attr.name = scav_knobs[i].name;
+		a->attr.mode = 0644;
+		a->show = knob_show;
+		a->store = knob_store;
+		scav_knob_list[n++] = &a->attr;
+	}
 
 	scav_kobj = kobject_create_and_add("scav", kernel_kobj);
 	if (!scav_kobj)
 		return -ENOMEM;
-	ret = sysfs_create_group(scav_kobj, &scav_attr_group);
+	ret = sysfs_create_groups(scav_kobj, scav_groups);
 	if (ret)
 		kobject_put(scav_kobj);
 	return ret;
@@ -208,6 +157,6 @@ int scav_sysfs_init(void)
 
 void scav_sysfs_exit(void)
 {
-	sysfs_remove_group(scav_kobj, &scav_attr_group);
+	sysfs_remove_groups(scav_kobj, scav_groups);
 	kobject_put(scav_kobj);
 }

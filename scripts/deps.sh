@@ -11,6 +11,7 @@ codename=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
 bpo=${codename}-backports
 
 PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
+      libjson-c-dev
       linux-source-6.1
       dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
       gnuplot-nox"

@@ -5,6 +5,7 @@
 #                                warnings and taint after each test file
 #   vm.sh KERNEL_RELEASE demo    the RSS demo and a quick benchmark
 #   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV
+#   vm.sh KERNEL_RELEASE cmd     the shell command in $SCAV_VM_CMD
 #
 # Expects `make` to have built build/kmod/KERNEL_RELEASE/scav.ko and the
 # binaries under build/.  The job's output comes back on a second serial
@@ -39,7 +40,7 @@ add_bin() {
 cp /bin/busybox "$root/bin/busybox"
 cp "$ko" "$root/scav/scav.ko"
 mkdir -p "$root/usr/lib"
-cp -L "$b"/lib/libscav.so.* "$root/usr/lib/"
+cp -L "$b"/lib/libscav.so.* "$b"/lib/libscav-nl.so.* "$root/usr/lib/"
 for f in "$b"/selftests/*_test "$b/scavctl" "$b/scav-demo" "$b/scavbench"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
@@ -80,7 +81,7 @@ tests)
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
 mask=$(( ~(4096 | 8192) ))
-for t in scav_test compat32_test libscav_test policy_test stress_test module_test; do
+for t in scav_test compat32_test libscav_test policy_test stress_test netlink_test module_test; do
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "scav-runner: begin $t" > /dev/kmsg
 	echo "# ---- $t"
@@ -125,6 +126,10 @@ for f in /tmp/bench/*.csv; do
 done
 JOB
 	;;
+cmd)
+	# For development: SCAV_VM_CMD, a shell command line.
+	printf '%s\n' "${SCAV_VM_CMD:?set SCAV_VM_CMD}" > "$root/scav/job"
+	;;
 *)
 	echo "vm.sh: unknown job '$job'" >&2
 	exit 2
@@ -137,7 +142,9 @@ cmdline="console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1"
 cmdline="$cmdline loglevel=5"
 # Hardening for tests; the demo and the benchmark measure the kernel as it
 # ships.  (The console is still checked for warnings afterwards.)
-if [ "$job" = tests ]; then
+hardened=false
+case $job in tests|cmd) hardened=true ;; esac
+if $hardened; then
 	cmdline="$cmdline panic_on_warn=1 slub_debug=FZPU slab_nomerge"
 	cmdline="$cmdline page_poison=1 init_on_free=1"
 fi
@@ -148,7 +155,7 @@ fi
 # under TCG it now and then corrupts the vCPU (a double fault or a stray #DB
 # in kmem_cache_alloc); the tests run SLUB's debug path.
 cpu=max
-[ "$job" = tests ] || cpu=max,cx16=off
+$hardened || cpu=max,cx16=off
 set +e
 timeout -s KILL "$timeout_s" qemu-system-x86_64 -accel tcg,thread=single -cpu "$cpu" -smp 2 \
 	-m "${SCAV_VM_MEM:-512}" -nodefaults -display none -no-reboot \

@@ -293,4 +293,182 @@ struct scav_stats {
 #define SCAV_IOC_RECLAIM	_IOWR(SCAV_IOC_MAGIC, 0x13, struct scav_reclaim)
 #define SCAV_IOC_STATS		_IOWR(SCAV_IOC_MAGIC, 0x14, struct scav_stats)
 
+/*
+ * Generic netlink: the machine-wide view
+ * ======================================
+ *
+ * The family SCAV_GENL_NAME serves operators and monitoring agents: it lists
+ * every session on the machine, reads the module's figures and tunables,
+ * asks processes to give their idle memory back now, and sends events.  It
+ * exists only in the initial network namespace; elsewhere the family cannot
+ * be resolved.  Requests are validated strictly: an unknown attribute, one
+ * of the wrong size or out of range, a missing required attribute and any
+ * nonzero reserved header field fail with EINVAL and an extended ACK message
+ * (NETLINK_EXT_ACK) saying what was wrong; unknown commands fail with
+ * EOPNOTSUPP.  Numbers are in host byte order; 64-bit values may be preceded
+ * by a SCAV_A_PAD (SCAV_STAT_PAD, SCAV_CONF_PAD) attribute for alignment.
+ *
+ * Process IDs in requests and replies are those of the requester's PID
+ * namespace; sessions of processes it cannot see are left out of dumps and
+ * of SCAV_CMD_RECLAIM with SCAV_A_ALL.  Events carry PIDs of the initial PID
+ * namespace.
+ *
+ * SCAV_CMD_GET_SESSIONS (dump; anyone)
+ *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk each session's page
+ *	tables for the resident figures, as SCAV_IOC_STATS does).
+ *	One message per session, in order of SCAV_A_SESSION_ID: SCAV_A_SESSION_ID,
+ *	SCAV_A_PID, SCAV_A_COMM (the opener's command name at open) and
+ *	SCAV_A_STATS with the SCAV_STAT_* of struct scav_stats.  A session
+ *	opened or closed while the dump runs may be missed, but none is listed
+ *	twice; the messages after such a change carry NLM_F_DUMP_INTR.
+ *
+ * SCAV_CMD_GET_STATS (do; anyone)
+ *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk every session).
+ *	Reply: SCAV_A_STATS with the module-wide figures of /sys/kernel/scav
+ *	(Documentation/ABI/testing/sysfs-kernel-scav), and SCAV_A_SEQ, the
+ *	sequence number of the latest event.
+ *
+ * SCAV_CMD_RECLAIM (do; CAP_SYS_ADMIN and CAP_NET_ADMIN)
+ *	Request: exactly one of SCAV_A_PID (every session of that process) and
+ *	SCAV_A_ALL (every session).  Discards all idle ranges of those
+ *	sessions now, as SCAV_IOC_RECLAIM would from inside each process: only
+ *	ranges the process reported itself; no address range is accepted from
+ *	the requester.  Reply: SCAV_A_BYTES discarded, SCAV_A_SESSIONS gone
+ *	through.  Errors: ESRCH (no such process), ENOENT (it has no session),
+ *	EPERM, EINTR (the requester got a fatal signal; some bytes may be
+ *	gone).  The work runs in the requester's context without genetlink's
+ *	family lock and is accounted as a request (reclaimed_request_bytes).
+ *
+ * SCAV_CMD_GET_CONFIG (do; anyone)
+ *	Reply: SCAV_A_CONFIG with every SCAV_CONF_* tunable.
+ *
+ * SCAV_CMD_SET_CONFIG (do; CAP_SYS_ADMIN and CAP_NET_ADMIN)
+ *	Request: SCAV_A_CONFIG with the tunables to change, each within the
+ *	range its sysfs file accepts.  All or nothing: if one is refused none
+ *	changes.  Reply: SCAV_A_CONFIG with every tunable, as now set.  The
+ *	sysfs files and this command change the same values.
+ *
+ * SCAV_CMD_EVENT (multicast group SCAV_GENL_MCGRP_EVENTS; CAP_SYS_ADMIN to
+ * join, where the kernel enforces multicast capabilities)
+ *	SCAV_A_EVENT (a SCAV_EVENT_*), SCAV_A_SEQ, and what the event carries.
+ *	Every event takes the next sequence number, including events that
+ *	could not be allocated or delivered, so a listener that sees a gap
+ *	knows it lost events: it should then resynchronize with a dump.  A
+ *	listener whose receive buffer is full loses events (its next receive
+ *	fails with ENOBUFS); it never slows the module down.
+ */
+#define SCAV_GENL_NAME		"scav"
+#define SCAV_GENL_VERSION	1
+#define SCAV_GENL_MCGRP_EVENTS	"events"
+
+enum scav_genl_cmd {
+	SCAV_CMD_UNSPEC,
+	SCAV_CMD_GET_SESSIONS,
+	SCAV_CMD_GET_STATS,
+	SCAV_CMD_RECLAIM,
+	SCAV_CMD_GET_CONFIG,
+	SCAV_CMD_SET_CONFIG,
+	SCAV_CMD_EVENT,
+	__SCAV_CMD_MAX,
+};
+#define SCAV_CMD_MAX	(__SCAV_CMD_MAX - 1)
+
+enum scav_genl_attr {
+	SCAV_A_UNSPEC,
+	SCAV_A_PAD,
+	SCAV_A_FLAGS,		/* u32: SCAV_STATS_RESIDENT */
+	SCAV_A_PID,		/* u32 */
+	SCAV_A_ALL,		/* flag */
+	SCAV_A_SESSION_ID,	/* u64: unique while the module is loaded */
+	SCAV_A_COMM,		/* string, at most 15 characters */
+	SCAV_A_STATS,		/* nest of SCAV_STAT_* */
+	SCAV_A_CONFIG,		/* nest of SCAV_CONF_* */
+	SCAV_A_BYTES,		/* u64 */
+	SCAV_A_SESSIONS,	/* u32 */
+	SCAV_A_EVENT,		/* u32: SCAV_EVENT_* */
+	SCAV_A_SEQ,		/* u64 */
+	SCAV_A_CAUSE,		/* u32: SCAV_CAUSE_* */
+	__SCAV_A_MAX,
+};
+#define SCAV_A_MAX	(__SCAV_A_MAX - 1)
+
+/*
+ * Figures, all u64.  Per session (GET_SESSIONS): the fields of struct
+ * scav_stats of the same names, the last three only with
+ * SCAV_STATS_RESIDENT.  Module-wide (GET_STATS): the /sys/kernel/scav files
+ * of the same names; no ANON_RSS_BYTES, USED_RSS_BYTES or REPORTED_BYTES.
+ */
+enum scav_genl_stat {
+	SCAV_STAT_UNSPEC,
+	SCAV_STAT_PAD,
+	SCAV_STAT_IDLE_BYTES,
+	SCAV_STAT_DISCARDED_BYTES,
+	SCAV_STAT_LAZY_BYTES,
+	SCAV_STAT_NR_RANGES,
+	SCAV_STAT_REPORTED_BYTES,
+	SCAV_STAT_RECLAIMED_REQUEST_BYTES,
+	SCAV_STAT_RECLAIMED_AGE_BYTES,
+	SCAV_STAT_RECLAIMED_PRESSURE_BYTES,
+	SCAV_STAT_CLAIMED_KEPT_BYTES,
+	SCAV_STAT_CLAIMED_DISCARDED_BYTES,
+	SCAV_STAT_FORGOTTEN_BYTES,
+	SCAV_STAT_ANON_RSS_BYTES,
+	SCAV_STAT_IDLE_RESIDENT_BYTES,
+	SCAV_STAT_LAZYFREE_BYTES,
+	SCAV_STAT_USED_RSS_BYTES,
+	SCAV_STAT_SESSIONS,		/* module-wide only from here on */
+	SCAV_STAT_AGING_BUSY_SKIPS,
+	SCAV_STAT_PRESSURE_BUSY_SKIPS,
+	SCAV_STAT_PRESSURE_DEFERRED,
+	__SCAV_STAT_MAX,
+};
+#define SCAV_STAT_MAX	(__SCAV_STAT_MAX - 1)
+
+/*
+ * Tunables, all u64, named and bounded as the /sys/kernel/scav files of the
+ * same names.
+ */
+enum scav_genl_conf {
+	SCAV_CONF_UNSPEC,
+	SCAV_CONF_PAD,
+	SCAV_CONF_ENABLED,
+	SCAV_CONF_SHRINKER_ENABLED,
+	SCAV_CONF_IDLE_AGE_MS,
+	SCAV_CONF_SCAN_INTERVAL_MS,
+	SCAV_CONF_QUOTA_BYTES_PER_SEC,
+	SCAV_CONF_QUOTA_MS_PER_SEC,
+	SCAV_CONF_MAX_RANGES_PER_SESSION,
+	SCAV_CONF_MAX_RANGES_TOTAL,
+	__SCAV_CONF_MAX,
+};
+#define SCAV_CONF_MAX	(__SCAV_CONF_MAX - 1)
+
+/* SCAV_A_EVENT */
+enum scav_genl_event {
+	SCAV_EVENT_UNSPEC,
+	/*
+	 * Idle memory of a session was discarded: SCAV_A_PID, SCAV_A_SESSION_ID,
+	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE.  One event per batch.
+	 */
+	SCAV_EVENT_RECLAIM,
+	/*
+	 * The kernel's memory reclaim asked scav for memory: SCAV_A_BYTES is
+	 * the idle memory scav still held kept at that moment.  At most one
+	 * every 100 ms.  An allocator may answer by giving back more.
+	 */
+	SCAV_EVENT_PRESSURE,
+	/* SCAV_A_PID, SCAV_A_SESSION_ID, SCAV_A_COMM */
+	SCAV_EVENT_SESSION_OPEN,
+	SCAV_EVENT_SESSION_CLOSE,
+	__SCAV_EVENT_MAX,
+};
+
+/* SCAV_A_CAUSE: why memory was discarded. */
+enum scav_cause {
+	SCAV_CAUSE_REQUEST,	/* SCAV_IOC_RECLAIM or SCAV_CMD_RECLAIM */
+	SCAV_CAUSE_AGE,		/* idle longer than idle_age_ms */
+	SCAV_CAUSE_PRESSURE,	/* the kernel's memory reclaim */
+	__SCAV_CAUSE_MAX,
+};
+
 #endif /* _UAPI_LINUX_SCAV_H */

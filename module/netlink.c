@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic-netlink family "scav": every session on the machine, the
+ * module's figures and tunables, reclaim on an administrator's request, and
+ * events.  The protocol is documented in uapi/linux/scav.h.
+ *
+ * Policies come first and are complete: the family is validated strictly
+ * (resv_start_op 0), so anything not listed here is refused by genetlink
+ * with an extended ACK before a handler runs.  Handlers run without
+ * genetlink's family lock (parallel_ops) and take no scav lock across a
+ * reclaim: sessions are found by ID, one at a time, with a reference.
+ */
+#include <linux/capability.h>
+#include <linux/jiffies.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include <linux/scav.h>
+
+#include "compat.h"
+#include "config.h"
+#include "netlink.h"
+#include "ranges.h"
+#include "session.h"
+
+static struct netlink_range_validation scav_pid_range = {
+	.min = 1,
+	.max = PID_MAX_LIMIT,
+};
+
+#define SCAV_CONF_POLICY(id) NLA_POLICY_FULL_RANGE(NLA_U64, &scav_knobs[id].range)
+
+static const struct nla_policy scav_conf_policy[SCAV_CONF_MAX + 1] = {
+	[SCAV_CONF_ENABLED] = SCAV_CONF_POLICY(SCAV_CONF_ENABLED),
+	[SCAV_CONF_SHRINKER_ENABLED] = SCAV_CONF_POLICY(SCAV_CONF_SHRINKER_ENABLED),
+	[SCAV_CONF_IDLE_AGE_MS] = SCAV_CONF_POLICY(SCAV_CONF_IDLE_AGE_MS),
+	[SCAV_CONF_SCAN_INTERVAL_MS] = SCAV_CONF_POLICY(SCAV_CONF_SCAN_INTERVAL_MS),
+	[SCAV_CONF_QUOTA_BYTES_PER_SEC] = SCAV_CONF_POLICY(SCAV_CONF_QUOTA_BYTES_PER_SEC),
+	[SCAV_CONF_QUOTA_MS_PER_SEC] = SCAV_CONF_POLICY(SCAV_CONF_QUOTA_MS_PER_SEC),
+	[SCAV_CONF_MAX_RANGES_PER_SESSION] = SCAV_CONF_POLICY(SCAV_CONF_MAX_RANGES_PER_SESSION),
+	[SCAV_CONF_MAX_RANGES_TOTAL] = SCAV_CONF_POLICY(SCAV_CONF_MAX_RANGES_TOTAL),
+};
+
+/* What a request may carry; the rest (replies, events) is refused. */
+static const struct nla_policy scav_policy[SCAV_A_MAX + 1] = {
+	[SCAV_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SCAV_STATS_RESIDENT),
+	[SCAV_A_PID] = NLA_POLICY_FULL_RANGE(NLA_U32, &scav_pid_range),
+	[SCAV_A_ALL] = { .type = NLA_FLAG },
+	[SCAV_A_CONFIG] = NLA_POLICY_NESTED(scav_conf_policy),
+};
+
+static struct genl_family scav_family;
+
+/* Events: a sequence number each, handed out and sent in order. */
+static DEFINE_SPINLOCK(scav_event_lock);
+static u64 scav_event_seq;
+static bool scav_nl_up;
+static unsigned long scav_pressure_next;	/* jiffies */
+
+/* Dump state, in a cache of its own so a leak makes the unload warn. */
+static struct kmem_cache *scav_dump_cache;
+
+struct scav_dump {
+	struct pid_namespace *ns;	/* the requester's, for PIDs */
+	u32 flags;
+	unsigned long next_id;		/* the cursor */
+};
+
+static bool scav_nl_admin(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return true;
+	GENL_SET_ERR_MSG(info, "scav: this command needs CAP_SYS_ADMIN");
+	return false;
+}
+
+static int scav_put_u64(struct sk_buff *skb, int type, u64 v, int pad)
+{
+	return nla_put_u64_64bit(skb, type, v, pad);
+}
+
+static int scav_put_session_stats(struct sk_buff *skb,
+				  const struct scav_stats *st)
+{
+	const struct { int type; u64 v; } f[] = {
+		{ SCAV_STAT_IDLE_BYTES, st->idle_bytes },
+		{ SCAV_STAT_DISCARDED_BYTES, st->discarded_bytes },
+		{ SCAV_STAT_LAZY_BYTES, st->lazy_bytes },
+		{ SCAV_STAT_NR_RANGES, st->nr_ranges },
+		{ SCAV_STAT_REPORTED_BYTES, st->reported_bytes },
+		{ SCAV_STAT_RECLAIMED_REQUEST_BYTES, st->reclaimed_request_bytes },
+		{ SCAV_STAT_RECLAIMED_AGE_BYTES, st->reclaimed_age_bytes },
+		{ SCAV_STAT_RECLAIMED_PRESSURE_BYTES, st->reclaimed_pressure_bytes },
+		{ SCAV_STAT_CLAIMED_KEPT_BYTES, st->claimed_kept_bytes },
+		{ SCAV_STAT_CLAIMED_DISCARDED_BYTES, st->claimed_discarded_bytes },
+		{ SCAV_STAT_FORGOTTEN_BYTES, st->forgotten_bytes },
+		{ SCAV_STAT_ANON_RSS_BYTES, st->anon_rss_bytes },
+	};
+	struct nlattr *nest = nla_nest_start(skb, SCAV_A_STATS);
+	size_t i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(f); i++)
+		if (scav_put_u64(skb, f[i].type, f[i].v, SCAV_STAT_PAD))
+			goto cancel;
+	if (st->flags & SCAV_STATS_RESIDENT &&
+	    (scav_put_u64(skb, SCAV_STAT_IDLE_RESIDENT_BYTES,
+			  st->idle_resident_bytes, SCAV_STAT_PAD) ||
+	     scav_put_u64(skb, SCAV_STAT_LAZYFREE_BYTES, st->lazyfree_bytes,
+			  SCAV_STAT_PAD) ||
+	     scav_put_u64(skb, SCAV_STAT_USED_RSS_BYTES, st->used_rss_bytes,
+			  SCAV_STAT_PAD)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int scav_put_session(struct sk_buff *skb, struct scav_session *s, u32 pid)
+{
+	if (scav_put_u64(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
+	    nla_put_u32(skb, SCAV_A_PID, pid) ||
+	    nla_put_string(skb, SCAV_A_COMM, s->comm))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* SCAV_CMD_GET_SESSIONS */
+
+static int scav_nl_dump_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = scav_genl_dump_attrs(cb);
+	struct scav_dump *d;
+
+	d = kmem_cache_zalloc(scav_dump_cache, GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return -ENOMEM;
+	/* Dumps start in the requester's context; later rounds may not. */
+	d->ns = get_pid_ns(task_active_pid_ns(current));
+	d->flags = attrs[SCAV_A_FLAGS] ? nla_get_u32(attrs[SCAV_A_FLAGS]) : 0;
+	d->next_id = 1;
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int scav_nl_dump_done(struct netlink_callback *cb)
+{
+	struct scav_dump *d = (struct scav_dump *)cb->args[0];
+
+	if (d) {
+		put_pid_ns(d->ns);
+		kmem_cache_free(scav_dump_cache, d);
+	}
+	return 0;
+}
+
+static int scav_nl_fill_session(struct sk_buff *skb, struct netlink_callback *cb,
+				struct scav_session *s, u32 pid, u32 flags)
+{
+	struct scav_stats st;
+	void *hdr;
+
+	scav_session_stats(s, flags, &st);
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &scav_family, NLM_F_MULTI, SCAV_CMD_GET_SESSIONS);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (scav_put_session(skb, s, pid) || scav_put_session_stats(skb, &st)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * Sessions in ID order from the cursor on.  A session that does not fit is
+ * sent first in the next round; one opened behind the cursor is missed and
+ * one closed ahead of it is not sent, and either marks the messages from
+ * then on NLM_F_DUMP_INTR.
+ */
+static int scav_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct scav_dump *d = (struct scav_dump *)cb->args[0];
+	int ret = 0;
+
+	cb->seq = scav_sessions_gen();
+	for (;;) {
+		struct scav_session *s = scav_session_next(&d->next_id);
+		u32 pid;
+
+		if (!s)
+			break;
+		pid = pid_nr_ns(s->pid, d->ns);
+		if (pid)
+			ret = scav_nl_fill_session(skb, cb, s, pid, d->flags);
+		scav_session_put(s);
+		if (ret)
+			break;
+		d->next_id++;
+		cond_resched();
+	}
+	/* Not even one session fits an empty buffer: cannot be, but say so. */
+	if (ret && !skb->len)
+		return ret;
+	return skb->len;
+}
+
+/* SCAV_CMD_GET_STATS */
+
+/* The walked figures (the last two) only if @walk. */
+static int scav_put_global_stats(struct sk_buff *msg, bool walk, u64 resident,
+				 u64 lazyfree)
+{
+	const struct { int type; u64 v; } f[] = {
+		{ SCAV_STAT_SESSIONS, atomic_long_read(&scav_stats.sessions) },
+		{ SCAV_STAT_IDLE_BYTES, atomic64_read(&scav_stats.idle_bytes) },
+		{ SCAV_STAT_DISCARDED_BYTES, atomic64_read(&scav_stats.discarded_bytes) },
+		{ SCAV_STAT_NR_RANGES, atomic_long_read(&scav_nodes_total) },
+		{ SCAV_STAT_RECLAIMED_REQUEST_BYTES,
+		  atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_REQUEST]) },
+		{ SCAV_STAT_RECLAIMED_AGE_BYTES,
+		  atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_AGE]) },
+		{ SCAV_STAT_RECLAIMED_PRESSURE_BYTES,
+		  atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_PRESSURE]) },
+		{ SCAV_STAT_CLAIMED_KEPT_BYTES,
+		  atomic64_read(&scav_stats.claimed_kept_bytes) },
+		{ SCAV_STAT_CLAIMED_DISCARDED_BYTES,
+		  atomic64_read(&scav_stats.claimed_discarded_bytes) },
+		{ SCAV_STAT_FORGOTTEN_BYTES, atomic64_read(&scav_stats.forgotten_bytes) },
+		{ SCAV_STAT_AGING_BUSY_SKIPS,
+		  atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_AGE]) },
+		{ SCAV_STAT_PRESSURE_BUSY_SKIPS,
+		  atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_PRESSURE]) },
+		{ SCAV_STAT_PRESSURE_DEFERRED,
+		  atomic64_read(&scav_stats.deferred_reclaims) },
+		{ SCAV_STAT_IDLE_RESIDENT_BYTES, resident },
+		{ SCAV_STAT_LAZYFREE_BYTES, lazyfree },
+	};
+	size_t i, n = ARRAY_SIZE(f) - (walk ? 0 : 2);
+	struct nlattr *nest = nla_nest_start(msg, SCAV_A_STATS);
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++)
+		if (scav_put_u64(msg, f[i].type, f[i].v, SCAV_STAT_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int scav_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 flags = info->attrs[SCAV_A_FLAGS] ?
+		    nla_get_u32(info->attrs[SCAV_A_FLAGS]) : 0;
+	bool walk = flags & SCAV_STATS_RESIDENT;
+	u64 resident = 0, lazyfree = 0, seq;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (walk)
+		scav_sessions_resident(&resident, &lazyfree);
+	spin_lock(&scav_event_lock);
+	seq = scav_event_seq;
+	spin_unlock(&scav_event_lock);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &scav_family, 0, SCAV_CMD_GET_STATS);
+	if (!hdr || scav_put_global_stats(msg, walk, resident, lazyfree) ||
+	    scav_put_u64(msg, SCAV_A_SEQ, seq, SCAV_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* SCAV_CMD_RECLAIM */
+
+static int scav_nl_reclaim_reply(struct genl_info *info, u64 bytes, u32 n)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &scav_family, 0, SCAV_CMD_RECLAIM);
+	if (!hdr || scav_put_u64(msg, SCAV_A_BYTES, bytes, SCAV_A_PAD) ||
+	    nla_put_u32(msg, SCAV_A_SESSIONS, n)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * The handler runs in the requester's context (netlink delivers to the
+ * kernel synchronously), so current's PID namespace is the requester's and
+ * a fatal signal to it stops the reclaim.
+ */
+static int scav_nl_reclaim(struct sk_buff *skb, struct genl_info *info)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct nlattr *pid_attr = info->attrs[SCAV_A_PID];
+	struct pid *tgid = NULL;
+	unsigned long id = 1;
+	u64 bytes = 0;
+	u32 n = 0;
+	int ret = 0;
+
+	if (!scav_nl_admin(skb, info))
+		return -EPERM;
+	if (!pid_attr == !info->attrs[SCAV_A_ALL]) {
+		if (!pid_attr)
+			NL_SET_ERR_ATTR_MISS(info->extack, NULL, SCAV_A_PID);
+		GENL_SET_ERR_MSG(info, "scav: give either SCAV_A_PID or SCAV_A_ALL");
+		return -EINVAL;
+	}
+	if (pid_attr) {
+		struct task_struct *task;
+
+		rcu_read_lock();
+		task = pid_task(find_pid_ns(nla_get_u32(pid_attr), ns), PIDTYPE_PID);
+		if (task)
+			tgid = get_pid(task_tgid(task));
+		rcu_read_unlock();
+		if (!tgid) {
+			NL_SET_ERR_MSG_ATTR(info->extack, pid_attr,
+					    "scav: no such process");
+			return -ESRCH;
+		}
+	}
+
+	for (;;) {
+		struct scav_session *s = scav_session_next(&id);
+		struct scav_pass p = {
+			.cause = SCAV_CAUSE_REQUEST,
+			.stamp_max = get_jiffies_64(),
+			.budget = U64_MAX,
+		};
+
+		if (!s)
+			break;
+		if (tgid ? s->pid == tgid : pid_nr_ns(s->pid, ns) != 0) {
+			ret = scav_reclaim_request(s, &p);
+			bytes += p.bytes;
+			n++;
+		}
+		scav_session_put(s);
+		if (ret)
+			break;
+		id++;
+	}
+	put_pid(tgid);
+	if (ret) {
+		GENL_SET_ERR_MSG(info, "scav: reclaim interrupted");
+		return ret;
+	}
+	if (tgid && !n) {
+		NL_SET_ERR_MSG_ATTR(info->extack, pid_attr,
+				    "scav: the process has no scav session");
+		return -ENOENT;
+	}
+	return scav_nl_reclaim_reply(info, bytes, n);
+}
+
+/* SCAV_CMD_GET_CONFIG, SCAV_CMD_SET_CONFIG */
+
+static int scav_nl_config_reply(struct genl_info *info, u8 cmd)
+{
+	struct sk_buff *msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct nlattr *nest;
+	unsigned int i;
+	void *hdr;
+
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &scav_family, 0, cmd);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, SCAV_A_CONFIG);
+	if (!nest)
+		goto nospace;
+	scav_for_each_knob(i)
+		if (scav_put_u64(msg, i, scav_knob_get(i), SCAV_CONF_PAD))
+			goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int scav_nl_get_config(struct sk_buff *skb, struct genl_info *info)
+{
+	return scav_nl_config_reply(info, SCAV_CMD_GET_CONFIG);
+}
+
+static int scav_nl_set_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[SCAV_CONF_MAX + 1];
+	u64 values[SCAV_CONF_MAX + 1];
+	unsigned long mask = 0;
+	unsigned int i;
+	int ret;
+
+	if (!scav_nl_admin(skb, info))
+		return -EPERM;
+	if (GENL_REQ_ATTR_CHECK(info, SCAV_A_CONFIG)) {
+		GENL_SET_ERR_MSG(info, "scav: SCAV_A_CONFIG is required");
+		return -EINVAL;
+	}
+	/* Validated by genetlink already (ranges included): cannot fail. */
+	ret = nla_parse_nested(tb, SCAV_CONF_MAX, info->attrs[SCAV_A_CONFIG],
+			       scav_conf_policy, info->extack);
+	if (ret)
+		return ret;
+	scav_for_each_knob(i) {
+		if (!tb[i])
+			continue;
+		values[i] = nla_get_u64(tb[i]);
+		mask |= BIT(i);
+	}
+	if (!mask) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SCAV_A_CONFIG],
+				    "scav: no tunable to set");
+		return -EINVAL;
+	}
+	scav_knob_set(mask, values);
+	return scav_nl_config_reply(info, SCAV_CMD_SET_CONFIG);
+}
+
+static const struct genl_ops scav_ops[] = {
+	{
+		.cmd = SCAV_CMD_GET_SESSIONS,
+		.start = scav_nl_dump_start,
+		.dumpit = scav_nl_dump_sessions,
+		.done = scav_nl_dump_done,
+	}, {
+		.cmd = SCAV_CMD_GET_STATS,
+		.doit = scav_nl_get_stats,
+	}, {
+		.cmd = SCAV_CMD_RECLAIM,
+		.doit = scav_nl_reclaim,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = SCAV_CMD_GET_CONFIG,
+		.doit = scav_nl_get_config,
+	}, {
+		.cmd = SCAV_CMD_SET_CONFIG,
+		.doit = scav_nl_set_config,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group scav_mcgrps[] = {
+	{ .name = SCAV_GENL_MCGRP_EVENTS, .flags = SCAV_GENL_MCAST_FLAGS },
+};
+
+static struct genl_family scav_family __ro_after_init = {
+	.name = SCAV_GENL_NAME,
+	.version = SCAV_GENL_VERSION,
+	.maxattr = SCAV_A_MAX,
+	.policy = scav_policy,
+	.netnsok = false,	/* the initial network namespace only */
+	.parallel_ops = true,
+	.resv_start_op = 0,	/* every command strictly validated */
+	.module = THIS_MODULE,
+	.ops = scav_ops,
+	.n_ops = ARRAY_SIZE(scav_ops),
+	.mcgrps = scav_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(scav_mcgrps),
+};
+
+/* Events */
+
+#define SCAV_EVENT_SIZE	nla_total_size(4) + 3 * nla_total_size_64bit(8) + \
+			nla_total_size(4) + nla_total_size(TASK_COMM_LEN) + \
+			nla_total_size(4)
+
+/*
+ * Build the event with @gfp, then number and send it under a spinlock, so
+ * listeners see sequence numbers in order.  An event that cannot be
+ * allocated still takes its number: the listener sees the gap.  Sending
+ * never waits for a listener: netlink drops what a full socket cannot take
+ * and tells that listener ENOBUFS.
+ */
+static void scav_nl_event(u32 event, struct scav_session *s, u64 bytes,
+			  u32 cause, gfp_t gfp)
+{
+	struct sk_buff *skb;
+	struct nlattr *seq_attr = NULL;
+	void *hdr;
+
+	if (!READ_ONCE(scav_nl_up) || !genl_has_listeners(&scav_family, &init_net, 0))
+		return;
+
+	skb = genlmsg_new(SCAV_EVENT_SIZE, gfp);
+	if (skb) {
+		hdr = genlmsg_put(skb, 0, 0, &scav_family, 0, SCAV_CMD_EVENT);
+		if (!hdr || nla_put_u32(skb, SCAV_A_EVENT, event))
+			goto drop;
+		/* Filled in when the number is known. */
+		seq_attr = nla_reserve_64bit(skb, SCAV_A_SEQ, sizeof(u64), SCAV_A_PAD);
+		if (!seq_attr)
+			goto drop;
+		if (s && (nla_put_u32(skb, SCAV_A_PID, pid_nr(s->pid)) ||
+			  scav_put_u64(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
+			  nla_put_string(skb, SCAV_A_COMM, s->comm)))
+			goto drop;
+		if (event == SCAV_EVENT_RECLAIM || event == SCAV_EVENT_PRESSURE)
+			if (scav_put_u64(skb, SCAV_A_BYTES, bytes, SCAV_A_PAD))
+				goto drop;
+		if (event == SCAV_EVENT_RECLAIM &&
+		    nla_put_u32(skb, SCAV_A_CAUSE, cause))
+			goto drop;
+		genlmsg_end(skb, hdr);
+	}
+	goto send;
+drop:
+	nlmsg_free(skb);
+	skb = NULL;
+send:
+	spin_lock(&scav_event_lock);
+	scav_event_seq++;
+	if (skb) {
+		memcpy(nla_data(seq_attr), &scav_event_seq, sizeof(u64));
+		genlmsg_multicast(&scav_family, skb, 0, 0,
+				  GFP_NOWAIT | __GFP_NOWARN);
+	}
+	spin_unlock(&scav_event_lock);
+}
+
+void scav_nl_session_event(struct scav_session *s, u32 event)
+{
+	scav_nl_event(event, s, 0, 0, GFP_KERNEL);
+}
+
+/* Under memory pressure the event must not dig into the reserves. */
+#define SCAV_GFP_PRESSURE	(GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC)
+
+void scav_nl_reclaim_event(struct scav_session *s, u64 bytes,
+			   enum scav_cause cause)
+{
+	scav_nl_event(SCAV_EVENT_RECLAIM, s, bytes, cause,
+		      cause == SCAV_CAUSE_PRESSURE ? SCAV_GFP_PRESSURE : GFP_KERNEL);
+}
+
+/* From the shrinker: at most one every 100 ms. */
+void scav_nl_pressure_event(u64 kept_bytes)
+{
+	unsigned long next = READ_ONCE(scav_pressure_next);
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&scav_pressure_next, next, jiffies + HZ / 10) != next)
+		return;
+	scav_nl_event(SCAV_EVENT_PRESSURE, NULL, kept_bytes, 0, SCAV_GFP_PRESSURE);
+}
+
+int scav_nl_init(void)
+{
+	int ret;
+
+	scav_dump_cache = KMEM_CACHE(scav_dump, 0);
+	if (!scav_dump_cache)
+		return -ENOMEM;
+	scav_pressure_next = jiffies;
+	ret = genl_register_family(&scav_family);
+	if (ret) {
+		kmem_cache_destroy(scav_dump_cache);
+		return ret;
+	}
+	WRITE_ONCE(scav_nl_up, true);
+	return 0;
+}
+
+/* Waits for handlers still running; dumps hold a module reference. */
+void scav_nl_exit(void)
+{
+	WRITE_ONCE(scav_nl_up, false);
+	genl_unregister_family(&scav_family);
+	kmem_cache_destroy(scav_dump_cache);
+}
+
+MODULE_ALIAS_GENL_FAMILY(SCAV_GENL_NAME);
