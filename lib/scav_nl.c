@@ -197,6 +197,20 @@ static int scav_nl_error_cb(struct sockaddr_nl *sa, struct nlmsgerr *e, void *ar
 		snprintf(r->n->errmsg, sizeof(r->n->errmsg),
 			 "missing attribute %u",
 			 nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
+	/* The policy of the attribute at fault: say its bounds. */
+	if (tb[NLMSGERR_ATTR_POLICY]) {
+		struct nlattr *pol[NL_POLICY_TYPE_ATTR_MAX + 1];
+		size_t used = strlen(r->n->errmsg);
+
+		if (!nla_parse_nested(pol, NL_POLICY_TYPE_ATTR_MAX,
+				      tb[NLMSGERR_ATTR_POLICY], NULL) &&
+		    pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] &&
+		    pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U])
+			snprintf(r->n->errmsg + used, sizeof(r->n->errmsg) - used,
+				 "%sthe attribute takes values %llu to %llu", used ? "; " : "",
+				 (unsigned long long)nla_get_u64(pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]),
+				 (unsigned long long)nla_get_u64(pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]));
+	}
 	return NL_STOP;
 }
 

@@ -124,6 +124,12 @@ static inline struct nlattr **scav_genl_dump_attrs(struct netlink_callback *cb)
 }
 
 /*
+ * A policy's full range: 6.1 points at it without const (it never writes
+ * through the pointer), later kernels with.
+ */
+#define scav_nla_range(r)	((struct netlink_range_validation *)(r))
+
+/*
  * Joining a multicast group needs a capability only where the kernel knows
  * the group flags: mainline 6.7, and stable kernels they were backported
  * to (Debian's 6.1 has them).  Elsewhere anyone may listen to events.

@@ -33,21 +33,21 @@ static DEFINE_MUTEX(scav_config_lock);
 		.range = { .min = _min, .max = _max },			\
 	}
 
-struct scav_knob scav_knobs[SCAV_CONF_MAX + 1] = {
+const struct scav_knob scav_knobs[SCAV_CONF_MAX + 1] = {
 	KNOB(SCAV_CONF_ENABLED, "enabled", enabled, 0, 1),
 	KNOB(SCAV_CONF_SHRINKER_ENABLED, "shrinker_enabled", shrinker_enabled, 0, 1),
-	KNOB(SCAV_CONF_IDLE_AGE_MS, "idle_age_ms", idle_age_ms,
-	     0, 7 * 24 * 3600 * 1000U),
+	/* A week; an hour; a TiB/s; all of it. */
+	KNOB(SCAV_CONF_IDLE_AGE_MS, "idle_age_ms", idle_age_ms, 0, 604800000),
 	KNOB(SCAV_CONF_SCAN_INTERVAL_MS, "scan_interval_ms", scan_interval_ms,
-	     10, 3600 * 1000U),
+	     10, 3600000),
 	KNOB(SCAV_CONF_QUOTA_BYTES_PER_SEC, "quota_bytes_per_sec",
-	     quota_bytes_per_sec, 0, 1ULL << 40),
+	     quota_bytes_per_sec, 0, 1099511627776),
 	KNOB(SCAV_CONF_QUOTA_MS_PER_SEC, "quota_ms_per_sec", quota_ms_per_sec,
 	     0, 1000),
 	KNOB(SCAV_CONF_MAX_RANGES_PER_SESSION, "max_ranges_per_session",
-	     max_ranges, 2, 1U << 24),
+	     max_ranges, 2, 16777216),
 	KNOB(SCAV_CONF_MAX_RANGES_TOTAL, "max_ranges_total", max_ranges_total,
-	     2, 1UL << 28),
+	     2, 268435456),
 };
 
 u64 scav_knob_get(unsigned int i)

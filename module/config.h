@@ -31,8 +31,7 @@ extern struct scav_config scav_config;
 /*
  * One tunable, indexed by its SCAV_CONF_* number: its sysfs file name, where
  * it lives, how wide it is (bool, u32 or u64), and the values it may take.
- * The one table both sysfs and netlink check writes against.  Not const:
- * 6.1's netlink policies point at ranges without const.
+ * The one table both sysfs and the netlink policy check writes against.
  */
 struct scav_knob {
 	const char *name;
@@ -41,7 +40,7 @@ struct scav_knob {
 	struct netlink_range_validation range;
 };
 
-extern struct scav_knob scav_knobs[SCAV_CONF_MAX + 1];
+extern const struct scav_knob scav_knobs[SCAV_CONF_MAX + 1];
 
 #define scav_for_each_knob(i) \
 	for ((i) = SCAV_CONF_PAD + 1; (i) <= SCAV_CONF_MAX; (i)++)

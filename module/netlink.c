@@ -28,12 +28,20 @@
 #include "ranges.h"
 #include "session.h"
 
-static struct netlink_range_validation scav_pid_range = {
+/*
+ * Every value is range-checked by genetlink from these policies: a value
+ * out of range fails with ERANGE, and the extended ACK carries the
+ * attribute's policy, bounds included.  (A validation function instead
+ * would give EINVAL like sysfs, but policy dumps and extended ACKs misread
+ * a function as bounds on integer types and warn.)
+ */
+static const struct netlink_range_validation scav_pid_range = {
 	.min = 1,
 	.max = PID_MAX_LIMIT,
 };
 
-#define SCAV_CONF_POLICY(id) NLA_POLICY_FULL_RANGE(NLA_U64, &scav_knobs[id].range)
+#define SCAV_CONF_POLICY(id) \
+	NLA_POLICY_FULL_RANGE(NLA_U64, scav_nla_range(&scav_knobs[id].range))
 
 static const struct nla_policy scav_conf_policy[SCAV_CONF_MAX + 1] = {
 	[SCAV_CONF_ENABLED] = SCAV_CONF_POLICY(SCAV_CONF_ENABLED),
@@ -49,7 +57,7 @@ static const struct nla_policy scav_conf_policy[SCAV_CONF_MAX + 1] = {
 /* What a request may carry; the rest (replies, events) is refused. */
 static const struct nla_policy scav_policy[SCAV_A_MAX + 1] = {
 	[SCAV_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, SCAV_STATS_RESIDENT),
-	[SCAV_A_PID] = NLA_POLICY_FULL_RANGE(NLA_U32, &scav_pid_range),
+	[SCAV_A_PID] = NLA_POLICY_FULL_RANGE(NLA_U32, scav_nla_range(&scav_pid_range)),
 	[SCAV_A_ALL] = { .type = NLA_FLAG },
 	[SCAV_A_CONFIG] = NLA_POLICY_NESTED(scav_conf_policy),
 };

@@ -8,33 +8,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "scav_util.h"
 #include "scav.h"
-
-static int load(void)
-{
-	const char *ko = getenv("SCAV_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0);
-	ret = ret ? -errno : 0;
-	close(fd);
-	return ret == -EEXIST ? 0 : ret;
-}
-
-static int unload(void)
-{
-	return syscall(__NR_delete_module, "scav", O_NONBLOCK) ? -errno : 0;
-}
 
 /* A child that reports, reclaims part, and exits with its session open. */
 static int exit_with_session(void)
@@ -64,12 +42,12 @@ FIXTURE_SETUP(mod)
 		SETUP_SKIP("needs root to load modules");
 	if (!getenv("SCAV_KO"))
 		SETUP_SKIP("SCAV_KO does not name scav.ko");
-	ASSERT_EQ(0, load());
+	ASSERT_EQ(0, scav_load());
 }
 
 FIXTURE_TEARDOWN(mod)
 {
-	load();
+	scav_load();
 }
 
 TEST_F(mod, unload_is_refused_while_a_session_is_open)
@@ -77,9 +55,9 @@ TEST_F(mod, unload_is_refused_while_a_session_is_open)
 	int fd = open(SCAV_DEVICE_PATH, O_RDWR);
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EWOULDBLOCK, unload());
+	EXPECT_EQ(-EWOULDBLOCK, scav_unload());
 	close(fd);
-	EXPECT_EQ(0, unload());
+	EXPECT_EQ(0, scav_unload());
 	EXPECT_EQ(-1, access(SCAV_DEVICE_PATH, F_OK));
 }
 
@@ -103,8 +81,8 @@ TEST_F_TIMEOUT(mod, load_unload_cycles_with_sessions_leak_nothing, 300)
 		ASSERT_EQ(0, exit_with_session());
 		close(fd);
 		munmap(m, 4 * MiB);
-		ASSERT_EQ(0, unload());
-		ASSERT_EQ(0, load());
+		ASSERT_EQ(0, scav_unload());
+		ASSERT_EQ(0, scav_load());
 	}
 }
 
@@ -131,8 +109,8 @@ TEST_F_TIMEOUT(mod, the_global_bound_holds_across_sessions, 120)
 	int fd1, fd2, err;
 	char *m;
 
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load());
+	ASSERT_EQ(0, scav_unload());
+	ASSERT_EQ(0, scav_load());
 	ASSERT_EQ(0, knob_write("max_ranges_per_session", "300"));
 	ASSERT_EQ(0, knob_write("max_ranges_total", "500"));
 	m = mmap(NULL, 2000 * pg, PROT_READ | PROT_WRITE,
@@ -158,7 +136,7 @@ TEST_F_TIMEOUT(mod, the_global_bound_holds_across_sessions, 120)
 	close(fd2);
 	munmap(m, 2000 * pg);
 	/* Unloading resets the knobs to their defaults. */
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, scav_unload());
 }
 
 TEST_F(mod, library_falls_back_to_madvise_without_the_module)
@@ -169,7 +147,7 @@ TEST_F(mod, library_falls_back_to_madvise_without_the_module)
 	char *m = map_filled(MiB, 10);
 
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, scav_unload());
 	ASSERT_EQ(0, scav_open(&s, 0));
 	EXPECT_TRUE(scav_is_fallback(s));
 	r = (struct scav_range){ (uintptr_t)m, MiB };

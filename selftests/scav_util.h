@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/scav.h>
@@ -226,6 +227,28 @@ static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
 	       knob_write("quota_bytes_per_sec", quota_bytes) ?:
 	       knob_write("scan_interval_ms", interval_ms) ?:
 	       knob_write("idle_age_ms", idle_age_ms);
+}
+
+/* Load the module from $SCAV_KO (loaded already counts); 0 or -errno. */
+static inline int scav_load(void)
+{
+	const char *ko = getenv("SCAV_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+static inline int scav_unload(void)
+{
+	return syscall(__NR_delete_module, "scav", O_NONBLOCK) ? -errno : 0;
 }
 
 /*

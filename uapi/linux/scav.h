@@ -301,12 +301,20 @@ struct scav_stats {
  * every session on the machine, reads the module's figures and tunables,
  * asks processes to give their idle memory back now, and sends events.  It
  * exists only in the initial network namespace; elsewhere the family cannot
- * be resolved.  Requests are validated strictly: an unknown attribute, one
- * of the wrong size or out of range, a missing required attribute and any
- * nonzero reserved header field fail with EINVAL and an extended ACK message
- * (NETLINK_EXT_ACK) saying what was wrong; unknown commands fail with
- * EOPNOTSUPP.  Numbers are in host byte order; 64-bit values may be preceded
- * by a SCAV_A_PAD (SCAV_STAT_PAD, SCAV_CONF_PAD) attribute for alignment.
+ * be resolved.  Requests are validated strictly against complete policies:
+ * an unknown attribute, one no request may carry, one of the wrong size, a
+ * flag bit not defined, a missing required attribute and a nonzero reserved
+ * header field fail with EINVAL, a value out of its range with ERANGE (the
+ * policy's own range check), each with an extended ACK (NETLINK_EXT_ACK)
+ * saying what was wrong and, for ranges, the attribute's policy with its
+ * bounds.  Unknown commands fail with EOPNOTSUPP.  Numbers are in host byte
+ * order; 64-bit values may be preceded by a SCAV_A_PAD (SCAV_STAT_PAD,
+ * SCAV_CONF_PAD) attribute for alignment.
+ *
+ * Commands marked "admin" need CAP_NET_ADMIN (genetlink's GENL_ADMIN_PERM,
+ * refused with EPERM before scav sees the request) and CAP_SYS_ADMIN
+ * (checked by scav, EPERM with a message), both in the initial user
+ * namespace and held by the opener of the socket and the sender.
  *
  * Process IDs in requests and replies are those of the requester's PID
  * namespace; sessions of processes it cannot see are left out of dumps and
@@ -328,7 +336,7 @@ struct scav_stats {
  *	(Documentation/ABI/testing/sysfs-kernel-scav), and SCAV_A_SEQ, the
  *	sequence number of the latest event.
  *
- * SCAV_CMD_RECLAIM (do; CAP_SYS_ADMIN and CAP_NET_ADMIN)
+ * SCAV_CMD_RECLAIM (do; admin)
  *	Request: exactly one of SCAV_A_PID (every session of that process) and
  *	SCAV_A_ALL (every session).  Discards all idle ranges of those
  *	sessions now, as SCAV_IOC_RECLAIM would from inside each process: only
@@ -336,26 +344,30 @@ struct scav_stats {
  *	the requester.  Reply: SCAV_A_BYTES discarded, SCAV_A_SESSIONS gone
  *	through.  Errors: ESRCH (no such process), ENOENT (it has no session),
  *	EPERM, EINTR (the requester got a fatal signal; some bytes may be
- *	gone).  The work runs in the requester's context without genetlink's
- *	family lock and is accounted as a request (reclaimed_request_bytes).
+ *	gone).  The work runs in the requester's context, session by session,
+ *	holding none of genetlink's or scav's locks across a reclaim (only
+ *	genetlink's shared read lock, which holds back nothing but family
+ *	registration); it counts as a request (reclaimed_request_bytes).
  *
  * SCAV_CMD_GET_CONFIG (do; anyone)
  *	Reply: SCAV_A_CONFIG with every SCAV_CONF_* tunable.
  *
- * SCAV_CMD_SET_CONFIG (do; CAP_SYS_ADMIN and CAP_NET_ADMIN)
+ * SCAV_CMD_SET_CONFIG (do; admin)
  *	Request: SCAV_A_CONFIG with the tunables to change, each within the
- *	range its sysfs file accepts.  All or nothing: if one is refused none
- *	changes.  Reply: SCAV_A_CONFIG with every tunable, as now set.  The
- *	sysfs files and this command change the same values.
+ *	range its sysfs file accepts (ERANGE otherwise), at least one (EINVAL).
+ *	All or nothing: if one is refused none changes.  Reply: SCAV_A_CONFIG
+ *	with every tunable, as now set.  The sysfs files and this command
+ *	change the same values.
  *
  * SCAV_CMD_EVENT (multicast group SCAV_GENL_MCGRP_EVENTS; CAP_SYS_ADMIN to
  * join, where the kernel enforces multicast capabilities)
  *	SCAV_A_EVENT (a SCAV_EVENT_*), SCAV_A_SEQ, and what the event carries.
- *	Every event takes the next sequence number, including events that
- *	could not be allocated or delivered, so a listener that sees a gap
- *	knows it lost events: it should then resynchronize with a dump.  A
- *	listener whose receive buffer is full loses events (its next receive
- *	fails with ENOBUFS); it never slows the module down.
+ *	While anyone listens, every event takes the next sequence number,
+ *	events that could not be allocated or delivered included, so a
+ *	listener that sees a gap knows it lost events: it should then
+ *	resynchronize with a dump.  A listener whose receive buffer is full
+ *	loses events (its next receive fails with ENOBUFS); it never slows the
+ *	module down.
  */
 #define SCAV_GENL_NAME		"scav"
 #define SCAV_GENL_VERSION	1

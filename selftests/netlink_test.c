@@ -1,0 +1,1107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic-netlink family "scav", through libscav-nl (and so libnl) and
+ * through scavctl: every command end to end, permissions, namespaces,
+ * policy errors with their extended ACKs, dumps at scale, and events,
+ * overruns included.  Needs the module and root; the last test unloads and
+ * reloads the module (SCAV_KO) to prove a killed dump leaks nothing.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <json-c/json.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+#include "scav.h"
+#include "scav_nl.h"
+#include "scav_nl_private.h"
+
+#define KID_LEN		(4 * MiB)
+
+/*
+ * A child process with a session: it fills 2 x KID_LEN, reports the first
+ * half idle (the second it keeps in use), says so, and waits.  Told to go
+ * on, it claims the idle half and answers what the claim said and whether
+ * the half it never reported still holds its pattern.
+ */
+struct kid {
+	pid_t pid;
+	int to, from;
+};
+
+struct kid_result {
+	uint64_t discarded, kept;
+	int zeros;	/* the discarded half reads as zeros */
+	int intact;	/* the half never reported is untouched */
+};
+
+static int kid_start(struct kid *k, unsigned int seed)
+{
+	int to[2], from[2];
+	char c;
+
+	if (pipe(to) || pipe(from))
+		return -1;
+	k->pid = fork();
+	if (k->pid < 0)
+		return -1;
+	if (k->pid == 0) {
+		struct scav_claim_range cr;
+		struct kid_result r = { 0 };
+		struct scav_range rg;
+		struct scav *s;
+		char *m;
+
+		close(to[1]);
+		close(from[0]);
+		m = map_filled(2 * KID_LEN, seed);
+		if (!m || scav_open(&s, 0) || scav_is_fallback(s))
+			_exit(1);
+		rg.addr = (uintptr_t)m;
+		rg.len = KID_LEN;
+		if (scav_report(s, &rg, 1, 0) < 0)
+			_exit(1);
+		if (write(from[1], "r", 1) != 1 || read(to[0], &c, 1) != 1)
+			_exit(1);
+		if (c == 'x')
+			_exit(0);	/* ended without a claim */
+		cr.addr = (uintptr_t)m;
+		cr.len = KID_LEN;
+		if (scav_claim(s, &cr, 1, 0) < 0)
+			_exit(1);
+		r.discarded = cr.discarded;
+		r.kept = cr.kept;
+		r.zeros = is_zero(m, cr.discarded);
+		r.intact = holds_pattern(m, m + KID_LEN, KID_LEN, seed);
+		if (write(from[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		/* Wait to be told to exit, so the parent sees the session go. */
+		_exit(read(to[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(to[0]);
+	close(from[1]);
+	k->to = to[1];
+	k->from = from[0];
+	return read(k->from, &c, 1) == 1 ? 0 : -1;
+}
+
+static int kid_claim(struct kid *k, struct kid_result *r)
+{
+	return write(k->to, "c", 1) == 1 &&
+	       read(k->from, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+}
+
+static int kid_end(struct kid *k)
+{
+	int status;
+
+	if (write(k->to, "x", 1) != 1)
+		kill(k->pid, SIGKILL);
+	close(k->to);
+	close(k->from);
+	if (waitpid(k->pid, &status, 0) != k->pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Drop capability @cap from the effective and permitted sets. */
+static int drop_cap(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[cap / 32].effective &= ~(1u << (cap % 32));
+	d[cap / 32].permitted &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+static int become_nobody(void)
+{
+	return setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534);
+}
+
+/* A message of the family, to be made wrong on purpose. */
+static struct nl_msg *raw_msg(struct scav_nl *n, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, scav_nl_family(n),
+				0, flags, cmd, SCAV_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static const struct scav_nl_session *find_pid(const struct scav_nl_session *v,
+					      size_t nr, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (v[i].pid == pid)
+			return &v[i];
+	return NULL;
+}
+
+/* Read events until one of @type arrives or @ms pass; 1, 0 or -errno. */
+static int wait_event_type(struct scav_nl *n, uint32_t type,
+			   struct scav_nl_event *ev, int ms, uint64_t *last_seq)
+{
+	for (; ms > 0; ms -= 50) {
+		struct pollfd p = { .fd = scav_nl_fd(n), .events = POLLIN };
+		int ret = scav_nl_event_read(n, ev);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			if (last_seq && *last_seq && ev->seq != *last_seq + 1)
+				return -EPROTO;
+			if (last_seq)
+				*last_seq = ev->seq;
+			if (ev->type == type)
+				return 1;
+			ms += 50;
+			continue;
+		}
+		poll(&p, 1, 50);
+	}
+	return 0;
+}
+
+FIXTURE(nl) {
+	struct scav_nl *n;
+	struct scav_nl_config saved;
+};
+
+FIXTURE_SETUP(nl)
+{
+	int ret;
+
+	if (geteuid() != 0)
+		SETUP_SKIP("needs root");
+	ret = scav_nl_open(&self->n, 0);
+	if (ret == -ENOENT)
+		SETUP_SKIP("the scav module is not loaded");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, scav_nl_config_get(self->n, &self->saved));
+}
+
+FIXTURE_TEARDOWN(nl)
+{
+	if (self->n) {
+		/* Tests change tunables; put them back. */
+		scav_nl_config_set(self->n, &self->saved, NULL);
+		scav_nl_close(self->n);
+	}
+}
+
+TEST_F(nl, stats_and_config_agree_with_sysfs)
+{
+	struct scav_nl_stats st;
+	struct scav_nl_config c;
+	struct kid k;
+	unsigned int key;
+
+	ASSERT_EQ(0, kid_start(&k, 1));
+	ASSERT_EQ(0, scav_nl_stats(self->n, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(knob_read("sessions"), (long long)st.sessions);
+	EXPECT_EQ(knob_read("idle_bytes"), (long long)st.idle_bytes);
+	EXPECT_EQ(knob_read("idle_resident_bytes"), (long long)st.idle_resident_bytes);
+	EXPECT_EQ(knob_read("reclaimed_request_bytes"),
+		  (long long)st.reclaimed_request_bytes);
+	EXPECT_LE(KID_LEN, st.idle_bytes);
+	EXPECT_LE(KID_LEN, st.idle_resident_bytes);
+	EXPECT_LE(1, st.nr_ranges);
+	EXPECT_EQ(0, kid_end(&k));
+
+	ASSERT_EQ(0, scav_nl_config_get(self->n, &c));
+	for (key = 0; key < SCAV_NL_CONF_SLOTS; key++) {
+		const char *name = scav_nl_config_name(key);
+
+		if (!name)
+			continue;
+		EXPECT_TRUE(c.present & (1u << key));
+		EXPECT_EQ(knob_read(name), (long long)c.value[key]);
+		EXPECT_EQ((int)key, scav_nl_config_key(name));
+	}
+	EXPECT_EQ(-EINVAL, scav_nl_config_key("no_such_knob"));
+}
+
+TEST_F(nl, the_dump_lists_every_session_with_its_figures)
+{
+	struct scav_nl_session *v;
+	const struct scav_nl_session *e;
+	struct scav *s[3];
+	char *m[3];
+	size_t nr, i, mine = 0;
+	uint64_t last = 0;
+	struct kid k;
+
+	for (i = 0; i < 3; i++) {
+		struct scav_range r;
+
+		m[i] = map_filled((i + 1) * MiB, 10 + i);
+		ASSERT_NE(NULL, m[i]);
+		ASSERT_EQ(0, scav_open(&s[i], 0));
+		r.addr = (uintptr_t)m[i];
+		r.len = (i + 1) * MiB;
+		ASSERT_EQ(1, scav_report(s[i], &r, 1, 0));
+	}
+	ASSERT_EQ(0, kid_start(&k, 2));
+	ASSERT_LE(0, scav_nl_sessions(self->n, SCAV_STATS_RESIDENT, &v, &nr));
+	for (i = 0; i < nr; i++) {
+		if (i)
+			EXPECT_LT(v[i - 1].id, v[i].id);
+		if (v[i].pid != (uint32_t)getpid())
+			continue;
+		/* Ours, in the order opened: 1, 2 and 3 MiB. */
+		mine++;
+		EXPECT_STREQ("netlink_test", v[i].comm);
+		EXPECT_EQ(mine * MiB, v[i].stats.idle_bytes);
+		EXPECT_EQ(mine * MiB, v[i].stats.idle_resident_bytes);
+		EXPECT_EQ(mine * MiB, v[i].stats.reported_bytes);
+		EXPECT_EQ(1, v[i].stats.nr_ranges);
+		EXPECT_LE(6 * MiB, v[i].stats.anon_rss_bytes);
+		EXPECT_EQ(v[i].stats.anon_rss_bytes - mine * MiB,
+			  v[i].stats.used_rss_bytes);
+		EXPECT_LT(last, v[i].id);
+		last = v[i].id;
+	}
+	EXPECT_EQ(3, mine);
+	e = find_pid(v, nr, k.pid);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(KID_LEN, e->stats.idle_bytes);
+	free(v);
+
+	/* Without the walk, the walked figures are 0. */
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	e = find_pid(v, nr, k.pid);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(KID_LEN, e->stats.idle_bytes);
+	EXPECT_EQ(0, e->stats.idle_resident_bytes);
+	free(v);
+
+	EXPECT_EQ(0, kid_end(&k));
+	for (i = 0; i < 3; i++)
+		scav_close(s[i]);
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	EXPECT_EQ(NULL, find_pid(v, nr, getpid()));
+	EXPECT_EQ(NULL, find_pid(v, nr, k.pid));
+	free(v);
+}
+
+TEST_F(nl, reclaim_by_pid_discards_only_what_the_process_reported)
+{
+	struct kid_result r;
+	struct kid k, other;
+	uint64_t bytes = 0;
+	uint32_t n = 0;
+
+	ASSERT_EQ(0, kid_start(&k, 3));
+	ASSERT_EQ(0, kid_start(&other, 4));
+	ASSERT_EQ(0, scav_nl_reclaim(self->n, k.pid, 0, &bytes, &n));
+	EXPECT_EQ(KID_LEN, bytes);
+	EXPECT_EQ(1, n);
+	ASSERT_EQ(0, kid_claim(&k, &r));
+	EXPECT_EQ(KID_LEN, r.discarded);
+	EXPECT_EQ(0, r.kept);
+	EXPECT_TRUE(r.zeros);
+	EXPECT_TRUE(r.intact);
+	/* The other process was not touched. */
+	ASSERT_EQ(0, kid_claim(&other, &r));
+	EXPECT_EQ(0, r.discarded);
+	EXPECT_EQ(KID_LEN, r.kept);
+	EXPECT_TRUE(r.intact);
+	EXPECT_EQ(0, kid_end(&k));
+	EXPECT_EQ(0, kid_end(&other));
+}
+
+TEST_F(nl, reclaim_all_goes_through_every_session)
+{
+	struct kid_result r;
+	struct kid k[2];
+	uint64_t before, bytes = 0;
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, kid_start(&k[i], 5 + i));
+	before = knob_read("reclaimed_request_bytes");
+	ASSERT_EQ(0, scav_nl_reclaim(self->n, 0, SCAV_NL_RECLAIM_ALL, &bytes, &n));
+	EXPECT_LE(2 * KID_LEN, bytes);
+	EXPECT_LE(2, n);
+	EXPECT_EQ(before + bytes, (uint64_t)knob_read("reclaimed_request_bytes"));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, kid_claim(&k[i], &r));
+		EXPECT_EQ(KID_LEN, r.discarded);
+		EXPECT_TRUE(r.zeros);
+		EXPECT_TRUE(r.intact);
+		EXPECT_EQ(0, kid_end(&k[i]));
+	}
+}
+
+TEST_F(nl, reclaim_errors_say_what_is_wrong)
+{
+	pid_t gone = fork();
+	uint64_t bytes;
+
+	if (gone == 0)
+		_exit(0);
+	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	/* No such process (its PID is free, barring a fast reuse). */
+	EXPECT_EQ(-ESRCH, scav_nl_reclaim(self->n, gone, 0, &bytes, NULL));
+	EXPECT_STRNE("", scav_nl_errmsg(self->n));
+	/* A process without a session: init. */
+	EXPECT_EQ(-ENOENT, scav_nl_reclaim(self->n, 1, 0, &bytes, NULL));
+	EXPECT_NE(NULL, strstr(scav_nl_errmsg(self->n), "no scav session"));
+	/* The library refuses nonsense before sending it. */
+	EXPECT_EQ(-EINVAL, scav_nl_reclaim(self->n, 0, 0, &bytes, NULL));
+	EXPECT_EQ(-EINVAL, scav_nl_reclaim(self->n, 1, SCAV_NL_RECLAIM_ALL, &bytes, NULL));
+	EXPECT_EQ(-EINVAL, scav_nl_reclaim(self->n, 1, 2, &bytes, NULL));
+}
+
+TEST_F(nl, set_config_is_all_or_nothing_and_is_sysfs)
+{
+	struct scav_nl_config c = { 0 }, now;
+
+	c.present = 1u << SCAV_CONF_IDLE_AGE_MS | 1u << SCAV_CONF_SCAN_INTERVAL_MS;
+	c.value[SCAV_CONF_IDLE_AGE_MS] = 12345;
+	c.value[SCAV_CONF_SCAN_INTERVAL_MS] = 777;
+	ASSERT_EQ(0, scav_nl_config_set(self->n, &c, &now));
+	EXPECT_EQ(12345, now.value[SCAV_CONF_IDLE_AGE_MS]);
+	EXPECT_EQ(777, now.value[SCAV_CONF_SCAN_INTERVAL_MS]);
+	EXPECT_EQ(12345, knob_read("idle_age_ms"));
+	EXPECT_EQ(777, knob_read("scan_interval_ms"));
+
+	/* sysfs writes show through netlink. */
+	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "7"));
+	ASSERT_EQ(0, scav_nl_config_get(self->n, &now));
+	EXPECT_EQ(7, now.value[SCAV_CONF_QUOTA_MS_PER_SEC]);
+
+	/*
+	 * One value out of range: nothing changes.  Netlink's policy says
+	 * ERANGE, and the extended ACK gives the bounds.
+	 */
+	c.value[SCAV_CONF_IDLE_AGE_MS] = 1000;
+	c.value[SCAV_CONF_SCAN_INTERVAL_MS] = 1;	/* below 10 */
+	EXPECT_EQ(-ERANGE, scav_nl_config_set(self->n, &c, NULL));
+	EXPECT_NE(NULL, strstr(scav_nl_errmsg(self->n), "takes values 10 to 3600000"));
+	EXPECT_EQ(12345, knob_read("idle_age_ms"));
+	EXPECT_EQ(777, knob_read("scan_interval_ms"));
+
+	/* The same bounds as sysfs, at both ends. */
+	c.present = 1u << SCAV_CONF_ENABLED;
+	c.value[SCAV_CONF_ENABLED] = 2;
+	EXPECT_EQ(-ERANGE, scav_nl_config_set(self->n, &c, NULL));
+	EXPECT_EQ(-EINVAL, knob_write("enabled", "2"));
+	c.present = 1u << SCAV_CONF_MAX_RANGES_TOTAL;
+	c.value[SCAV_CONF_MAX_RANGES_TOTAL] = 268435456;
+	EXPECT_EQ(0, scav_nl_config_set(self->n, &c, &now));
+	EXPECT_EQ(268435456, now.value[SCAV_CONF_MAX_RANGES_TOTAL]);
+	c.value[SCAV_CONF_MAX_RANGES_TOTAL] = 268435457;
+	EXPECT_EQ(-ERANGE, scav_nl_config_set(self->n, &c, NULL));
+	EXPECT_EQ(-EINVAL, knob_write("max_ranges_total", "268435457"));
+}
+
+/* Send @msg; expect @err and, for EINVAL/ERANGE, an extended-ACK message. */
+#define EXPECT_REFUSED(n, msg, err) do {					\
+	struct nl_msg *_m = (msg);						\
+	ASSERT_NE(NULL, _m);							\
+	EXPECT_EQ(err, scav_nl_request_raw(n, _m));				\
+	if ((err) == -EINVAL || (err) == -ERANGE)				\
+		EXPECT_STRNE("", scav_nl_errmsg(n));				\
+	TH_LOG("%s", scav_nl_errmsg(n));					\
+} while (0)
+
+TEST_F(nl, policy_refuses_bad_requests_with_a_message)
+{
+	struct scav_nl *n = self->n;
+	struct nlattr *nest;
+	struct nl_msg *m;
+
+	/* An attribute type the family does not know. */
+	m = raw_msg(n, SCAV_CMD_GET_STATS, 0);
+	nla_put_u32(m, SCAV_A_MAX + 5, 1);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* One it knows, but that no request may carry. */
+	m = raw_msg(n, SCAV_CMD_GET_STATS, 0);
+	nla_put_u64(m, SCAV_A_BYTES, 1);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* The wrong size: a 64-bit PID, a 16-bit flags word. */
+	m = raw_msg(n, SCAV_CMD_RECLAIM, 0);
+	nla_put_u64(m, SCAV_A_PID, getpid());
+	EXPECT_REFUSED(n, m, -EINVAL);
+	m = raw_msg(n, SCAV_CMD_GET_STATS, 0);
+	nla_put_u16(m, SCAV_A_FLAGS, 0);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* Unknown flag bits. */
+	m = raw_msg(n, SCAV_CMD_GET_STATS, 0);
+	nla_put_u32(m, SCAV_A_FLAGS, 1u << 7);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* In a dump request too. */
+	m = raw_msg(n, SCAV_CMD_GET_SESSIONS, NLM_F_DUMP);
+	nla_put_u32(m, SCAV_A_FLAGS, 1u << 7);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* Missing required attributes. */
+	EXPECT_REFUSED(n, raw_msg(n, SCAV_CMD_SET_CONFIG, 0), -EINVAL);
+	EXPECT_NE(NULL, strstr(scav_nl_errmsg(n), "SCAV_A_CONFIG"));
+	EXPECT_REFUSED(n, raw_msg(n, SCAV_CMD_RECLAIM, 0), -EINVAL);
+	/* Both of two exclusive ones. */
+	m = raw_msg(n, SCAV_CMD_RECLAIM, 0);
+	nla_put_u32(m, SCAV_A_PID, getpid());
+	nla_put_flag(m, SCAV_A_ALL);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* Out of range (ERANGE, netlink's policy): PID 0, a tunable too big. */
+	m = raw_msg(n, SCAV_CMD_RECLAIM, 0);
+	nla_put_u32(m, SCAV_A_PID, 0);
+	EXPECT_REFUSED(n, m, -ERANGE);
+	EXPECT_NE(NULL, strstr(scav_nl_errmsg(n), "takes values 1 to 4194304"));
+	m = raw_msg(n, SCAV_CMD_SET_CONFIG, 0);
+	nest = nla_nest_start(m, SCAV_A_CONFIG);
+	nla_put_u64(m, SCAV_CONF_IDLE_AGE_MS, 604800001ULL);
+	nla_nest_end(m, nest);
+	EXPECT_REFUSED(n, m, -ERANGE);
+	EXPECT_NE(NULL, strstr(scav_nl_errmsg(n), "takes values 0 to 604800000"));
+	/* An unknown tunable, a wrong-size one, an empty set (which libnl
+	 * drops, so it arrives missing). */
+	m = raw_msg(n, SCAV_CMD_SET_CONFIG, 0);
+	nest = nla_nest_start(m, SCAV_A_CONFIG);
+	nla_put_u64(m, SCAV_CONF_MAX + 1, 1);
+	nla_nest_end(m, nest);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	m = raw_msg(n, SCAV_CMD_SET_CONFIG, 0);
+	nest = nla_nest_start(m, SCAV_A_CONFIG);
+	nla_put_u32(m, SCAV_CONF_IDLE_AGE_MS, 1000);
+	nla_nest_end(m, nest);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	m = raw_msg(n, SCAV_CMD_SET_CONFIG, 0);
+	nest = nla_nest_start(m, SCAV_A_CONFIG);
+	nla_nest_end(m, nest);
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* A nonzero reserved field in the generic-netlink header. */
+	m = raw_msg(n, SCAV_CMD_GET_STATS, 0);
+	ASSERT_NE(NULL, m);
+	((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(m)))->reserved = 1;
+	EXPECT_REFUSED(n, m, -EINVAL);
+	/* Unknown commands, a command that is only an event, a dump-only one. */
+	EXPECT_REFUSED(n, raw_msg(n, 200, 0), -EOPNOTSUPP);
+	EXPECT_REFUSED(n, raw_msg(n, SCAV_CMD_EVENT, 0), -EOPNOTSUPP);
+	EXPECT_REFUSED(n, raw_msg(n, SCAV_CMD_GET_SESSIONS, 0), -EOPNOTSUPP);
+	/* Nothing above changed the tunables. */
+	EXPECT_EQ(self->saved.value[SCAV_CONF_IDLE_AGE_MS],
+		  (uint64_t)knob_read("idle_age_ms"));
+}
+
+/* Bits a child reports back: which refusals it saw. */
+enum { UNPRIV_OPEN = 1, UNPRIV_READ = 2, UNPRIV_RECLAIM = 4, UNPRIV_SET = 8,
+       UNPRIV_EVENTS = 16, UNPRIV_MSG = 32 };
+
+static int unprivileged_child(int (*lower)(void))
+{
+	struct scav_nl_config c = { 0 };
+	struct scav_nl_session *v;
+	struct scav_nl_stats st;
+	struct scav_nl *n, *ev;
+	size_t nr;
+	int bits = 0, ret;
+
+	if (lower())
+		return 0x80;
+	if (scav_nl_open(&n, 0))
+		return 0x80;
+	bits |= UNPRIV_OPEN;
+	if (!scav_nl_stats(n, 0, &st) && scav_nl_sessions(n, 0, &v, &nr) >= 0) {
+		free(v);
+		bits |= UNPRIV_READ;
+	}
+	if (scav_nl_reclaim(n, 0, SCAV_NL_RECLAIM_ALL, NULL, NULL) == -EPERM)
+		bits |= UNPRIV_RECLAIM;
+	if (strstr(scav_nl_errmsg(n), "CAP_SYS_ADMIN"))
+		bits |= UNPRIV_MSG;
+	c.present = 1u << SCAV_CONF_IDLE_AGE_MS;
+	c.value[SCAV_CONF_IDLE_AGE_MS] = 1;
+	if (scav_nl_config_set(n, &c, NULL) == -EPERM)
+		bits |= UNPRIV_SET;
+	ret = scav_nl_open(&ev, SCAV_NL_EVENTS);
+	if (ret == -EPERM)
+		bits |= UNPRIV_EVENTS;
+	else if (!ret)
+		scav_nl_close(ev);
+	scav_nl_close(n);
+	return bits;
+}
+
+static int run_child(int (*fn)(int (*)(void)), int (*arg)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int lower_to_nobody(void)
+{
+	return become_nobody();
+}
+
+static int lower_sys_admin(void)
+{
+	return drop_cap(CAP_SYS_ADMIN);
+}
+
+TEST_F(nl, an_unprivileged_user_may_look_but_not_act)
+{
+	long long age = knob_read("idle_age_ms");
+
+	/* The multicast capability check is in both supported kernels. */
+	EXPECT_EQ(UNPRIV_OPEN | UNPRIV_READ | UNPRIV_RECLAIM | UNPRIV_SET |
+		  UNPRIV_EVENTS, run_child(unprivileged_child, lower_to_nobody));
+	/*
+	 * With CAP_NET_ADMIN but not CAP_SYS_ADMIN, genetlink lets the
+	 * request through and scav refuses it, saying why.
+	 */
+	EXPECT_EQ(UNPRIV_OPEN | UNPRIV_READ | UNPRIV_RECLAIM | UNPRIV_SET |
+		  UNPRIV_EVENTS | UNPRIV_MSG,
+		  run_child(unprivileged_child, lower_sys_admin));
+	EXPECT_EQ(age, knob_read("idle_age_ms"));
+}
+
+static int in_new_namespaces(int (*flagsp)(void))
+{
+	struct scav_nl *n;
+	int ret;
+
+	if (unshare(flagsp()))
+		return 100;
+	ret = scav_nl_open(&n, 0);
+	if (!ret)
+		scav_nl_close(n);
+	return -ret;
+}
+
+static int userns_netns(void)
+{
+	return CLONE_NEWUSER | CLONE_NEWNET;
+}
+
+static int netns_only(void)
+{
+	return CLONE_NEWNET;
+}
+
+static int userns_only(void)
+{
+	return CLONE_NEWUSER;
+}
+
+TEST_F(nl, the_family_exists_only_in_the_initial_network_namespace)
+{
+	EXPECT_EQ(ENOENT, run_child(in_new_namespaces, userns_netns));
+	EXPECT_EQ(ENOENT, run_child(in_new_namespaces, netns_only));
+	/* A user namespace alone keeps the network: the family is there. */
+	EXPECT_EQ(0, run_child(in_new_namespaces, userns_only));
+}
+
+static int userns_reclaim(int (*unused)(void))
+{
+	struct scav_nl *n;
+	int ret;
+
+	if (unshare(CLONE_NEWUSER))
+		return 100;
+	/* Root of its own user namespace, nobody in the initial one. */
+	if (scav_nl_open(&n, 0))
+		return 101;
+	ret = scav_nl_reclaim(n, 0, SCAV_NL_RECLAIM_ALL, NULL, NULL);
+	scav_nl_close(n);
+	return -ret;
+}
+
+TEST_F(nl, capabilities_in_a_user_namespace_do_not_count)
+{
+	EXPECT_EQ(EPERM, run_child(userns_reclaim, NULL));
+}
+
+TEST_F_TIMEOUT(nl, events_tell_opens_closes_reclaims_and_pressure, 120)
+{
+	struct scav_nl_event e;
+	struct scav_nl_stats st;
+	struct scav_nl *ev;
+	uint64_t seq = 0, bytes;
+	struct kid k;
+	pid_t kid;
+
+	ASSERT_EQ(0, scav_nl_open(&ev, SCAV_NL_EVENTS));
+	/* A listener reads nothing but events. */
+	EXPECT_EQ(-EINVAL, scav_nl_stats(ev, 0, &st));
+
+	ASSERT_EQ(0, kid_start(&k, 8));
+	kid = k.pid;
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_SESSION_OPEN, &e, 5000, &seq));
+	EXPECT_EQ((uint32_t)kid, e.pid);
+	EXPECT_STREQ("netlink_test", e.comm);
+	EXPECT_NE(0, e.session_id);
+
+	ASSERT_EQ(0, scav_nl_reclaim(self->n, kid, 0, &bytes, NULL));
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_RECLAIM, &e, 5000, &seq));
+	EXPECT_EQ((uint32_t)kid, e.pid);
+	EXPECT_EQ(SCAV_CAUSE_REQUEST, e.cause);
+	EXPECT_EQ(KID_LEN, e.bytes);
+	EXPECT_EQ(0, kid_end(&k));
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_SESSION_CLOSE, &e, 5000, &seq));
+	EXPECT_EQ((uint32_t)kid, e.pid);
+
+	/* The figures know the latest number. */
+	ASSERT_EQ(0, scav_nl_stats(self->n, 0, &st));
+	EXPECT_EQ(seq, st.event_seq);
+
+	/* Aging says so too. */
+	ASSERT_EQ(0, set_aging("100", "50", "0", "0"));
+	ASSERT_EQ(0, kid_start(&k, 9));
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_RECLAIM, &e, 20000, &seq));
+	EXPECT_EQ((uint32_t)k.pid, e.pid);
+	EXPECT_EQ(SCAV_CAUSE_AGE, e.cause);
+	EXPECT_EQ(0, kid_end(&k));
+
+	/* So does memory reclaim, whenever it asks (here: drop_caches). */
+	ASSERT_EQ(0, write_file("/proc/sys/vm/drop_caches", "3"));
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_PRESSURE, &e, 5000, &seq));
+	EXPECT_EQ(0, e.pid);
+	scav_nl_close(ev);
+}
+
+TEST_F_TIMEOUT(nl, a_listener_that_never_reads_loses_events_and_knows, 300)
+{
+	int small = 1024, i, ret, overrun = 0, got = 0, gap = 0, fd;
+	struct scav_nl_session *v;
+	struct scav_nl_event e;
+	struct scav_nl *ev;
+	uint64_t seq = 0;
+	size_t nr;
+
+	ASSERT_EQ(0, scav_nl_open(&ev, SCAV_NL_EVENTS));
+	ASSERT_EQ(0, setsockopt(scav_nl_fd(ev), SOL_SOCKET, SO_RCVBUF,
+				&small, sizeof(small)));
+	/* 4000 events into room for a few: the module never waits for it. */
+	alarm(120);
+	for (i = 0; i < 2000; i++) {
+		fd = open(SCAV_DEVICE_PATH, O_RDWR);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	alarm(0);
+	/* The overrun is reported once; then the events that fitted. */
+	for (i = 0; i < 10000; i++) {
+		ret = scav_nl_event_read(ev, &e);
+		if (ret == -ENOBUFS) {
+			EXPECT_EQ(0, got);
+			overrun++;
+			continue;
+		}
+		ASSERT_LE(0, ret);
+		if (ret == 0)
+			break;
+		if (seq && e.seq != seq + 1)
+			gap++;
+		seq = e.seq;
+		got++;
+	}
+	EXPECT_EQ(1, overrun);
+	EXPECT_LT(0, got);
+	EXPECT_GT(4000, got);
+	EXPECT_EQ(0, gap);
+	/* The next event's number tells the listener how many it lost. */
+	fd = open(SCAV_DEVICE_PATH, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_SESSION_OPEN, &e, 5000, NULL));
+	EXPECT_LE(4000 - got, e.seq - seq - 1);
+	TH_LOG("read %d events, then lost %llu", got,
+	       (unsigned long long)(e.seq - seq - 1));
+	/* A dump brings the listener back in sync. */
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	EXPECT_NE(NULL, find_pid(v, nr, getpid()));
+	free(v);
+	close(fd);
+	scav_nl_close(ev);
+}
+
+/* A process holding @n sessions on raw descriptors. */
+static int open_sessions(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (fds[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+#define MANY 3000
+
+TEST_F_TIMEOUT(nl, thousands_of_sessions_dump_whole_through_a_small_buffer, 300)
+{
+	struct rlimit rl = { MANY + 64, MANY + 64 };
+	struct scav_nl_session *v;
+	int *fds = calloc(MANY, sizeof(int)), small = 4096, i, churn_pipe[2];
+	size_t nr, mine = 0, j;
+	pid_t churn;
+	char c;
+
+	ASSERT_NE(NULL, fds);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, open_sessions(fds, MANY));
+	ASSERT_EQ(0, setsockopt(scav_nl_fd(self->n), SOL_SOCKET, SO_RCVBUF,
+				&small, sizeof(small)));
+	/* Meanwhile another process opens and closes sessions. */
+	ASSERT_EQ(0, pipe(churn_pipe));
+	churn = fork();
+	if (churn == 0) {
+		close(churn_pipe[1]);
+		fcntl(churn_pipe[0], F_SETFL, O_NONBLOCK);
+		while (read(churn_pipe[0], &c, 1) < 0) {
+			int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	close(churn_pipe[0]);
+	for (i = 0; i < 3; i++) {
+		ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+		mine = 0;
+		for (j = 0; j < nr; j++) {
+			/* Strictly increasing IDs: no session twice. */
+			if (j)
+				ASSERT_LT(v[j - 1].id, v[j].id);
+			mine += v[j].pid == (uint32_t)getpid();
+		}
+		/* Every session that stayed open is there. */
+		EXPECT_EQ(MANY, mine);
+		free(v);
+	}
+	ASSERT_EQ(1, write(churn_pipe[1], "x", 1));
+	ASSERT_EQ(churn, waitpid(churn, NULL, 0));
+	for (i = 0; i < MANY; i++)
+		close(fds[i]);
+	free(fds);
+}
+
+TEST_F_TIMEOUT(nl, a_session_opened_mid_dump_marks_it_interrupted, 120)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int fds[300], small = 4096, fd = -1, intr = 0, done = 0;
+	unsigned char buf[65536];
+
+	ASSERT_NE(NULL, sk);
+	ASSERT_EQ(0, genl_connect(sk));
+	ASSERT_EQ(0, open_sessions(fds, 300));
+	ASSERT_EQ(0, setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUF,
+				&small, sizeof(small)));
+	ASSERT_LE(0, nl_send_auto(sk, raw_msg(self->n, SCAV_CMD_GET_SESSIONS,
+					      NLM_F_DUMP)));
+	/* Read the first part, change the set, read the rest. */
+	while (!done) {
+		ssize_t len = recv(nl_socket_get_fd(sk), buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		int rem = len;
+
+		ASSERT_LT(0, len);
+		if (!intr && !done && fds[0] >= 0) {
+			close(fds[0]);
+			fds[0] = -1;
+			fd = open(SCAV_DEVICE_PATH, O_RDWR);
+			ASSERT_LE(0, fd);
+		}
+		for (; nlmsg_ok(h, rem); h = nlmsg_next(h, &rem)) {
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+				done = 1;
+		}
+	}
+	EXPECT_TRUE(intr);
+	nl_socket_free(sk);
+	close(fd);
+	for (fd = 1; fd < 300; fd++)
+		close(fds[fd]);
+}
+
+/* scavctl, through its JSON */
+
+static json_object *scavctl_json(const char *args, int *status)
+{
+	char cmd[256], *out = NULL;
+	size_t cap = 0, len = 0;
+	json_object *j;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "scavctl --json %s", args);
+	f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (len + 4096 > cap) {
+			cap = 2 * cap + 4096;
+			out = realloc(out, cap);
+		}
+		size_t got = fread(out + len, 1, cap - len - 1, f);
+
+		if (!got)
+			break;
+		len += got;
+	}
+	out[len] = '\0';
+	*status = pclose(f);
+	j = json_tokener_parse(out);
+	free(out);
+	return j;
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+TEST_F_TIMEOUT(nl, scavctl_commands_end_to_end_in_json, 120)
+{
+	json_object *j, *arr, *s, *cfg;
+	char args[64];
+	int status, found = 0;
+	size_t i;
+	struct kid k;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	ASSERT_EQ(0, kid_start(&k, 11));
+
+	j = scavctl_json("status", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	ASSERT_TRUE(json_object_object_get_ex(j, "stats", &s));
+	EXPECT_LE(KID_LEN, jint(s, "idle_bytes"));
+	EXPECT_LE(1, jint(s, "sessions"));
+	ASSERT_TRUE(json_object_object_get_ex(j, "config", &cfg));
+	EXPECT_EQ(knob_read("idle_age_ms"), jint(cfg, "idle_age_ms"));
+	json_object_put(j);
+
+	j = scavctl_json("top -n 1 -s resident", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	ASSERT_TRUE(json_object_object_get_ex(j, "sessions", &arr));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		s = json_object_array_get_idx(arr, i);
+		if (jint(s, "pid") != k.pid)
+			continue;
+		found++;
+		EXPECT_EQ(KID_LEN, jint(s, "idle_bytes"));
+		EXPECT_EQ(KID_LEN, jint(s, "idle_resident_bytes"));
+	}
+	EXPECT_EQ(1, found);
+	json_object_put(j);
+
+	snprintf(args, sizeof(args), "rss %d", k.pid);
+	j = scavctl_json(args, &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(1, jint(j, "sessions"));
+	EXPECT_EQ(KID_LEN, jint(j, "scav_idle_resident_bytes"));
+	EXPECT_LE(2 * KID_LEN, jint(j, "vm_rss_bytes"));
+	EXPECT_EQ(jint(j, "vm_rss_bytes") - jint(j, "lazyfree_bytes") - KID_LEN,
+		  jint(j, "honest_rss_bytes"));
+	json_object_put(j);
+
+	j = scavctl_json("config idle_age_ms=4321", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(4321, jint(j, "idle_age_ms"));
+	EXPECT_EQ(4321, knob_read("idle_age_ms"));
+	json_object_put(j);
+	j = scavctl_json("config idle_age_ms", &status);
+	EXPECT_EQ(4321, jint(j, "idle_age_ms"));
+	json_object_put(j);
+
+	snprintf(args, sizeof(args), "reclaim %d", k.pid);
+	j = scavctl_json(args, &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(KID_LEN, jint(j, "bytes"));
+	EXPECT_EQ(1, jint(j, "sessions"));
+	json_object_put(j);
+	j = scavctl_json("reclaim --all", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_LE(0, jint(j, "bytes"));
+	json_object_put(j);
+	EXPECT_EQ(0, kid_end(&k));
+
+	j = scavctl_json("version", &status);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(SCAV_ABI_MAJOR, jint(j, "abi_major"));
+	json_object_put(j);
+	j = scavctl_json("stats", &status);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, jint(j, "idle_bytes"));
+	json_object_put(j);
+}
+
+TEST_F_TIMEOUT(nl, scavctl_watch_prints_events_as_json_lines, 120)
+{
+	char line[512];
+	json_object *j;
+	FILE *f;
+	int fd, opens = 0, closes = 0, n = 0;
+	int64_t last = 0;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	f = popen("scavctl --json watch -n 4", "r");
+	ASSERT_NE(NULL, f);
+	/* Give it time to join the group, then make four events. */
+	sleep(2);
+	for (fd = 0; fd < 2; fd++)
+		close(open(SCAV_DEVICE_PATH, O_RDWR));
+	while (fgets(line, sizeof(line), f)) {
+		j = json_tokener_parse(line);
+		ASSERT_NE(NULL, j);
+		if (last)
+			EXPECT_EQ(last + 1, jint(j, "seq"));
+		last = jint(j, "seq");
+		{
+			json_object *e;
+			const char *name;
+
+			ASSERT_TRUE(json_object_object_get_ex(j, "event", &e));
+			name = json_object_get_string(e);
+			opens += !strcmp(name, "open");
+			closes += !strcmp(name, "close");
+		}
+		EXPECT_EQ(getpid(), jint(j, "pid"));
+		json_object_put(j);
+		n++;
+	}
+	EXPECT_EQ(0, pclose(f));
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(2, opens);
+	EXPECT_EQ(2, closes);
+}
+
+static int run_as_nobody(const char *cmd)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		if (become_nobody())
+			_exit(100);
+		execlp("sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(101);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST_F(nl, scavctl_fails_clearly)
+{
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	/* Usage errors are 2, failures 1, and say what to do. */
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl nonsense 2>/dev/null")));
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl reclaim abc 2>/dev/null")));
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl config no_such_knob 2>/dev/null")));
+	EXPECT_EQ(1, WEXITSTATUS(system("scavctl config scan_interval_ms=1 2>/dev/null")));
+	EXPECT_EQ(0, WEXITSTATUS(system(
+		"scavctl config scan_interval_ms=1 2>&1 | grep -q 'takes values 10 to 3600000'")));
+	EXPECT_EQ(0, WEXITSTATUS(system(
+		"scavctl reclaim 4194304 2>&1 | grep -q 'no process'")));
+	EXPECT_EQ(0, WEXITSTATUS(system(
+		"scavctl reclaim 1 2>&1 | grep -q 'has no scav session'")));
+	EXPECT_EQ(0, run_as_nobody("scavctl reclaim --all 2>&1 | grep -q 'CAP_SYS_ADMIN'"));
+	EXPECT_EQ(1, run_as_nobody("scavctl reclaim --all"));
+	EXPECT_EQ(1, run_as_nobody("scavctl watch -n 1"));
+	EXPECT_EQ(0, run_as_nobody("scavctl status"));
+	EXPECT_EQ(0, WEXITSTATUS(system("scavctl status | grep -q 'module: loaded'")));
+	EXPECT_EQ(0, WEXITSTATUS(system("scavctl top -n 1 | grep -q 'PID'")));
+}
+
+/*
+ * A reader killed in the middle of a dump: netlink calls .done when its
+ * socket goes, which frees the dump's state and drops the module reference
+ * the dump held.  Then the module unloads, and kmem_cache_destroy() would
+ * warn (panic_on_warn) about any dump state left.
+ */
+TEST(a_reader_killed_mid_dump_leaks_nothing)
+{
+	int sync_pipe[2], status, tries, ret;
+	pid_t pid;
+	char c;
+
+	if (geteuid() != 0 || !getenv("SCAV_KO"))
+		SKIP(return, "needs root and SCAV_KO to reload the module");
+	ASSERT_EQ(0, pipe(sync_pipe));
+	pid = fork();
+	if (pid == 0) {
+		struct nl_sock *sk = nl_socket_alloc();
+		struct scav_nl *n;
+		int fds[300], small = 4096;
+		unsigned char buf[4096];
+
+		if (!sk || genl_connect(sk) || scav_nl_open(&n, 0) ||
+		    open_sessions(fds, 300) ||
+		    setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVBUF,
+			       &small, sizeof(small)) ||
+		    nl_send_auto(sk, raw_msg(n, SCAV_CMD_GET_SESSIONS, NLM_F_DUMP)) < 0 ||
+		    recv(nl_socket_get_fd(sk), buf, sizeof(buf), 0) <= 0)
+			_exit(1);
+		/* Part of the dump is read; the rest waits in the kernel. */
+		if (write(sync_pipe[1], "d", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(sync_pipe[1]);
+	ASSERT_EQ(1, read(sync_pipe[0], &c, 1));
+	ASSERT_EQ(-EWOULDBLOCK, scav_unload());	/* sessions, and the dump */
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* The socket's destruction is deferred (RCU, a work item). */
+	for (tries = 0; tries < 100; tries++) {
+		ret = scav_unload();
+		if (ret != -EWOULDBLOCK && ret != -EAGAIN && ret != -EBUSY)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(0, ret);
+	ASSERT_EQ(0, scav_load());
+}
+
+TEST_HARNESS_MAIN
