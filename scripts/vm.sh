@@ -109,7 +109,16 @@ scavctl version
 # A short idle age, so the demo can show aging in a few seconds.
 echo 2000 > /sys/kernel/scav/idle_age_ms
 echo 250 > /sys/kernel/scav/scan_interval_ms
+# What an operator sees meanwhile, through netlink.
+scavctl watch > /tmp/events 2>&1 &
+watcher=$!
+sleep 1
 scav-demo || echo "not ok - scav-demo failed"
+kill $watcher
+echo "== scavctl watch, during the demo (first 12 events):"
+head -n 13 /tmp/events
+echo "== scavctl status:"
+scavctl status || echo "not ok - scavctl status failed"
 echo 10000 > /sys/kernel/scav/idle_age_ms
 echo 0 > /sys/kernel/scav/enabled
 scavbench --quick || echo "not ok - scavbench failed"

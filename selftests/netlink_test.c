@@ -640,6 +640,80 @@ TEST_F(nl, capabilities_in_a_user_namespace_do_not_count)
 	EXPECT_EQ(EPERM, run_child(userns_reclaim, NULL));
 }
 
+/*
+ * Inside a new PID namespace (as its init), with a session of its own and
+ * @outside, the PID of a process with a session outside it.  Returns a
+ * bit per check that held.
+ */
+enum { PIDNS_SELF = 1, PIDNS_ONLY = 2, PIDNS_ESRCH = 4, PIDNS_ALL = 8 };
+
+static int pidns_view(pid_t outside)
+{
+	struct scav_nl_session *v;
+	struct scav_range r;
+	struct scav_nl *n;
+	struct scav *s;
+	uint64_t bytes = 0;
+	uint32_t sessions = 0;
+	size_t nr;
+	int bits = 0;
+	char *m = map_filled(MiB, 21);
+
+	if (!m || scav_open(&s, 0) || scav_nl_open(&n, 0))
+		return 0x80;
+	r.addr = (uintptr_t)m;
+	r.len = MiB;
+	if (scav_report(s, &r, 1, 0) != 1)
+		return 0x80;
+	if (scav_nl_sessions(n, 0, &v, &nr) < 0)
+		return 0x80;
+	/* It sees itself as PID 1, and nothing outside. */
+	if (nr >= 1 && find_pid(v, nr, 1) && find_pid(v, nr, 1)->stats.idle_bytes == MiB)
+		bits |= PIDNS_SELF;
+	if (nr == 1)
+		bits |= PIDNS_ONLY;
+	free(v);
+	/* A PID from outside means nothing in here (or someone else). */
+	if (scav_nl_reclaim(n, outside, 0, NULL, NULL) == -ESRCH)
+		bits |= PIDNS_ESRCH;
+	/* "All" is all it can see: its own session. */
+	if (!scav_nl_reclaim(n, 0, SCAV_NL_RECLAIM_ALL, &bytes, &sessions) &&
+	    bytes == MiB && sessions == 1)
+		bits |= PIDNS_ALL;
+	return bits;
+}
+
+TEST_F(nl, pids_are_those_of_the_requester_namespace)
+{
+	struct kid_result res;
+	int status;
+	struct kid k;
+	pid_t pid;
+
+	ASSERT_EQ(0, kid_start(&k, 20));
+	pid = fork();
+	if (pid == 0) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(0x81);
+		init = fork();
+		if (init == 0)
+			_exit(pidns_view(k.pid));
+		if (init < 0 || waitpid(init, &status, 0) != init || !WIFEXITED(status))
+			_exit(0x82);
+		_exit(WEXITSTATUS(status));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(PIDNS_SELF | PIDNS_ONLY | PIDNS_ESRCH | PIDNS_ALL,
+		  WEXITSTATUS(status));
+	/* The session outside was not touched by the namespace's "all". */
+	ASSERT_EQ(0, kid_claim(&k, &res));
+	EXPECT_EQ(KID_LEN, res.kept);
+	EXPECT_EQ(0, kid_end(&k));
+}
+
 TEST_F_TIMEOUT(nl, events_tell_opens_closes_reclaims_and_pressure, 120)
 {
 	struct scav_nl_event e;
