@@ -3,6 +3,7 @@
 #   make                 module (newest Debian cloud headers, or KDIR=),
 #                        libscav, scavctl, selftests, demo
 #   make check           dependencies, build, all tests on every kernel
+#                        (6.1, 6.12, and the newest 7.x in a Debian 13 root)
 #   make demo            dependencies, build, the RSS demo and a quick
 #                        benchmark in a VM
 #   make bench           dependencies, build, the benchmark on the host and
@@ -51,7 +52,7 @@ KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
 KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
-.PHONY: all module modules-all lib tests check demo bench deps install \
+.PHONY: all module modules-all newest lib tests check demo bench deps install \
 	modules_install clean
 all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
 
@@ -67,10 +68,19 @@ kmod: $(KSRC)
 	cp -r Kbuild module uapi $(O)/kmod/$(KREL)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(O)/kmod/$(KREL) modules
 
+# Every kernel: the host's installed ones, then any built in the Debian 13
+# root (see newest).
 modules-all:
 	@for k in $(KERNELS); do \
 		$(MAKE) kmod KDIR=/lib/modules/$$k/build || exit 1; \
 	done
+	@for k in $$(scripts/kernels.sh --chroot); do \
+		scripts/newest-kernel.sh build $$k || exit 1; \
+	done
+
+# The newest cloud kernel of Debian 13's backports, in a debootstrapped root.
+newest:
+	scripts/newest-kernel.sh setup
 
 lib: $(LIB_SO) $(O)/lib/libscav.a $(O)/lib/libscav.pc \
      $(NL_SO) $(O)/lib/libscav-nl.a $(O)/lib/libscav-nl.pc
@@ -149,6 +159,7 @@ deps:
 	scripts/deps.sh
 
 check: deps
+	$(MAKE) newest
 	$(MAKE) all modules-all
 	scripts/check.sh
 
@@ -157,6 +168,7 @@ demo: deps
 	scripts/vm.sh $(lastword $(shell scripts/kernels.sh)) demo
 
 bench: deps
+	$(MAKE) newest
 	$(MAKE) all modules-all
 	scripts/bench.sh
 

@@ -3,7 +3,9 @@
  * Every difference between the kernels scav supports, wrapped once.  Core
  * code never tests LINUX_VERSION_CODE.
  *
- * Supported and tested: Debian 12's 6.1 and the 6.12 of bookworm-backports.
+ * Supported and tested: Debian 12's 6.1, the 6.12 of bookworm-backports, and
+ * the 7.x of trixie-backports (7.3 when written).  Kernels in between were
+ * never built against, so they are refused rather than guessed at.
  */
 #ifndef _SCAV_COMPAT_H
 #define _SCAV_COMPAT_H
@@ -17,8 +19,10 @@
 #include <net/genetlink.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) || \
-	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#error "scav supports Linux 6.1 to 6.12"
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)) || \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(8, 0, 0)
+#error "scav supports Linux 6.1 to 6.12 and 7.3 to 7.x"
 #endif
 
 /*
@@ -32,8 +36,10 @@ static inline void scav_zap(struct vm_area_struct *vma, unsigned long addr,
 {
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 	zap_page_range(vma, addr, size);
-#else
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
 	zap_page_range_single(vma, addr, size, NULL);
+#else
+	zap_vma_range(vma, addr, size);
 #endif
 }
 

@@ -85,8 +85,8 @@ static void walk_pmd(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		w->zero += end - addr;
 		return;
 	}
-	if (is_swap_pmd(val))
-		return;
+	if (!pmd_present(val))
+		return;		/* a migration entry: not resident */
 	if (pmd_trans_huge(val)) {
 		spinlock_t *ptl = pmd_lock(mm, pmd);
 

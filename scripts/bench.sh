@@ -17,7 +17,7 @@ mkdir -p "$out"
 	LD_LIBRARY_PATH=$top/build/lib "$top/build/scavbench" -o "$out" | sed 's/^#/##/'
 	mkdir -p "$out/host"
 	mv "$out"/*.csv "$out/host/" 2>/dev/null || true
-	for k in $("$top/scripts/kernels.sh"); do
+	for k in $("$top/scripts/kernels.sh" --all); do
 		echo
 		echo "## Linux $k in qemu (TCG), module loaded"
 		echo

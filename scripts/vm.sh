@@ -20,7 +20,10 @@ work=$b/vm/$krel
 root=$work/root
 timeout_s=${SCAV_VM_TIMEOUT:-900}
 
+# Installed kernels boot from /boot; the newest, built in a Debian 13 root
+# (scripts/newest-kernel.sh), from build/kernels/.
 kernel=/boot/vmlinuz-$krel
+[ -r "$kernel" ] || kernel=$b/kernels/$krel/vmlinuz
 ko=$b/kmod/$krel/scav.ko
 [ -r "$kernel" ] || { echo "vm.sh: no $kernel" >&2; exit 1; }
 [ -r "$ko" ] || { echo "vm.sh: no $ko (run make first)" >&2; exit 1; }
