@@ -4,6 +4,8 @@
 #                        libscav, scavctl, selftests, demo
 #   make check           dependencies, build, all tests on every kernel
 #                        (6.1, 6.12, and the newest 7.x in a Debian 13 root)
+#   make check-debug     the same suite on a debug kernel (KASAN, lockdep,
+#                        kmemleak, ...) built from linux-source-6.1
 #   make demo            dependencies, build, the RSS demo and a quick
 #                        benchmark in a VM
 #   make bench           dependencies, build, the benchmark on the host and
@@ -52,7 +54,7 @@ KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
 KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
-.PHONY: all module modules-all newest lib tests check demo bench deps install \
+.PHONY: all module modules-all newest lib tests check check-debug demo bench deps install \
 	modules_install clean
 all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
 
@@ -162,6 +164,11 @@ check: deps
 	$(MAKE) newest
 	$(MAKE) all modules-all
 	scripts/check.sh
+
+# The suite on a 6.1 built with KASAN, lockdep, kmemleak and friends.
+check-debug: deps
+	$(MAKE) all
+	scripts/debug-kernel.sh
 
 demo: deps
 	$(MAKE) all

@@ -3,6 +3,8 @@
 #
 #   vm.sh KERNEL_RELEASE tests   the selftests, as TAP, checked for kernel
 #                                warnings and taint after each test file
+#   vm.sh KERNEL_RELEASE tests-debug  the same, then unload and a kmemleak
+#                                scan (for the debug kernel)
 #   vm.sh KERNEL_RELEASE demo    the RSS demo and a quick benchmark
 #   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV
 #   vm.sh KERNEL_RELEASE cmd     the shell command in $SCAV_VM_CMD
@@ -79,7 +81,7 @@ INIT
 chmod +x "$root/init"
 
 case $job in
-tests)
+tests|tests-debug)
 	cat > "$root/scav/job" <<'JOB'
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
@@ -104,6 +106,26 @@ for t in scav_test compat32_test libscav_test policy_test stress_test netlink_te
 		echo "ok - kernel taint unchanged after $t"
 	fi
 done
+JOB
+	[ "$job" = tests ] || cat >> "$root/scav/job" <<'JOB'
+# The debug kernel: unload, then look for leaks (twice: kmemleak reports an
+# object only once it has stayed unreferenced across scans).
+mount -t debugfs none /sys/kernel/debug
+if rmmod scav; then
+	echo "ok - rmmod scav"
+else
+	echo "not ok - rmmod scav"
+fi
+echo scan > /sys/kernel/debug/kmemleak
+sleep 6
+echo scan > /sys/kernel/debug/kmemleak
+cat /sys/kernel/debug/kmemleak > /tmp/leaks
+if [ -s /tmp/leaks ]; then
+	head -n 60 /tmp/leaks
+	echo "not ok - kmemleak found $(grep -c '^unreferenced object' /tmp/leaks) leaks"
+else
+	echo "ok - kmemleak: no leaks"
+fi
 JOB
 	;;
 demo)
@@ -155,7 +177,7 @@ cmdline="$cmdline loglevel=5"
 # Hardening for tests; the demo and the benchmark measure the kernel as it
 # ships.  (The console is still checked for warnings afterwards.)
 hardened=false
-case $job in tests|cmd) hardened=true ;; esac
+case $job in tests|tests-debug|cmd) hardened=true ;; esac
 if $hardened; then
 	cmdline="$cmdline panic_on_warn=1 slub_debug=FZPU slab_nomerge"
 	cmdline="$cmdline page_poison=1 init_on_free=1"
