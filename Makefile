@@ -28,7 +28,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
 	    -Wno-missing-field-initializers -Werror
-ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -Iuapi -Ilib -D_GNU_SOURCE
+ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -Iuapi -Ilib -D_GNU_SOURCE
 
 KERNELS := $(shell scripts/kernels.sh)
 KDIR ?= $(if $(KERNELS),/lib/modules/$(lastword $(KERNELS))/build)
@@ -54,7 +54,8 @@ KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
 KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
-.PHONY: all module modules-all newest lib tests check check-debug demo bench deps install \
+.PHONY: all module modules-all newest lib tests check check-debug deb check-deb demo \
+	bench deps install \
 	modules_install clean
 all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
 
@@ -96,7 +97,7 @@ $(NL_OBJ): lib/scav_nl.c $(NL_HDR)
 	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -fPIC -c -o $@ $<
 
 $(NL_SO): $(NL_OBJ) lib/libscav-nl.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libscav-nl.so.$(SOVERSION) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libscav-nl.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libscav-nl.map \
 		-o $(O)/lib/libscav-nl.so.$(LIBVERSION) $(NL_OBJ) $(NL_LIBS)
 	ln -sf libscav-nl.so.$(LIBVERSION) $@
@@ -106,7 +107,7 @@ $(O)/lib/libscav-nl.a: $(NL_OBJ)
 	$(AR) rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJ) lib/libscav.map
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libscav.so.$(SOVERSION) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libscav.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libscav.map -o $(O)/lib/libscav.so.$(LIBVERSION) $(LIB_OBJ)
 	ln -sf libscav.so.$(LIBVERSION) $@
 	ln -sf libscav.so.$(SOVERSION) $(O)/lib/libscav.so
@@ -122,7 +123,7 @@ $(O)/lib/libscav.pc $(O)/lib/libscav-nl.pc: $(O)/lib/%.pc: lib/%.pc.in
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 $(O)/scavctl: lib/scavctl.c lib/scav.h lib/scav_nl.h $(LIB_SO) $(NL_SO)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav -lscav-nl
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -L$(O)/lib -lscav -lscav-nl
 
 $(O)/scav-demo: bench/scav-demo.c lib/scav.h $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
@@ -159,6 +160,16 @@ $(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(
 
 deps:
 	scripts/deps.sh
+
+# Debian packages (scav-dkms, libscav1, libscav-nl1, libscav-dev, scavctl)
+# into build/deb/, built from a copy so that the package's clean leaves
+# build/ alone; check-deb lints them, installs them in a fresh Debian 12
+# root and builds the module there with DKMS for each supported kernel.
+deb:
+	scripts/deb.sh build
+
+check-deb: deps
+	scripts/deb.sh check
 
 check: deps
 	$(MAKE) newest

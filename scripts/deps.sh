@@ -14,7 +14,8 @@ PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       libjson-c-dev
       linux-source-6.1
       dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
-      gnuplot-nox debootstrap flex bison bc libelf-dev"
+      gnuplot-nox debootstrap flex bison bc libelf-dev
+      debhelper dh-dkms lintian"
 
 . "$(dirname "$0")/apt-source.sh"
 

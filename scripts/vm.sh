@@ -94,7 +94,9 @@ for t in scav_test compat32_test libscav_test policy_test stress_test netlink_te
 	rc=$?
 	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
 	dmesg | sed -n "/scav-runner: begin $t\$/,\$p" > /tmp/klog
-	if grep -E 'WARNING:|BUG:|Oops|general protection|kernel BUG|lockdep|KASAN|UBSAN|possible circular|blocked for more than|detected stall' /tmp/klog; then
+	# Lockdep, KASAN, UBSAN and debug-object reports all start with one of
+	# these (a bare "lockdep" would match stack frames of an OOM report).
+	if grep -E 'WARNING:|BUG:|Oops|general protection|kernel BUG|KASAN:|UBSAN:|ODEBUG:|INFO: (trying to register|lockdep|possible|task .* blocked)|possible circular|blocked for more than|detected stall' /tmp/klog; then
 		echo "not ok - kernel log clean after $t"
 	else
 		echo "ok - kernel log clean after $t"

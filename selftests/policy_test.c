@@ -654,6 +654,7 @@ out:
 TEST_F(policy, claim_of_lazily_freed_memory_tells_what_the_kernel_took)
 {
 	size_t pg = pagesz(), len = 64 * pg;
+	int i;
 	struct scav_claim_range c;
 	struct scav_range r;
 	struct scav_stats st;
@@ -673,8 +674,19 @@ TEST_F(policy, claim_of_lazily_freed_memory_tells_what_the_kernel_took)
 	ASSERT_EQ(0, madvise(m, len, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, scav_open(&s, 0));
 	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_REPORT_FREE));
-	drain_lazyfree_batch();
-	ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
+	/*
+	 * MADV_FREE passes over a page it finds busy (locked, or still in a
+	 * batch elsewhere; seen on 7.3, two pages in 64).  This test is about
+	 * claims, so make sure every page is lazily freed first.
+	 */
+	for (i = 0; i < 50; i++) {
+		drain_lazyfree_batch();
+		ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
+		if (st.lazyfree_bytes == len)
+			break;
+		ASSERT_EQ(0, madvise(m, len, MADV_FREE));
+		usleep(10000);
+	}
 	EXPECT_EQ(len, st.lazy_bytes);
 	EXPECT_EQ(len, st.lazyfree_bytes);
 	/* The kernel takes the first 16 pages, as reclaim would. */

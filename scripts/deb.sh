@@ -1,0 +1,137 @@
+#!/bin/sh
+# Debian packages of scav.
+#
+#   deb.sh build   build scav-dkms, libscav1, libscav-nl1, libscav-dev and
+#                  scavctl with debhelper into build/deb/, from a copy of the
+#                  tree (the packages' clean target empties build/)
+#   deb.sh check   build, run lintian (errors fail), then in a fresh Debian 12
+#                  root made with debootstrap (kept pristine in build/bookworm/
+#                  and copied for each run): apt install ./*.deb, use the
+#                  library and scavctl, install the 6.1 and 6.12 headers and
+#                  check that DKMS built and installed scav.ko for both, and
+#                  that removing scav-dkms leaves nothing behind
+#
+# The archive is the one this machine uses (scripts/apt-source.sh).  Needs
+# root.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+b=$top/build
+out=$b/deb
+
+build() {
+	rm -rf "$out"
+	mkdir -p "$out/src"
+	tar -C "$top" --exclude=./build --exclude=./.git -cf - . | tar -C "$out/src" -xf -
+	(cd "$out/src" && dpkg-buildpackage -b -us -uc)
+	ls "$out"/*.deb
+}
+
+# Run a command in root $1 with /proc mounted.
+in_root() {
+	r=$1
+	shift
+	mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
+	set +e
+	chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
+	rc=$?
+	set -e
+	umount "$r/proc"
+	return $rc
+}
+
+check() {
+	build
+	echo "deb.sh: lintian"
+	lintian --fail-on error --display-info "$out"/*.changes
+
+	. /etc/os-release
+	codename=${VERSION_CODENAME:?}
+	. "$top/scripts/apt-source.sh"
+	uri=$(main_source | head -n1 | cut -f1)
+	[ -n "$uri" ] || { echo "deb.sh: no apt source for $codename" >&2; exit 1; }
+	pristine=$b/bookworm/pristine
+	if [ ! -e "$pristine/.complete" ]; then
+		rm -rf "$pristine"
+		mkdir -p "$pristine"
+		debootstrap --variant=minbase "$codename" "$pristine" "$uri"
+		touch "$pristine/.complete"
+	fi
+	root=$b/bookworm/root
+	rm -rf "$root"
+	cp -a "$pristine" "$root"
+	{
+		echo "Types: deb"
+		echo "URIs: $uri"
+		echo "Suites: $codename-backports"
+		echo "Components: main"
+	} > "$root/etc/apt/sources.list.d/backports.sources"
+	mkdir -p "$root/tmp/debs"
+	cp "$out"/*.deb "$root/tmp/debs/"
+
+	in_root "$root" apt-get update -q
+	echo "deb.sh: apt install ./*.deb on a fresh $codename"
+	in_root "$root" sh -c 'cd /tmp/debs && apt-get install -y -q ./*.deb'
+	# To build against the library as a user would.
+	in_root "$root" apt-get install -y -q --no-install-recommends pkg-config
+
+	echo "deb.sh: the library and scavctl, installed"
+	cat > "$root/tmp/t.c" <<'EOF'
+#include <stdio.h>
+#include <scav.h>
+#include <scav_nl.h>
+
+int main(void)
+{
+	struct scav_nl *n;
+	struct scav *s;
+
+	if (scav_open(&s, 0) || !scav_is_fallback(s))
+		return 1;
+	scav_close(s);
+	/* No module here: the family is absent, and says so. */
+	return scav_nl_open(&n, 0) == -2 ? 0 : 2;
+}
+EOF
+	in_root "$root" sh -ec '
+		scavctl --help >/dev/null
+		scavctl version | grep -q fallback
+		if scavctl status 2>/tmp/err; then exit 1; fi
+		grep -q "not loaded" /tmp/err
+		cc -o /tmp/t /tmp/t.c $(pkg-config --cflags --libs libscav libscav-nl)
+		/tmp/t
+		cc -static -o /tmp/ts /tmp/t.c $(pkg-config --static --cflags --libs libscav libscav-nl)
+		/tmp/ts
+	'
+
+	echo "deb.sh: DKMS builds the module when kernel headers arrive"
+	# 6.1 (Debian 12's own) and 6.12 (its backports).
+	in_root "$root" apt-get install -y -q --no-install-recommends \
+		"linux-headers-amd64/$codename" "linux-headers-cloud-amd64/$codename-backports"
+	in_root "$root" dkms status -m scav | tee "$out/dkms-status"
+	n=0
+	for h in "$root"/lib/modules/*/build; do
+		krel=$(basename "$(dirname "$h")")
+		if grep -q "^scav/[^,]*, $krel, x86_64: installed" "$out/dkms-status" &&
+		   ls "$root/lib/modules/$krel/updates/dkms/scav.ko"* >/dev/null 2>&1; then
+			echo "ok - dkms built and installed scav for $krel"
+			n=$((n + 1))
+		else
+			echo "not ok - dkms did not install scav for $krel"
+			exit 1
+		fi
+	done
+	[ "$n" -ge 2 ] || { echo "not ok - expected two kernels, got $n"; exit 1; }
+	in_root "$root" sh -c 'apt-get remove -y -q scav-dkms >/dev/null && ! dkms status -m scav | grep -q .' ||
+		{ echo "not ok - removing scav-dkms leaves DKMS state"; exit 1; }
+	echo "ok - scav-dkms removes cleanly"
+	rm -rf "$root"
+}
+
+[ "$(id -u)" -eq 0 ] || { echo "deb.sh: must run as root" >&2; exit 1; }
+case ${1:-} in
+build) build ;;
+check) check ;;
+*) echo "usage: deb.sh build | check" >&2; exit 2 ;;
+esac
