@@ -88,18 +88,38 @@ static struct scav *sv;
 static int pidfd = -1;
 static int pmadv_ok;
 
-/* process_madvise() on ourselves with DONTNEED: 6.13 and later. */
+/*
+ * process_madvise() on ourselves with DONTNEED: 6.13 and later, batching
+ * the TLB flushes of a vector.  With PIDFD_SELF where the kernel knows it
+ * (6.15), as an allocator would call it; else with a pidfd of our own.
+ */
+#ifndef PIDFD_SELF
+#define PIDFD_SELF	(-10000)
+#endif
+static const char *pmadv_how = "not supported";
+
 static void detect_pmadv(void)
 {
 	char *p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct iovec iov = { p, pg };
 
-	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (p == MAP_FAILED || pidfd < 0)
+	if (p == MAP_FAILED)
 		return;
 	p[0] = 1;
-	pmadv_ok = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_DONTNEED, 0) == (long)pg;
+	if (syscall(SYS_process_madvise, PIDFD_SELF, &iov, 1, MADV_DONTNEED, 0) == (long)pg) {
+		pidfd = PIDFD_SELF;
+		pmadv_ok = 1;
+		pmadv_how = "supported, with PIDFD_SELF";
+	} else {
+		pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+		p[0] = 1;
+		if (pidfd >= 0 &&
+		    syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_DONTNEED, 0) == (long)pg) {
+			pmadv_ok = 1;
+			pmadv_how = "supported, with a pidfd";
+		}
+	}
 	munmap(p, pg);
 }
 
@@ -777,7 +797,7 @@ int main(int argc, char **argv)
 	printf("# scavbench%s: %s, process_madvise(DONTNEED) on self %s\n",
 	       quick ? " (quick)" : "",
 	       sv && !scav_is_fallback(sv) ? "scav module loaded" : "no scav module",
-	       pmadv_ok ? "supported" : "not supported");
+	       pmadv_how);
 	fig_release();
 	fig_reuse();
 	if (!quick) {

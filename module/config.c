@@ -4,7 +4,10 @@
  * netlink.  Defaults and their reasons are in Documentation/admin-guide.md.
  */
 #include <linux/bits.h>
+#include <linux/kstrtox.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/sysfs.h>
 
 #include "aging.h"
 #include "config.h"
@@ -80,7 +83,7 @@ static void scav_knob_write(unsigned int i, u64 v)
 	}
 }
 
-void scav_knob_set(unsigned long mask, const u64 *values)
+static void scav_knob_store(unsigned long mask, const u64 *values)
 {
 	unsigned int i;
 
@@ -90,6 +93,72 @@ void scav_knob_set(unsigned long mask, const u64 *values)
 					      values[i] > scav_knobs[i].range.max))
 			scav_knob_write(i, values[i]);
 	mutex_unlock(&scav_config_lock);
+}
+
+void scav_knob_set(unsigned long mask, const u64 *values)
+{
+	scav_knob_store(mask, values);
 	/* Run the worker now, so a new interval or an enable takes effect. */
 	scav_aging_kick();
 }
+
+/* Parse and check one value for knob @i, as sysfs and module options take it. */
+int scav_knob_parse(unsigned int i, const char *buf, u64 *v)
+{
+	if (kstrtou64(buf, 0, v) || *v < scav_knobs[i].range.min ||
+	    *v > scav_knobs[i].range.max)
+		return -EINVAL;	/* ERANGE too: out of range is out of range */
+	return 0;
+}
+
+/*
+ * Module options: the same knobs, set at load time (modprobe scav
+ * idle_age_ms=5000, or in /etc/modprobe.d/).  Read-only afterwards under
+ * /sys/module/scav/parameters/, which shows the live values: change them
+ * through /sys/kernel/scav/ or netlink.
+ */
+static int scav_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int i = (uintptr_t)kp->arg;
+	u64 v[SCAV_CONF_MAX + 1];
+	int ret = scav_knob_parse(i, val, &v[i]);
+
+	if (ret) {
+		pr_err("%s=%s: out of range %llu to %llu\n", scav_knobs[i].name,
+		       val, scav_knobs[i].range.min, scav_knobs[i].range.max);
+		return ret;
+	}
+	scav_knob_store(BIT(i), v);	/* before init: nothing to kick yet */
+	return 0;
+}
+
+static int scav_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", scav_knob_get((uintptr_t)kp->arg));
+}
+
+static const struct kernel_param_ops scav_param_ops = {
+	.set = scav_param_set,
+	.get = scav_param_get,
+};
+
+#define SCAV_PARAM(_name, _id, _desc)					\
+	module_param_cb(_name, &scav_param_ops, (void *)(uintptr_t)(_id), 0444); \
+	MODULE_PARM_DESC(_name, _desc)
+
+SCAV_PARAM(enabled, SCAV_CONF_ENABLED,
+	   "Discard idle ranges when they age and under pressure (0-1, default 1)");
+SCAV_PARAM(shrinker_enabled, SCAV_CONF_SHRINKER_ENABLED,
+	   "Offer idle memory to memory reclaim (0-1, default 1)");
+SCAV_PARAM(idle_age_ms, SCAV_CONF_IDLE_AGE_MS,
+	   "Discard ranges idle this long (ms, 0-604800000, default 10000)");
+SCAV_PARAM(scan_interval_ms, SCAV_CONF_SCAN_INTERVAL_MS,
+	   "How often the aging worker runs (ms, 10-3600000, default 1000)");
+SCAV_PARAM(quota_bytes_per_sec, SCAV_CONF_QUOTA_BYTES_PER_SEC,
+	   "Aging budget in bytes per second (0: none, default 128 MiB)");
+SCAV_PARAM(quota_ms_per_sec, SCAV_CONF_QUOTA_MS_PER_SEC,
+	   "Aging budget in CPU ms per second (0: none, 0-1000, default 10)");
+SCAV_PARAM(max_ranges_per_session, SCAV_CONF_MAX_RANGES_PER_SESSION,
+	   "Idle ranges one session may hold (2-16777216, default 65536)");
+SCAV_PARAM(max_ranges_total, SCAV_CONF_MAX_RANGES_TOTAL,
+	   "Idle ranges all sessions may hold (2-268435456, default 1048576)");

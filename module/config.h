@@ -48,6 +48,7 @@ extern const struct scav_knob scav_knobs[SCAV_CONF_MAX + 1];
 u64 scav_knob_get(unsigned int i);
 /* Set the knobs whose bits are in @mask, all at once; values are checked. */
 void scav_knob_set(unsigned long mask, const u64 *values);
+int scav_knob_parse(unsigned int i, const char *buf, u64 *v);
 
 /* Why memory was discarded: enum scav_cause of the uapi header. */
 #define SCAV_NR_CAUSES	__SCAV_CAUSE_MAX

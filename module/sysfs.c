@@ -4,7 +4,6 @@
  * Documentation/ABI/testing/sysfs-kernel-scav describes every file.
  */
 #include <linux/kobject.h>
-#include <linux/kstrtox.h>
 #include <linux/bits.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -31,9 +30,9 @@ static ssize_t knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 	u64 v[SCAV_CONF_MAX + 1];
 	int ret;
 
-	ret = kstrtou64(buf, 0, &v[i]);
-	if (ret || v[i] < scav_knobs[i].range.min || v[i] > scav_knobs[i].range.max)
-		return -EINVAL;	/* ERANGE too: out of range is out of range */
+	ret = scav_knob_parse(i, buf, &v[i]);
+	if (ret)
+		return ret;
 	scav_knob_set(BIT(i), v);
 	return count;
 }

@@ -161,4 +161,29 @@ TEST_F(mod, library_falls_back_to_madvise_without_the_module)
 	munmap(m, MiB);
 }
 
+TEST_F(mod, module_options_set_the_tunables_at_load_time)
+{
+	ASSERT_EQ(0, scav_unload());
+	ASSERT_EQ(0, scav_load_args("idle_age_ms=1234 enabled=0 max_ranges_total=4096"));
+	EXPECT_EQ(1234, knob_read("idle_age_ms"));
+	EXPECT_EQ(0, knob_read("enabled"));
+	EXPECT_EQ(4096, knob_read("max_ranges_total"));
+	EXPECT_EQ(1000, knob_read("scan_interval_ms"));	/* the default */
+	/* Shown, not writable, under /sys/module: sysfs/netlink change them. */
+	EXPECT_EQ(1234, file_value("/sys/module/scav/parameters/idle_age_ms"));
+	EXPECT_EQ(-EACCES, write_file("/sys/module/scav/parameters/idle_age_ms", "1"));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "4321"));
+	EXPECT_EQ(4321, file_value("/sys/module/scav/parameters/idle_age_ms"));
+	ASSERT_EQ(0, scav_unload());
+	/* Out of range or not a number: the module does not load. */
+	EXPECT_EQ(-EINVAL, scav_load_args("scan_interval_ms=1"));
+	EXPECT_EQ(-EINVAL, scav_load_args("enabled=2"));
+	EXPECT_EQ(-EINVAL, scav_load_args("idle_age_ms=soon"));
+	EXPECT_EQ(-ENOENT, access("/sys/kernel/scav", F_OK) ? -errno : 0);
+	/* Defaults again on a plain load. */
+	ASSERT_EQ(0, scav_load());
+	EXPECT_EQ(10000, knob_read("idle_age_ms"));
+	EXPECT_EQ(1, knob_read("enabled"));
+}
+
 TEST_HARNESS_MAIN

@@ -1109,7 +1109,6 @@ TEST_F(nl, scavctl_fails_clearly)
 {
 	char cmd[128];
 	long pid_max;
-	FILE *f;
 
 	if (system("command -v scavctl >/dev/null"))
 		SKIP(return, "scavctl is not on PATH");
@@ -1121,10 +1120,8 @@ TEST_F(nl, scavctl_fails_clearly)
 	EXPECT_EQ(0, WEXITSTATUS(system(
 		"scavctl config scan_interval_ms=1 2>&1 | grep -q 'takes values 10 to 3600000'")));
 	/* Just below pid_max: in range, and free but for a fast wrap-around. */
-	f = fopen("/proc/sys/kernel/pid_max", "re");
-	ASSERT_NE(NULL, f);
-	ASSERT_EQ(1, fscanf(f, "%ld", &pid_max));
-	fclose(f);
+	pid_max = file_value("/proc/sys/kernel/pid_max");
+	ASSERT_LT(1, pid_max);
 	snprintf(cmd, sizeof(cmd), "scavctl reclaim %ld 2>&1 | grep -q 'no process'",
 		 pid_max - 1);
 	EXPECT_EQ(0, WEXITSTATUS(system(cmd)));

@@ -202,14 +202,13 @@ static inline int knob_write(const char *name, const char *value)
 	return write_file(path, value);
 }
 
-/* A sysfs file of scav as a number, or -1. */
-static inline long long knob_read(const char *name)
+/* A file holding one number, as a number, or -1. */
+static inline long long file_value(const char *path)
 {
-	char path[128], buf[64] = "";
+	char buf[64] = "";
 	long long v = -1;
 	int fd;
 
-	snprintf(path, sizeof(path), SCAV_SYSFS "%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -217,6 +216,15 @@ static inline long long knob_read(const char *name)
 		v = strtoll(buf, NULL, 0);
 	close(fd);
 	return v;
+}
+
+/* A sysfs file of scav as a number, or -1. */
+static inline long long knob_read(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SCAV_SYSFS "%s", name);
+	return file_value(path);
 }
 
 /* Set the aging knobs; 0, or the first write's -errno. */
@@ -229,8 +237,11 @@ static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
 	       knob_write("idle_age_ms", idle_age_ms);
 }
 
-/* Load the module from $SCAV_KO (loaded already counts); 0 or -errno. */
-static inline int scav_load(void)
+/*
+ * Load the module from $SCAV_KO with module options @args (loaded already
+ * counts); 0 or -errno.
+ */
+static inline int scav_load_args(const char *args)
 {
 	const char *ko = getenv("SCAV_KO");
 	int fd, ret;
@@ -240,10 +251,15 @@ static inline int scav_load(void)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0);
+	ret = syscall(__NR_finit_module, fd, args, 0);
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret == -EEXIST ? 0 : ret;
+}
+
+static inline int scav_load(void)
+{
+	return scav_load_args("");
 }
 
 static inline int scav_unload(void)
