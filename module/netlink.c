@@ -496,9 +496,10 @@ static struct genl_family scav_family __ro_after_init = {
 
 /* Events */
 
-#define SCAV_EVENT_SIZE	nla_total_size(4) + 3 * nla_total_size_64bit(8) + \
-			nla_total_size(4) + nla_total_size(TASK_COMM_LEN) + \
-			nla_total_size(4)
+/* EVENT, SEQ + SESSION_ID + BYTES, PID, COMM, CAUSE */
+#define SCAV_EVENT_SIZE	(nla_total_size(4) + 3 * nla_total_size_64bit(8) + \
+			 nla_total_size(4) + nla_total_size(TASK_COMM_LEN) + \
+			 nla_total_size(4))
 
 /*
  * Build the event with @gfp, then number and send it under a spinlock, so
