@@ -27,19 +27,7 @@ build() {
 	ls "$out"/*.deb
 }
 
-# Run a command in root $1 with /proc mounted.
-in_root() {
-	r=$1
-	shift
-	mountpoint -q "$r/proc" || mount -t proc proc "$r/proc"
-	set +e
-	chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
-	rc=$?
-	set -e
-	umount "$r/proc"
-	return $rc
-}
+. "$top/scripts/chroot.sh"
 
 check() {
 	build

@@ -24,18 +24,7 @@ pkgs=gcc-14,make,libc6-dev,pahole
 
 [ "$(id -u)" -eq 0 ] || { echo "newest-kernel.sh: must run as root" >&2; exit 1; }
 
-# Run a command in the root with /proc mounted (objtool reads it), and
-# unmount it again however the command ends.
-in_root() {
-	mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"
-	set +e
-	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
-	rc=$?
-	set -e
-	umount "$root/proc"
-	return $rc
-}
+. "$top/scripts/chroot.sh"
 
 setup() {
 	. /etc/os-release
@@ -58,14 +47,14 @@ setup() {
 		echo "Suites: $bpo"
 		echo "Components: main"
 	} > "$root/etc/apt/sources.list.d/scav-backports.sources"
-	in_root apt-get update -q >&2
+	in_root "$root" apt-get update -q >&2
 
 	# The meta-package of the backports suite depends on the newest headers.
-	hdr=$(in_root apt-cache depends "linux-headers-cloud-amd64/$bpo" |
+	hdr=$(in_root "$root" apt-cache depends "linux-headers-cloud-amd64/$bpo" |
 	      sed -n 's/^ *Depends: \(linux-headers-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n1)
 	[ -n "$hdr" ] || { echo "newest-kernel.sh: no cloud headers in $bpo" >&2; exit 1; }
 	krel=${hdr#linux-headers-}
-	in_root apt-get install -y -q --no-install-recommends "$hdr" >&2
+	in_root "$root" apt-get install -y -q --no-install-recommends "$hdr" >&2
 
 	# The image: the package (of those the signed image pulls in) that holds
 	# vmlinuz.
@@ -73,7 +62,7 @@ setup() {
 		rm -rf "$root/tmp/debs"
 		mkdir -p "$root/tmp/debs" "$b/kernels/$krel"
 		for p in "linux-binary-$krel" "linux-image-$krel-unsigned" "linux-image-$krel"; do
-			in_root sh -c "cd /tmp/debs && apt-get download -q '$p'" >&2 2>/dev/null || continue
+			in_root "$root" sh -c "cd /tmp/debs && apt-get download -q '$p'" >&2 2>/dev/null || continue
 			deb=$(ls "$root"/tmp/debs/"$p"_*.deb 2>/dev/null | head -n1)
 			[ -n "$deb" ] || continue
 			path=$(dpkg-deb -c "$deb" | grep -o '\./[^ ]*/vmlinuz[^ ]*' | head -n1)
@@ -98,7 +87,7 @@ build() {
 	rm -rf "$root/src/$krel" "$b/kmod/$krel"
 	mkdir -p "$root/src/$krel" "$b/kmod/$krel"
 	cp -r "$top/Kbuild" "$top/module" "$top/uapi" "$root/src/$krel/"
-	in_root make -C "/usr/src/linux-headers-$krel" M="/src/$krel" modules
+	in_root "$root" make -C "/usr/src/linux-headers-$krel" M="/src/$krel" modules
 	cp "$root/src/$krel/scav.ko" "$b/kmod/$krel/"
 }
 
