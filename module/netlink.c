@@ -87,11 +87,6 @@ static bool scav_nl_admin(struct sk_buff *skb, struct genl_info *info)
 	return false;
 }
 
-static int scav_put_u64(struct sk_buff *skb, int type, u64 v, int pad)
-{
-	return nla_put_u64_64bit(skb, type, v, pad);
-}
-
 static int scav_put_session_stats(struct sk_buff *skb,
 				  const struct scav_stats *st)
 {
@@ -115,14 +110,14 @@ static int scav_put_session_stats(struct sk_buff *skb,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(f); i++)
-		if (scav_put_u64(skb, f[i].type, f[i].v, SCAV_STAT_PAD))
+		if (nla_put_u64_64bit(skb, f[i].type, f[i].v, SCAV_STAT_PAD))
 			goto cancel;
 	if (st->flags & SCAV_STATS_RESIDENT &&
-	    (scav_put_u64(skb, SCAV_STAT_IDLE_RESIDENT_BYTES,
+	    (nla_put_u64_64bit(skb, SCAV_STAT_IDLE_RESIDENT_BYTES,
 			  st->idle_resident_bytes, SCAV_STAT_PAD) ||
-	     scav_put_u64(skb, SCAV_STAT_LAZYFREE_BYTES, st->lazyfree_bytes,
+	     nla_put_u64_64bit(skb, SCAV_STAT_LAZYFREE_BYTES, st->lazyfree_bytes,
 			  SCAV_STAT_PAD) ||
-	     scav_put_u64(skb, SCAV_STAT_USED_RSS_BYTES, st->used_rss_bytes,
+	     nla_put_u64_64bit(skb, SCAV_STAT_USED_RSS_BYTES, st->used_rss_bytes,
 			  SCAV_STAT_PAD)))
 		goto cancel;
 	nla_nest_end(skb, nest);
@@ -134,7 +129,7 @@ cancel:
 
 static int scav_put_session(struct sk_buff *skb, struct scav_session *s, u32 pid)
 {
-	if (scav_put_u64(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
+	if (nla_put_u64_64bit(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
 	    nla_put_u32(skb, SCAV_A_PID, pid) ||
 	    nla_put_string(skb, SCAV_A_COMM, s->comm))
 		return -EMSGSIZE;
@@ -260,7 +255,7 @@ static int scav_put_global_stats(struct sk_buff *msg, bool walk, u64 resident,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < n; i++)
-		if (scav_put_u64(msg, f[i].type, f[i].v, SCAV_STAT_PAD))
+		if (nla_put_u64_64bit(msg, f[i].type, f[i].v, SCAV_STAT_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -286,7 +281,7 @@ static int scav_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &scav_family, 0, SCAV_CMD_GET_STATS);
 	if (!hdr || scav_put_global_stats(msg, walk, resident, lazyfree) ||
-	    scav_put_u64(msg, SCAV_A_SEQ, seq, SCAV_A_PAD)) {
+	    nla_put_u64_64bit(msg, SCAV_A_SEQ, seq, SCAV_A_PAD)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -304,7 +299,7 @@ static int scav_nl_reclaim_reply(struct genl_info *info, u64 bytes, u32 n)
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &scav_family, 0, SCAV_CMD_RECLAIM);
-	if (!hdr || scav_put_u64(msg, SCAV_A_BYTES, bytes, SCAV_A_PAD) ||
+	if (!hdr || nla_put_u64_64bit(msg, SCAV_A_BYTES, bytes, SCAV_A_PAD) ||
 	    nla_put_u32(msg, SCAV_A_SESSIONS, n)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -402,7 +397,7 @@ static int scav_nl_config_reply(struct genl_info *info, u8 cmd)
 	if (!nest)
 		goto nospace;
 	scav_for_each_knob(i)
-		if (scav_put_u64(msg, i, scav_knob_get(i), SCAV_CONF_PAD))
+		if (nla_put_u64_64bit(msg, i, scav_knob_get(i), SCAV_CONF_PAD))
 			goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -528,11 +523,11 @@ static void scav_nl_event(u32 event, struct scav_session *s, u64 bytes,
 		if (!seq_attr)
 			goto drop;
 		if (s && (nla_put_u32(skb, SCAV_A_PID, pid_nr(s->pid)) ||
-			  scav_put_u64(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
+			  nla_put_u64_64bit(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
 			  nla_put_string(skb, SCAV_A_COMM, s->comm)))
 			goto drop;
 		if (event == SCAV_EVENT_RECLAIM || event == SCAV_EVENT_PRESSURE)
-			if (scav_put_u64(skb, SCAV_A_BYTES, bytes, SCAV_A_PAD))
+			if (nla_put_u64_64bit(skb, SCAV_A_BYTES, bytes, SCAV_A_PAD))
 				goto drop;
 		if (event == SCAV_EVENT_RECLAIM &&
 		    nla_put_u32(skb, SCAV_A_CAUSE, cause))
