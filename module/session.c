@@ -381,8 +381,6 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 		scav_discard_now(s, start, end, sp);
 		return 0;
 	}
-	if (ret)
-		return ret;
 
 	scav_lock_settled(s, start, end);
 	if (!scav_room(s)) {
@@ -434,6 +432,9 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 		rep.bytes += v[rep.done].len;
 	}
 	mmap_read_unlock(s->mm);
+	/* Discarded now, and counted as requested: listeners hear of it too. */
+	if (rep.flags & SCAV_REPORT_DISCARD && rep.bytes)
+		scav_nl_reclaim_event(s, rep.bytes, SCAV_CAUSE_REQUEST);
 free:
 	scav_spare_release(&sp);
 	kvfree(v);

@@ -721,8 +721,11 @@ TEST_F_TIMEOUT(nl, events_tell_opens_closes_reclaims_and_pressure, 120)
 	struct scav_nl_stats st;
 	struct scav_nl *ev;
 	uint64_t seq = 0, bytes;
+	struct scav_range r;
+	struct scav *s;
 	struct kid k;
 	pid_t kid;
+	char *m;
 
 	ASSERT_EQ(0, scav_nl_open(&ev, SCAV_NL_EVENTS));
 	/* A listener reads nothing but events. */
@@ -743,6 +746,21 @@ TEST_F_TIMEOUT(nl, events_tell_opens_closes_reclaims_and_pressure, 120)
 	EXPECT_EQ(0, kid_end(&k));
 	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_SESSION_CLOSE, &e, 5000, &seq));
 	EXPECT_EQ((uint32_t)kid, e.pid);
+
+	/* A report that discards at once counts as a reclaim on request. */
+	m = map_filled(MiB, 12);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, scav_open(&s, 0));
+	r.addr = (uintptr_t)m;
+	r.len = MiB;
+	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_REPORT_DISCARD));
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_RECLAIM, &e, 5000, &seq));
+	EXPECT_EQ((uint32_t)getpid(), e.pid);
+	EXPECT_EQ(SCAV_CAUSE_REQUEST, e.cause);
+	EXPECT_EQ(MiB, e.bytes);
+	scav_close(s);
+	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_SESSION_CLOSE, &e, 5000, &seq));
+	munmap(m, MiB);
 
 	/* The figures know the latest number. */
 	ASSERT_EQ(0, scav_nl_stats(self->n, 0, &st));

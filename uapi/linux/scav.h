@@ -460,7 +460,8 @@ enum scav_genl_event {
 	SCAV_EVENT_UNSPEC,
 	/*
 	 * Idle memory of a session was discarded: SCAV_A_PID, SCAV_A_SESSION_ID,
-	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE.  One event per batch.
+	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE.  One event per batch of
+	 * a reclaim, and one per REPORT call with SCAV_REPORT_DISCARD.
 	 */
 	SCAV_EVENT_RECLAIM,
 	/*
