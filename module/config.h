@@ -58,6 +58,7 @@ struct scav_global_stats {
 	atomic_long_t sessions;
 	atomic64_t idle_bytes;
 	atomic64_t discarded_bytes;
+	atomic64_t reported_bytes;
 	atomic64_t reclaimed_bytes[SCAV_NR_CAUSES];
 	atomic64_t claimed_kept_bytes;
 	atomic64_t claimed_discarded_bytes;

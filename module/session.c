@@ -351,6 +351,7 @@ static void scav_discard_now(struct scav_session *s, unsigned long start,
 	s->reported_bytes += end - start;
 	s->reclaimed_bytes[SCAV_CAUSE_REQUEST] += end - start;
 	spin_unlock(&s->rlock);
+	atomic64_add(end - start, &scav_stats.reported_bytes);
 	atomic64_add(end - start, &scav_stats.reclaimed_bytes[SCAV_CAUSE_REQUEST]);
 
 	for (addr = start; addr < end;) {
@@ -392,6 +393,7 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 			   flags & SCAV_REPORT_LAZYFREE, sp);
 	s->reported_bytes += r->len;
 	spin_unlock(&s->rlock);
+	atomic64_add(r->len, &scav_stats.reported_bytes);
 	return 0;
 }
 

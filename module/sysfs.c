@@ -56,6 +56,7 @@ static ssize_t sessions_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute stat_sessions = __ATTR_RO(sessions);
 STAT64(idle_bytes, atomic64_read(&scav_stats.idle_bytes));
 STAT64(discarded_bytes, atomic64_read(&scav_stats.discarded_bytes));
+STAT64(reported_bytes, atomic64_read(&scav_stats.reported_bytes));
 STAT64(reclaimed_request_bytes,
        atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_REQUEST]));
 STAT64(reclaimed_age_bytes,
@@ -107,6 +108,7 @@ static struct attribute *scav_stat_list[] = {
 	&stat_discarded_bytes.attr,
 	&stat_idle_resident_bytes.attr,
 	&stat_lazyfree_bytes.attr,
+	&stat_reported_bytes.attr,
 	&stat_reclaimed_request_bytes.attr,
 	&stat_reclaimed_age_bytes.attr,
 	&stat_reclaimed_pressure_bytes.attr,

@@ -179,9 +179,10 @@ TEST_F(policy, figures_are_read_only_and_add_up)
 		"sessions", "idle_bytes", "discarded_bytes", "idle_resident_bytes",
 		"lazyfree_bytes", "reclaimed_request_bytes", "reclaimed_age_bytes",
 		"reclaimed_pressure_bytes", "claimed_kept_bytes",
-		"claimed_discarded_bytes", "forgotten_bytes",
+		"claimed_discarded_bytes", "forgotten_bytes", "reported_bytes",
 	};
 	char *m = map_filled(4 * MiB, 1);
+	long long reported = knob_read("reported_bytes");
 	size_t i;
 
 	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
@@ -193,6 +194,7 @@ TEST_F(policy, figures_are_read_only_and_add_up)
 	ASSERT_EQ(0, sc_report1(self->fd, m, 4 * MiB));
 	ASSERT_EQ(MiB, sc_reclaim(self->fd, 0, MiB));
 	/* Nothing else in the VM uses scav while this runs. */
+	EXPECT_EQ(reported + 4 * (long long)MiB, knob_read("reported_bytes"));
 	EXPECT_EQ(4 * MiB, knob_read("idle_bytes"));
 	EXPECT_EQ(MiB, knob_read("discarded_bytes"));
 	EXPECT_EQ(3 * MiB, knob_read("idle_resident_bytes"));
