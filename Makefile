@@ -54,7 +54,7 @@ KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
 KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
-.PHONY: all module modules-all newest lib tests check check-debug deb check-deb demo \
+.PHONY: all module modules-all newest lib tests check check-debug go deb check-deb demo \
 	bench deps install \
 	modules_install clean
 all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
@@ -153,6 +153,13 @@ $(O)/selftests/netlink_test: selftests/netlink_test.c selftests/scav_util.h \
 		-I$(KSFT_DIR) -o $@ $< $(O)/lib/libscav-nl.a $(O)/lib/libscav.a \
 		$(NL_LIBS) $(shell pkg-config --libs json-c) -lpthread
 
+# The Go runtime on scav: libscav-nl for each process's figures.
+$(O)/selftests/go_test: selftests/go_test.c selftests/scav_util.h \
+		$(KSFT_HDR) $(O)/lib/libscav.a $(O)/lib/libscav-nl.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
+		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
+
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
 $(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(KSFT_HDR)
 	@mkdir -p $(@D)
@@ -173,12 +180,17 @@ check-deb: deps
 
 check: deps
 	$(MAKE) newest
-	$(MAKE) all modules-all
+	$(MAKE) all modules-all go
 	scripts/check.sh
+
+# Go programs built with integrations/go/scav-go for every tested Go
+# (scripts/go.sh): build/go/<version>/.
+go:
+	scripts/go.sh all
 
 # The suite on a 6.1 built with KASAN, lockdep, kmemleak and friends.
 check-debug: deps
-	$(MAKE) all
+	$(MAKE) all go
 	scripts/debug-kernel.sh
 
 demo: deps

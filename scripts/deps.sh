@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install, idempotently, everything scav builds and tests with, from Debian's
-# packages only.  The 6.12 kernel comes from <codename>-backports; that suite
-# is derived from the machine's existing apt sources (never a hard-coded host).
+# packages only.  The 6.12 kernel and Go 1.23 come from <codename>-backports;
+# that suite is derived from the machine's existing apt sources (never a
+# hard-coded host).
 set -eu
 
 [ "$(id -u)" -eq 0 ] || { echo "deps.sh: must run as root (apt-get)" >&2; exit 1; }
@@ -15,6 +16,7 @@ PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       linux-source-6.1
       dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
       gnuplot-nox debootstrap flex bison bc libelf-dev
+      golang-go golang-1.23-go
       debhelper dh-dkms lintian"
 
 . "$(dirname "$0")/apt-source.sh"

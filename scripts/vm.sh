@@ -49,6 +49,17 @@ cp -L "$b"/lib/libscav.so.* "$b"/lib/libscav-nl.so.* "$root/usr/lib/"
 for f in "$b"/selftests/*_test "$b/scavctl" "$b/scav-demo" "$b/scavbench"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
+# The Go programs of scripts/go.sh, for go_test: the versions in $SCAV_VM_GO
+# (default: every one built).
+for d in "$b"/go/*/; do
+	v=$(basename "$d")
+	[ -r "$d/version" ] || continue
+	case " ${SCAV_VM_GO:-$v} " in *" $v "*) ;; *) continue ;; esac
+	mkdir -p "$root/scav/go/$v"
+	for f in churn idle testprog runtime.test debug.test version; do
+		cp "$d/$f" "$root/scav/go/$v/"
+	done
+done
 echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
 echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> "$root/etc/passwd"
 
@@ -86,11 +97,14 @@ tests|tests-debug)
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
 mask=$(( ~(4096 | 8192) ))
-for t in scav_test compat32_test libscav_test policy_test stress_test netlink_test module_test; do
+# run_test NAME CMD...: one test binary, then the kernel log and taint checks.
+run_test() {
+	t=$1
+	shift
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "scav-runner: begin $t" > /dev/kmsg
 	echo "# ---- $t"
-	SCAV_KO=/scav/scav.ko timeout -s KILL 600 /scav/$t
+	SCAV_KO=/scav/scav.ko timeout -s KILL 900 "$@"
 	rc=$?
 	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
 	dmesg | sed -n "/scav-runner: begin $t\$/,\$p" > /tmp/klog
@@ -107,7 +121,18 @@ for t in scav_test compat32_test libscav_test policy_test stress_test netlink_te
 	else
 		echo "ok - kernel taint unchanged after $t"
 	fi
+}
+for t in scav_test compat32_test libscav_test policy_test stress_test netlink_test module_test; do
+	run_test $t /scav/$t
 done
+# The Go runtime on scav, once per Go version built (it skips without one).
+if [ -d /scav/go ]; then
+	for d in /scav/go/*; do
+		run_test "go_test-$(basename $d)" env SCAV_GO_DIR=$d /scav/go_test
+	done
+else
+	run_test go_test /scav/go_test
+fi
 JOB
 	[ "$job" = tests ] || cat >> "$root/scav/job" <<'JOB'
 # The debug kernel: unload, then look for leaks (twice: kmemleak reports an

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Go runtime on scav: programs built with integrations/go/scav-go (by
+ * scripts/go.sh) run against the real module.  $SCAV_GO_DIR names the
+ * directory of one Go version's build: churn, idle, testprog, runtime.test
+ * and debug.test.
+ *
+ * - churn's output (hashes of everything it wrote, and a count of fresh
+ *   allocations that did not read as zeros) is the same on scav, with
+ *   SCAV=off, and without the module; only the scav run reports memory.
+ * - idle drops most of its heap and sits without calling FreeOSMemory: on
+ *   scav its VmRSS comes down to the stock RSS once the released memory has
+ *   aged, and meanwhile scav's figures for it agree with smaps_rollup.
+ * - The scavenger-related tests of Go's own runtime and runtime/debug
+ *   packages, and testprog's GCPhys (TestPhysicalMemoryUtilization, which
+ *   needs the go command to build testprog itself), pass.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+#include "scav_nl.h"
+
+#define OUT_MAX		(1024 * 1024)
+
+static const char *go_dir(void)
+{
+	const char *d = getenv("SCAV_GO_DIR");
+	char path[256];
+
+	if (!d)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/version", d);
+	return access(path, R_OK) ? NULL : d;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Start $SCAV_GO_DIR/@prog with @args (NULL-terminated) and "K=V" settings
+ * @env added to the environment, its stdout on a pipe; returns the pid and
+ * the pipe's read end in @fd, or -1.
+ */
+static pid_t spawn(const char *prog, const char *const args[],
+		   const char *const env[], int *fd)
+{
+	const char *argv[16] = { 0 };
+	char path[256];
+	int p[2], i;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", go_dir(), prog);
+	argv[0] = path;
+	for (i = 0; args && args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(p[1], 1);
+		for (i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	*fd = p[0];
+	return pid;
+}
+
+/*
+ * Run a program to the end, its stdout into @out (NUL-terminated); returns
+ * its exit status, or -1 if it failed to start, was killed, or ran past
+ * @timeout_s.
+ */
+static int run(const char *prog, const char *const args[],
+	       const char *const env[], char *out, int timeout_s)
+{
+	long long end = now_ms() + timeout_s * 1000LL;
+	size_t len = 0;
+	int fd, status;
+	pid_t pid;
+
+	out[0] = 0;
+	pid = spawn(prog, args, env, &fd);
+	if (pid < 0)
+		return -1;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = end - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (len == OUT_MAX - 1) {	/* full: drain, keep the head */
+			char sink[4096];
+
+			n = read(fd, sink, sizeof(sink));
+		} else {
+			n = read(fd, out + len, OUT_MAX - 1 - len);
+			if (n > 0)
+				len += n;
+		}
+		if (n <= 0)
+			break;
+		out[len] = 0;
+	}
+	close(fd);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* idle's lines: "t_ms vm_rss released mapped", read from its pipe. */
+struct idle_line {
+	long long t_ms, rss, released, mapped;
+};
+
+struct lines {
+	int fd;
+	size_t len;
+	char buf[4096];
+};
+
+/* The next line from idle, or -1 after @timeout_ms or at its end. */
+static int idle_next(struct lines *in, struct idle_line *l, int timeout_ms)
+{
+	char *nl;
+
+	while (!(nl = memchr(in->buf, '\n', in->len))) {
+		struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (in->len == sizeof(in->buf) || poll(&pfd, 1, timeout_ms) <= 0)
+			return -1;
+		n = read(in->fd, in->buf + in->len, sizeof(in->buf) - in->len);
+		if (n <= 0)
+			return -1;
+		in->len += n;
+	}
+	*nl = 0;
+	if (sscanf(in->buf, "%lld %lld %lld %lld", &l->t_ms, &l->rss,
+		   &l->released, &l->mapped) != 4)
+		l->t_ms = -1;	/* "dropped", the first line */
+	in->len -= nl + 1 - in->buf;
+	memmove(in->buf, nl + 1, in->len);
+	return 0;
+}
+
+/*
+ * Read idle's lines until the runtime has released @bytes (its background
+ * scavenger paces itself to about 1% of a CPU, so this takes a while in
+ * TCG), at most @max_ms, then for one more second; the last line in @l.
+ */
+static int idle_released(struct lines *in, struct idle_line *l,
+			 long long bytes, long long max_ms)
+{
+	long long start = now_ms(), done = -1;
+
+	while (now_ms() - start < max_ms) {
+		if (idle_next(in, l, 5000))
+			return -1;
+		if (l->t_ms < 0)
+			continue;
+		if (done < 0 && l->released >= bytes)
+			done = now_ms();
+		if (done >= 0 && now_ms() - done >= 1000)
+			return 0;
+	}
+	return -1;
+}
+
+/* A "Name:   N kB" line of /proc/PID/FILE, in bytes, or -1. */
+static long long proc_bytes(pid_t pid, const char *file, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return proc_value(path, name) * 1024;
+}
+
+/* The one session of @pid, with the resident figures; 0 or -errno. */
+static int session_of(pid_t pid, struct scav_stats *st)
+{
+	struct scav_nl_session *v = NULL;
+	struct scav_nl *n;
+	size_t nr = 0, i;
+	int ret, found = 0;
+
+	ret = scav_nl_open(&n, 0);
+	if (ret)
+		return ret;
+	ret = scav_nl_sessions(n, SCAV_STATS_RESIDENT, &v, &nr);
+	scav_nl_close(n);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < nr; i++)
+		if (v[i].pid == (uint32_t)pid) {
+			*st = v[i].stats;
+			found++;
+		}
+	free(v);
+	return found == 1 ? 0 : -ENOENT;
+}
+
+static const char *const knobs[] = {
+	"enabled", "idle_age_ms", "scan_interval_ms", "quota_ms_per_sec",
+};
+
+FIXTURE(go) {
+	long long saved[4];
+	char *a, *b;
+};
+
+FIXTURE_SETUP(go)
+{
+	size_t i;
+
+	if (!go_dir())
+		SKIP(return, "no Go programs in $SCAV_GO_DIR: build them with scripts/go.sh (make go)");
+	for (i = 0; i < 4; i++)
+		self->saved[i] = knob_read(knobs[i]);
+	self->a = calloc(1, OUT_MAX);
+	self->b = calloc(1, OUT_MAX);
+	ASSERT_NE(NULL, self->a);
+	ASSERT_NE(NULL, self->b);
+	TH_LOG("Go programs of %s", go_dir());
+}
+
+FIXTURE_TEARDOWN(go)
+{
+	char v[32];
+	size_t i;
+
+	if (access(SCAV_SYSFS, F_OK))
+		scav_load();
+	for (i = 0; i < 4; i++) {
+		snprintf(v, sizeof(v), "%lld", self->saved[i]);
+		knob_write(knobs[i], v);
+	}
+	free(self->a);
+	free(self->b);
+}
+
+static const char *const scav_off[] = { "SCAV=off", NULL };
+
+TEST_F_TIMEOUT(go, churn_output_is_the_same_on_scav_and_stock, 300)
+{
+	long long rep, kept, disc, aged;
+
+	/* A short idle age, so that pauses in churn let memory be discarded. */
+	ASSERT_EQ(0, knob_write("idle_age_ms", "150"));
+	ASSERT_EQ(0, knob_write("scan_interval_ms", "50"));
+	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "1000"));
+
+	rep = knob_read("reported_bytes");
+	ASSERT_EQ(0, run("churn", NULL, scav_off, self->a, 240));
+	/* SCAV=off: stock Go, which never opens /dev/scav. */
+	EXPECT_EQ(rep, knob_read("reported_bytes"));
+
+	rep = knob_read("reported_bytes");
+	kept = knob_read("claimed_kept_bytes");
+	disc = knob_read("claimed_discarded_bytes");
+	aged = knob_read("reclaimed_age_bytes");
+	ASSERT_EQ(0, run("churn", NULL, NULL, self->b, 240));
+	rep = knob_read("reported_bytes") - rep;
+	kept = knob_read("claimed_kept_bytes") - kept;
+	disc = knob_read("claimed_discarded_bytes") - disc;
+	aged = knob_read("reclaimed_age_bytes") - aged;
+	TH_LOG("on scav: reported %lld MiB, aged out %lld MiB, claimed back kept %lld MiB, discarded %lld MiB",
+	       rep >> 20, aged >> 20, kept >> 20, disc >> 20);
+	/* The runtime released through scav, and took back both kinds. */
+	EXPECT_LT(16 * (long long)MiB, rep);
+	EXPECT_LT(0, kept);
+	EXPECT_LT(0, aged);
+	EXPECT_LT(0, disc);
+	EXPECT_NE(NULL, strstr(self->a, "fresh allocations not zeroed: 0\n"));
+	EXPECT_STREQ(self->a, self->b);
+}
+
+TEST_F_TIMEOUT(go, churn_output_is_the_same_without_the_module, 300)
+{
+	ASSERT_EQ(0, run("churn", NULL, scav_off, self->a, 240));
+	ASSERT_EQ(0, scav_unload());
+	ASSERT_NE(0, access("/dev/scav", F_OK));
+	EXPECT_EQ(0, run("churn", NULL, NULL, self->b, 240));
+	ASSERT_EQ(0, scav_load());
+	EXPECT_STREQ(self->a, self->b);
+}
+
+TEST_F_TIMEOUT(go, harddecommit_keeps_the_stock_code, 300)
+{
+	static const char *const hard[] = { "GODEBUG=harddecommit=1", NULL };
+	long long rep = knob_read("reported_bytes");
+
+	ASSERT_EQ(0, run("churn", NULL, scav_off, self->a, 240));
+	ASSERT_EQ(0, run("churn", NULL, hard, self->b, 240));
+	EXPECT_EQ(rep, knob_read("reported_bytes"));
+	EXPECT_STREQ(self->a, self->b);
+}
+
+/*
+ * Stop @pid and compare scav's figures for it with smaps_rollup; returns
+ * the idle resident bytes, or -1.
+ */
+static long long figures_agree(struct __test_metadata *_metadata, pid_t pid,
+			       const char *when)
+{
+	long long anon0, anon1, rss, threads;
+	struct scav_stats st = {};
+	char path[64];
+	int ret;
+
+	kill(pid, SIGSTOP);
+	usleep(100 * 1000);
+	anon0 = proc_bytes(pid, "smaps_rollup", "Anonymous");
+	ret = session_of(pid, &st);
+	anon1 = proc_bytes(pid, "smaps_rollup", "Anonymous");
+	rss = proc_bytes(pid, "status", "VmRSS");
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	threads = proc_value(path, "Threads");
+	kill(pid, SIGCONT);
+	EXPECT_EQ(0, ret);
+	if (ret)
+		return -1;
+	TH_LOG("%s: VmRSS %lld MiB, smaps_rollup Anonymous %lld KiB; scav: idle %llu KiB, idle resident %llu KiB, anon RSS %llu KiB, used %llu KiB",
+	       when, rss >> 20, anon1 >> 10,
+	       (unsigned long long)st.idle_bytes >> 10,
+	       (unsigned long long)st.idle_resident_bytes >> 10,
+	       (unsigned long long)st.anon_rss_bytes >> 10,
+	       (unsigned long long)st.used_rss_bytes >> 10);
+	/* The walk changes nothing; the RSS counter may lag by a batch of
+	 * 64 pages per thread (6.1 caches counts per task). */
+	EXPECT_EQ(anon0, anon1);
+	EXPECT_GE(64 * pagesz() * (threads > 0 ? threads : 1),
+		  (unsigned long long)llabs((long long)st.anon_rss_bytes - anon1));
+	EXPECT_GE(st.idle_bytes, st.idle_resident_bytes);
+	EXPECT_GE(st.anon_rss_bytes, st.idle_resident_bytes);
+	EXPECT_EQ(st.anon_rss_bytes - st.idle_resident_bytes, st.used_rss_bytes);
+	return st.idle_resident_bytes;
+}
+
+TEST_F_TIMEOUT(go, idle_rss_comes_down_to_stock_after_aging, 300)
+{
+	/* 64 MiB dropped, 8 MiB live; the runtime releases 48 MiB or more. */
+	const char *const idle_args[] = { "-garbage", "64", "-live", "8", NULL };
+	const long long age_ms = 2000;
+	static struct lines in;
+	struct idle_line l;
+	long long stock, target, held, t0, reached = -1, last = 0;
+	pid_t pid;
+
+	/* Stock: the RSS Go's own scavenger gets to with MADV_DONTNEED. */
+	in.len = 0;
+	pid = spawn("idle", idle_args, scav_off, &in.fd);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, idle_released(&in, &l, 48 * MiB, 120000));
+	stock = l.rss;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(in.fd);
+	TH_LOG("stock: VmRSS %lld MiB once the runtime had released %lld MiB",
+	       stock >> 20, l.released >> 20);
+	ASSERT_LT(0, stock);
+	target = stock + stock / 10 + 4 * MiB;
+
+	/* scav, aging off: what the runtime releases stays resident, idle. */
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "2000"));
+	ASSERT_EQ(0, knob_write("scan_interval_ms", "100"));
+	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "1000"));
+	in.len = 0;
+	pid = spawn("idle", idle_args, NULL, &in.fd);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, idle_released(&in, &l, 48 * MiB, 120000));
+	TH_LOG("scav: VmRSS %lld MiB once the runtime had released %lld MiB",
+	       l.rss >> 20, l.released >> 20);
+	held = figures_agree(_metadata, pid, "held idle");
+	EXPECT_LT(24 * (long long)MiB, held);
+	/* Less what scav holds idle, the RSS is the stock one. */
+	EXPECT_GE(target, l.rss - held);
+	EXPECT_LT(target, l.rss);
+
+	/* Aging on: the RSS comes down once the memory is idle_age_ms old. */
+	ASSERT_EQ(0, knob_write("enabled", "1"));
+	t0 = now_ms();
+	while (now_ms() - t0 < age_ms + 60000) {
+		if (idle_next(&in, &l, 5000))
+			break;
+		last = l.rss;
+		if (l.rss <= target) {
+			reached = now_ms() - t0;
+			break;
+		}
+	}
+	TH_LOG("VmRSS %lld MiB (stock %lld MiB) %lld ms after aging was turned on, with idle_age_ms %lld",
+	       last >> 20, stock >> 20, reached, age_ms);
+	EXPECT_LE(0, reached);
+	held = figures_agree(_metadata, pid, "after aging");
+	/* Only what the runtime released since may still be idle. */
+	EXPECT_GT(8 * (long long)MiB, held);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(in.fd);
+}
+
+/*
+ * The tests of Go's runtime package that exercise the scavenger, the page
+ * allocator beneath it, and the statistics it keeps; names a Go version
+ * lacks match nothing.  Left out: TestScavengeIndex, whose fake index
+ * takes 520 MiB from Go 1.23 on, more than the test VM has (scripts/go.sh
+ * host runs it, and all of these, natively); and TestPhysicalMemoryUtilization,
+ * which builds testprog with the go command (go_testprog_gcphys_passes runs
+ * the same check on a testprog built by scav-go).
+ */
+static const char runtime_tests[] =
+	"^(TestFillAligned|TestPallocDataFindScavengeCandidate|TestPageAllocScavenge|"
+	"TestScavenger|TestScavChunkDataPack|TestScavengedBitsCleared|"
+	"TestPageAlloc.*|TestPallocBits.*|TestPageCache.*|TestMemStats|TestReadMemStats|"
+	"TestReadMetrics|TestReadMetricsConsistency|TestReadMetricsCumulative)$";
+
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+TEST_F_TIMEOUT(go, go_runtime_scavenger_tests_pass, 300)
+{
+	const char *const rt[] = { "-test.v", "-test.run", runtime_tests, NULL };
+	const char *const dbg[] = { "-test.v", "-test.run", "^TestFreeOSMemory$", NULL };
+	long long rep;
+
+	EXPECT_EQ(0, run("runtime.test", rt, NULL, self->a, 240));
+	TH_LOG("runtime: %d passed, %d failed, %d skipped",
+	       count(self->a, "--- PASS"), count(self->a, "--- FAIL"),
+	       count(self->a, "--- SKIP"));
+	EXPECT_EQ(0, count(self->a, "--- FAIL"));
+	EXPECT_LE(20, count(self->a, "--- PASS"));
+	if (count(self->a, "--- FAIL"))
+		TH_LOG("%s", self->a);
+
+	rep = knob_read("reported_bytes");
+	EXPECT_EQ(0, run("debug.test", dbg, NULL, self->b, 120));
+	EXPECT_EQ(1, count(self->b, "--- PASS: TestFreeOSMemory"));
+	/* FreeOSMemory released the test's heap through scav. */
+	EXPECT_LT(0, knob_read("reported_bytes") - rep);
+}
+
+TEST_F_TIMEOUT(go, go_testprog_gcphys_passes, 300)
+{
+	const char *const args[] = { "GCPhys", NULL };
+	long long rep = knob_read("reported_bytes");
+
+	/* What TestPhysicalMemoryUtilization checks: the output is OK. */
+	EXPECT_EQ(0, run("testprog", args, NULL, self->a, 240));
+	EXPECT_STREQ("OK\n", self->a);
+	EXPECT_LT(0, knob_read("reported_bytes") - rep);
+}
+
+TEST_HARNESS_MAIN
