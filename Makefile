@@ -10,7 +10,8 @@
 #                        benchmark in a VM
 #   make bench           dependencies, build, the benchmark on the host and
 #                        in a VM per kernel: build/bench/results.md
-#   make install         library, headers, pkg-config file, man pages, CLI
+#   make install         library, headers, pkg-config file, man pages, CLI,
+#                        scav-go
 #   make modules_install the module, for the kernel of KDIR
 VERSION := 0.1.0
 SOVERSION := 1
@@ -199,7 +200,7 @@ demo: deps
 
 bench: deps
 	$(MAKE) newest
-	$(MAKE) all modules-all
+	$(MAKE) all modules-all go
 	scripts/bench.sh
 
 install: lib $(O)/scavctl
@@ -218,6 +219,9 @@ install: lib $(O)/scavctl
 	install -m 755 $(O)/scavctl $(DESTDIR)$(BINDIR)/
 	install -m 644 Documentation/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 Documentation/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/scav/go
+	install -m 755 integrations/go/scav-go $(DESTDIR)$(BINDIR)/
+	install -m 644 integrations/go/scav_linux.go.in $(DESTDIR)$(PREFIX)/share/scav/go/
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(O)/kmod/$(KREL) modules_install
