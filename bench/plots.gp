@@ -27,3 +27,13 @@ set yrange [0:*]
 plot for [m in "madvise(DONTNEED) madvise(FREE) scav"] \
 	"< grep '^".m."' ".dir."/rss.csv" using 2:($3/1024) title m." RssAnon" lw 2, \
 	"< grep '^scav' ".dir."/rss.csv" using 2:($6/1024) title "ground truth (pagemap)" dt 2 lw 2
+
+# The Go workload: VmRSS over time, three ways (when the run had one).
+if (strlen(system("test -s ".dir."/go-rss.csv && echo y")) > 0) {
+	set output dir."/go-rss.png"
+	set title "Go workload (bench/go/gcload): VmRSS, ".title
+	set xlabel "ms"
+	set ylabel "MiB"
+	plot for [m in "madvdontneed=1 madvdontneed=0 scav"] \
+		"< grep '^".m.",' ".dir."/go-rss.csv" using 2:($3/1048576) title m lw 2
+}

@@ -21,7 +21,8 @@ mkdir -p "$out"
 		echo
 		echo "## Linux $k in qemu (TCG), module loaded"
 		echo
-		SCAV_VM_MEM=6144 "$top/scripts/vm.sh" "$k" bench > "$out/$k.log" 2>&1 ||
+		SCAV_VM_GO=$("$top/scripts/go.sh" for "$k") SCAV_VM_MEM=6144 \
+			"$top/scripts/vm.sh" "$k" bench > "$out/$k.log" 2>&1 ||
 			echo "**the VM run failed: see $out/$k.log**"
 		mkdir -p "$out/$k"
 		grep '^csv:' "$out/$k.log" | while IFS=: read -r _ name line; do
@@ -32,6 +33,7 @@ mkdir -p "$out"
 			gnuplot -e "dir='$out/$k'; title='$k'" "$top/bench/plots.gp"
 			echo
 			echo "![release cost]($k/release.png) ![RSS over time]($k/rss.png)"
+			[ ! -s "$out/$k/go-rss.csv" ] || echo "![Go workload]($k/go-rss.png)"
 		fi
 	done
 } > "$out/results.md"

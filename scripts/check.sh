@@ -25,21 +25,11 @@ run host "$top/build/selftests/libscav_test"
 echo "# ==== host $(uname -r): Go runtimes built by scripts/go.sh"
 run go-host "$top/scripts/go.sh" host
 
-# One Go version per kernel, each version on one kernel: Debian 12's Go on
-# its 6.1, bookworm-backports' on 6.12, trixie-backports' on the newest.
-go_for() {
-	case $1 in
-	6.1.*) echo 1.19 ;;
-	6.12.*) echo 1.23 ;;
-	*) echo 1.26 ;;
-	esac
-}
-
 kernels=$("$top/scripts/kernels.sh" --all)
 [ -n "$kernels" ] || { echo "not ok - no supported kernel installed" | tee "$out/none.tap"; }
 for k in $kernels; do
 	echo "# ==== kernel $k"
-	SCAV_VM_GO=$(go_for "$k") run "$k" "$top/scripts/vm.sh" "$k" tests
+	SCAV_VM_GO=$("$top/scripts/go.sh" for "$k") run "$k" "$top/scripts/vm.sh" "$k" tests
 done
 
 cat "$out"/*.tap > "$out/all.tap"

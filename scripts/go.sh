@@ -7,7 +7,8 @@
 #   Go 1.26  golang-1.26-go from trixie-backports, in the Debian 13 root of
 #            scripts/newest-kernel.sh (it needs a newer libc than Debian 12's)
 #
-# Each lands in build/go/<go version>/: the workloads churn and idle, Go's
+# Each lands in build/go/<go version>/: the workloads churn and idle, the
+# benchmark's gcload, Go's
 # own testprog, and the test binaries of packages runtime and runtime/debug,
 # all built against the patched runtime.  Each build also checks, with the
 # compiler's escape analysis, that the code added to the runtime allocates
@@ -15,6 +16,7 @@
 #
 #   go.sh all           every toolchain above (installing 1.26 in the root)
 #   go.sh set GO OUT    one toolchain, the go command GO, into OUT
+#   go.sh for KERNEL    the Go version the VM tests of KERNEL use
 #   go.sh host          TAP: the scavenger tests of each runtime.test built,
 #                       natively (no module here: the data structures only,
 #                       including TestScavengeIndex, too big for the VM)
@@ -39,6 +41,7 @@ set_one() {
 	for p in churn idle; do
 		"$sg" build -o "$out/$p" "./$p/main.go"
 	done
+	(cd "$src/bench/go" && "$sg" build -o "$out/gcload" ./gcload/main.go)
 	# Rebuild the runtime (-a) so the compiler prints its escape analysis.
 	"$sg" build -a -gcflags=runtime=-m -o /dev/null ./idle/main.go 2> "$out/escape.log"
 	if grep -E 'scav_linux\.go.*(escapes to heap|moved to heap)' "$out/escape.log"; then
@@ -68,7 +71,9 @@ root_set() {
 	rm -rf "$root/src/scav-go"
 	mkdir -p "$root/src/scav-go/scripts" "$root/src/scav-go/selftests"
 	cp -r "$top/integrations" "$root/src/scav-go/"
+	mkdir -p "$root/src/scav-go/bench"
 	cp -r "$top/selftests/go" "$root/src/scav-go/selftests/"
+	cp -r "$top/bench/go" "$root/src/scav-go/bench/"
 	cp "$top/scripts/go.sh" "$root/src/scav-go/scripts/"
 	in_root "$root" sh /src/scav-go/scripts/go.sh set /usr/lib/go-1.26/bin/go /src/go/1.26
 	rm -rf "$b/go/1.26"
@@ -92,6 +97,15 @@ host_tests() {
 }
 
 case ${1:-} in
+for)
+	# One Go per kernel, each Go on one kernel: Debian 12's Go on its 6.1,
+	# bookworm-backports' on 6.12, trixie-backports' on the newest.
+	case ${2:?usage: go.sh for KERNEL} in
+	6.1.*) echo 1.19 ;;
+	6.12.*) echo 1.23 ;;
+	*) echo 1.26 ;;
+	esac
+	;;
 host)
 	host_tests
 	;;
@@ -107,7 +121,7 @@ all)
 	root_set
 	;;
 *)
-	echo "usage: go.sh all | set GO OUT | host" >&2
+	echo "usage: go.sh all | set GO OUT | for KERNEL | host" >&2
 	exit 2
 	;;
 esac

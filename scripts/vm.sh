@@ -56,7 +56,7 @@ for d in "$b"/go/*/; do
 	[ -r "$d/version" ] || continue
 	case " ${SCAV_VM_GO:-$v} " in *" $v "*) ;; *) continue ;; esac
 	mkdir -p "$root/scav/go/$v"
-	for f in churn idle testprog runtime.test debug.test version; do
+	for f in churn idle gcload testprog runtime.test debug.test version; do
 		cp "$d/$f" "$root/scav/go/$v/"
 	done
 done
@@ -184,6 +184,32 @@ mkdir -p /tmp/bench
 scavbench -o /tmp/bench || echo "not ok - scavbench failed"
 for f in /tmp/bench/*.csv; do
 	sed "s|^|csv:$(basename "$f" .csv):|" "$f"
+done
+# A Go workload in bursts (bench/go/gcload), three ways.  The idle age is
+# longer than its pauses, so memory released between bursts is reused kept.
+echo 1 > /sys/kernel/scav/enabled
+echo 4000 > /sys/kernel/scav/idle_age_ms
+echo 250 > /sys/kernel/scav/scan_interval_ms
+for d in /scav/go/*; do
+	[ -x "$d/gcload" ] || continue
+	for m in madvdontneed=1 madvdontneed=0 scav; do
+		case $m in
+		scav) SCAV=on "$d/gcload" ;;
+		*) SCAV=off GODEBUG=$m "$d/gcload" ;;
+		esac > /tmp/gcload.out || echo "not ok - gcload $m failed"
+		sed -n "s/^sample \([0-9]*\) \([0-9]*\)/csv:go-rss:$m,\1,\2/p" /tmp/gcload.out
+		sed -n "s/^gcload /gcload $m /p" /tmp/gcload.out >> /tmp/gcload.sum
+	done
+	echo "# Go workload: $(cat "$d/version"), 5 bursts of 96 MiB (8 MiB kept), 2 s apart, then 8 s idle; idle_age_ms 4000"
+	echo
+	echo "| runtime | burst time | ratio | mean VmRSS | ratio | VmRSS at the end |"
+	echo "|---|---|---|---|---|---|"
+	awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	       if (NR == 1) { w0 = v["work_ms"]; r0 = v["rss_mean"] }
+	       printf "| %s | %d ms | %.2fx | %.1f MiB | %.2fx | %.1f MiB |\n", $2, v["work_ms"],
+		      v["work_ms"] / w0, v["rss_mean"] / 1048576, v["rss_mean"] / r0, v["rss_end"] / 1048576 }' /tmp/gcload.sum
+	rm -f /tmp/gcload.sum
+	echo
 done
 JOB
 	;;
