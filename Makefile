@@ -219,8 +219,9 @@ install: lib $(O)/scavctl
 	install -m 755 $(O)/scavctl $(DESTDIR)$(BINDIR)/
 	install -m 644 Documentation/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 Documentation/man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	install -d $(DESTDIR)$(PREFIX)/share/scav/go
+	install -d $(DESTDIR)$(PREFIX)/share/scav/go $(DESTDIR)$(MANDIR)/man1
 	install -m 755 integrations/go/scav-go $(DESTDIR)$(BINDIR)/
+	install -m 644 Documentation/man/scav-go.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 integrations/go/scav_linux.go.in $(DESTDIR)$(PREFIX)/share/scav/go/
 
 modules_install: module

@@ -1,13 +1,14 @@
 #!/bin/sh
 # Debian packages of scav.
 #
-#   deb.sh build   build scav-dkms, libscav1, libscav-nl1, libscav-dev and
-#                  scavctl with debhelper into build/deb/, from a copy of the
-#                  tree (the packages' clean target empties build/)
+#   deb.sh build   build scav-dkms, libscav1, libscav-nl1, libscav-dev,
+#                  scavctl and scav-go with debhelper into build/deb/, from
+#                  a copy of the tree (the packages' clean target empties
+#                  build/)
 #   deb.sh check   build, run lintian (errors fail), then in a fresh Debian 12
 #                  root made with debootstrap (kept pristine in build/bookworm/
 #                  and copied for each run): apt install ./*.deb, use the
-#                  library and scavctl, install the 6.1 and 6.12 headers and
+#                  library, scavctl and scav-go, install the 6.1 and 6.12 headers and
 #                  check that DKMS built and installed scav.ko for both, and
 #                  that removing scav-dkms leaves nothing behind
 #
@@ -91,6 +92,10 @@ EOF
 		/tmp/t
 		cc -static -o /tmp/ts /tmp/t.c $(pkg-config --static --cflags --libs libscav libscav-nl)
 		/tmp/ts
+		# scav-go finds its runtime file; without Go it says what to install.
+		test -r /usr/share/scav/go/scav_linux.go.in
+		if GO=go scav-go build 2>/tmp/err; then exit 1; fi
+		grep -q "install golang-go" /tmp/err
 	'
 
 	echo "deb.sh: DKMS builds the module when kernel headers arrive"
