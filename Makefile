@@ -6,8 +6,8 @@
 #                        (6.1, 6.12, and the newest 7.x in a Debian 13 root)
 #   make check-debug     the same suite on a debug kernel (KASAN, lockdep,
 #                        kmemleak, ...) built from linux-source-6.1
-#   make demo            dependencies, build, the RSS demo and a quick
-#                        benchmark in a VM
+#   make demo            dependencies, build, the RSS demo (C and Go) and a
+#                        quick benchmark in a VM
 #   make bench           dependencies, build, the benchmark on the host and
 #                        in a VM per kernel: build/bench/results.md
 #   make install         library, headers, pkg-config file, man pages, CLI,
@@ -196,7 +196,8 @@ check-debug: deps
 
 demo: deps
 	$(MAKE) all
-	scripts/vm.sh $(lastword $(shell scripts/kernels.sh)) demo
+	scripts/go.sh set /usr/lib/go-1.19/bin/go $(O)/go/1.19
+	SCAV_VM_GO=1.19 scripts/vm.sh $(lastword $(shell scripts/kernels.sh)) demo
 
 bench: deps
 	$(MAKE) newest

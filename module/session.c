@@ -131,7 +131,14 @@ static int scav_open(struct inode *inode, struct file *file)
 		mmdrop(s->mm);
 		put_pid(s->pid);
 		kmem_cache_free(scav_session_cache, s);
-		return ret;
+		/*
+		 * An mm's first notifier takes the locks of all its VMAs and
+		 * gives up with -EINTR if a signal is pending meanwhile
+		 * (mm_take_all_locks()).  Restart the open after the signal
+		 * instead: a runtime that signals its threads all the time
+		 * (Go preempts with SIGURG) would otherwise fail it often.
+		 */
+		return ret == -EINTR ? -ERESTARTSYS : ret;
 	}
 	ret = xa_alloc_cyclic(&scav_sessions_xa, &s->id, s, XA_LIMIT(1, U32_MAX),
 			      &scav_next_id, GFP_KERNEL_ACCOUNT);

@@ -28,13 +28,13 @@ b=$top/build
 # set GO OUT: run where GO lives (the host, or inside the Debian 13 root).
 set_one() {
 	go=$1
-	out=$2
+	mkdir -p "$2"
+	out=$(cd "$2" && pwd)
 	src=$(cd "$(dirname "$0")/.." && pwd)
 	export GO="$go" CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= GOPROXY=off
 	export GOCACHE="$out/../.cache" SCAV_GO_CACHE="$out/../.scav-go"
 	sg=$src/integrations/go/scav-go
 	ver=$("$go" env GOVERSION)
-	mkdir -p "$out"
 	echo "go.sh: $ver into $out" >&2
 	"$sg" info >&2
 	cd "$src/selftests/go"

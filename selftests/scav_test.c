@@ -7,6 +7,7 @@
 #endif
 #include <linux/userfaultfd.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -973,6 +974,81 @@ TEST(process_exit_with_idle_ranges_and_open_session_is_clean)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * The first session of a process registers the mm's first mmu notifier,
+ * which takes every VMA's locks and gives up when a signal is pending.  A
+ * runtime that signals its threads all the time (Go preempts with SIGURG)
+ * must still get its session: with an SA_RESTART handler the open is
+ * restarted, never failed with EINTR.
+ */
+static volatile sig_atomic_t pester_stop;
+
+static void on_usr1(int sig)
+{
+}
+
+static void *pester(void *arg)
+{
+	pid_t tid = *(pid_t *)arg;
+
+	/* 5000 signals a second: Go preempts a goroutine every 10 ms. */
+	while (!pester_stop) {
+		syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+		usleep(200);
+	}
+	return NULL;
+}
+
+FIXTURE(signals) {
+};
+
+FIXTURE_SETUP(signals)
+{
+}
+
+FIXTURE_TEARDOWN(signals)
+{
+}
+
+TEST_F_TIMEOUT(signals, open_is_restarted_when_a_signal_interrupts_it, 300)
+{
+	int i, eintr = 0, other = 0;
+
+	for (i = 0; i < 100; i++) {
+		int status;
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct sigaction sa = { .sa_handler = on_usr1,
+						.sa_flags = SA_RESTART };
+			pthread_t t;
+			pid_t tid = gettid();
+			int j, fd, err;
+
+			sigaction(SIGUSR1, &sa, NULL);
+			/* Many VMAs, so the locking takes a while. */
+			for (j = 0; j < 2000; j++)
+				mmap(NULL, pagesz(), j % 2 ? PROT_READ : PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			pthread_create(&t, NULL, pester, &tid);
+			fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+			err = fd < 0 ? errno : 0;
+			pester_stop = 1;
+			pthread_join(t, NULL);
+			_exit(err);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		if (WEXITSTATUS(status) == EINTR)
+			eintr++;
+		else if (WEXITSTATUS(status))
+			other++;
+	}
+	EXPECT_EQ(0, eintr);
+	EXPECT_EQ(0, other);
 }
 
 TEST_HARNESS_MAIN
