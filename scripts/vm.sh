@@ -207,10 +207,12 @@ echo 250 > /sys/kernel/scav/scan_interval_ms
 for d in /scav/go/*; do
 	[ -x "$d/gcload" ] || continue
 	for m in madvdontneed=1 madvdontneed=0 scav; do
+		# SCAV=debug: the log says the scav run did have its session.
 		case $m in
-		scav) SCAV=on "$d/gcload" ;;
-		*) SCAV=off GODEBUG=$m "$d/gcload" ;;
+		scav) SCAV=debug "$d/gcload" 2> /tmp/gcload.err ;;
+		*) SCAV=off GODEBUG=$m "$d/gcload" 2> /tmp/gcload.err ;;
 		esac > /tmp/gcload.out || echo "not ok - gcload $m failed"
+		sed 's/^/# /' /tmp/gcload.err
 		sed -n "s/^sample \([0-9]*\) \([0-9]*\)/csv:go-rss:$m,\1,\2/p" /tmp/gcload.out
 		sed -n "s/^gcload /gcload $m /p" /tmp/gcload.out >> /tmp/gcload.sum
 	done
