@@ -212,7 +212,7 @@ for d in /scav/go/*; do
 		scav) SCAV=debug "$d/gcload" 2> /tmp/gcload.err ;;
 		*) SCAV=off GODEBUG=$m "$d/gcload" 2> /tmp/gcload.err ;;
 		esac > /tmp/gcload.out || echo "not ok - gcload $m failed"
-		sed 's/^/# /' /tmp/gcload.err
+		sed 's/^/    /' /tmp/gcload.err
 		sed -n "s/^sample \([0-9]*\) \([0-9]*\)/csv:go-rss:$m,\1,\2/p" /tmp/gcload.out
 		sed -n "s/^gcload /gcload $m /p" /tmp/gcload.out >> /tmp/gcload.sum
 	done
