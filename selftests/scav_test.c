@@ -1018,9 +1018,11 @@ FIXTURE_TEARDOWN(signals)
 
 TEST_F_TIMEOUT(signals, open_is_restarted_when_a_signal_interrupts_it, 300)
 {
+	long long end = time(NULL) + 100;
 	int i, eintr = 0, other = 0;
 
-	for (i = 0; i < 50; i++) {
+	/* Up to 50 processes, fewer where a debug kernel makes each slow. */
+	for (i = 0; i < 50 && (i < 5 || time(NULL) < end); i++) {
 		int status;
 		pid_t pid = fork();
 
@@ -1051,6 +1053,7 @@ TEST_F_TIMEOUT(signals, open_is_restarted_when_a_signal_interrupts_it, 300)
 		else if (WEXITSTATUS(status))
 			other++;
 	}
+	TH_LOG("%d processes opened /dev/scav under signals", i);
 	EXPECT_EQ(0, eintr);
 	EXPECT_EQ(0, other);
 }
