@@ -24,7 +24,14 @@ static int scav_open_device(struct scav *s)
 	struct scav_version v;
 	int fd;
 
-	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	/*
+	 * A process's first session takes all its VMA locks, and a signal
+	 * interrupts that: EINTR even when the caller's handler lacks
+	 * SA_RESTART would fail an allocator's start for nothing.
+	 */
+	do
+		fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
 		/* No module, or not ours to use: work without it. */
 		if (errno == ENOENT || errno == ENODEV || errno == ENXIO ||

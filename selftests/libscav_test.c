@@ -190,4 +190,45 @@ TEST(open_rejects_unknown_flags)
 	EXPECT_EQ(-EINVAL, scav_open(NULL, 0));
 }
 
+/*
+ * A signal interrupts a process's first open of /dev/scav (see scav_test's
+ * signals test); libscav retries, so a caller whose handler lacks
+ * SA_RESTART still gets a session, not EINTR and not fallback mode.
+ */
+static int lib_open(void)
+{
+	struct scav *s;
+	int ret = scav_open(&s, 0);
+
+	if (ret)
+		return -ret;
+	ret = scav_is_fallback(s) ? ENODEV : 0;
+	scav_close(s);
+	return ret;
+}
+
+FIXTURE(signals) {
+};
+
+FIXTURE_SETUP(signals)
+{
+	if (access(SCAV_DEVICE_PATH, F_OK))
+		SETUP_SKIP("%s absent (scav.ko not loaded)", SCAV_DEVICE_PATH);
+}
+
+FIXTURE_TEARDOWN(signals)
+{
+}
+
+TEST_F_TIMEOUT(signals, open_retries_when_a_signal_interrupts_it, 300)
+{
+	int n, eintr, other;
+
+	n = storm_opens(lib_open, 0, &eintr, &other);
+	ASSERT_LE(5, n);
+	TH_LOG("%d processes tried under signals: %d EINTR, %d other failures", n, eintr, other);
+	EXPECT_EQ(0, eintr);
+	EXPECT_EQ(0, other);
+}
+
 TEST_HARNESS_MAIN

@@ -978,31 +978,12 @@ TEST(process_exit_with_idle_ranges_and_open_session_is_clean)
 
 /*
  * The first session of a process registers the mm's first mmu notifier,
- * which takes every VMA's locks and gives up when a signal is pending.  A
- * runtime that signals its threads all the time (Go preempts with SIGURG)
- * must still get its session: with an SA_RESTART handler the open is
- * restarted, never failed with EINTR.
+ * which gives up when a signal is pending: with an SA_RESTART handler the
+ * open is restarted, never failed with EINTR.
  */
-static volatile sig_atomic_t pester_stop;
-
-static void on_usr1(int sig)
+static int open_device(void)
 {
-}
-
-static void *pester(void *arg)
-{
-	pid_t tid = *(pid_t *)arg;
-
-	int n;
-
-	/* 5000 signals a second (Go preempts a goroutine every 10 ms), for
-	 * at most 500: a storm that never ends could keep restarting the
-	 * open on a slow (debug) kernel. */
-	for (n = 0; n < 500 && !pester_stop; n++) {
-		syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
-		usleep(200);
-	}
-	return NULL;
+	return open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC) < 0 ? errno : 0;
 }
 
 FIXTURE(signals) {
@@ -1018,42 +999,11 @@ FIXTURE_TEARDOWN(signals)
 
 TEST_F_TIMEOUT(signals, open_is_restarted_when_a_signal_interrupts_it, 300)
 {
-	long long end = time(NULL) + 100;
-	int i, eintr = 0, other = 0;
+	int n, eintr, other;
 
-	/* Up to 50 processes, fewer where a debug kernel makes each slow. */
-	for (i = 0; i < 50 && (i < 5 || time(NULL) < end); i++) {
-		int status;
-		pid_t pid = fork();
-
-		ASSERT_LE(0, pid);
-		if (!pid) {
-			struct sigaction sa = { .sa_handler = on_usr1,
-						.sa_flags = SA_RESTART };
-			pthread_t t;
-			pid_t tid = gettid();
-			int j, fd, err;
-
-			sigaction(SIGUSR1, &sa, NULL);
-			/* Many VMAs, so the locking takes a while. */
-			for (j = 0; j < 2000; j++)
-				mmap(NULL, pagesz(), j % 2 ? PROT_READ : PROT_NONE,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			pthread_create(&t, NULL, pester, &tid);
-			fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-			err = fd < 0 ? errno : 0;
-			pester_stop = 1;
-			pthread_join(t, NULL);
-			_exit(err);
-		}
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		ASSERT_TRUE(WIFEXITED(status));
-		if (WEXITSTATUS(status) == EINTR)
-			eintr++;
-		else if (WEXITSTATUS(status))
-			other++;
-	}
-	TH_LOG("%d processes opened /dev/scav under signals", i);
+	n = storm_opens(open_device, SA_RESTART, &eintr, &other);
+	ASSERT_LE(5, n);
+	TH_LOG("%d processes tried under signals: %d EINTR, %d other failures", n, eintr, other);
 	EXPECT_EQ(0, eintr);
 	EXPECT_EQ(0, other);
 }

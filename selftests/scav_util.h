@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/scav.h>
@@ -235,6 +239,86 @@ static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
 	       knob_write("quota_bytes_per_sec", quota_bytes) ?:
 	       knob_write("scan_interval_ms", interval_ms) ?:
 	       knob_write("idle_age_ms", idle_age_ms);
+}
+
+/*
+ * Signal storms.  A process's first session registers the mm's first mmu
+ * notifier, which takes every VMA's locks and gives up when a signal is
+ * pending; a runtime that signals its threads all the time (Go preempts
+ * with SIGURG) must still get its session.
+ */
+struct storm {
+	pid_t tid;
+	volatile int stop;
+};
+
+static inline void storm_handler(int sig)
+{
+	(void)sig;
+}
+
+/* 5000 signals a second (Go preempts a goroutine every 10 ms), for at most
+ * 500: a storm that never ends could keep restarting the open on a slow
+ * (debug) kernel. */
+static inline void *storm_pester(void *arg)
+{
+	struct storm *st = arg;
+	int n;
+
+	for (n = 0; n < 500 && !st->stop; n++) {
+		syscall(SYS_tgkill, getpid(), st->tid, SIGUSR1);
+		usleep(200);
+	}
+	return NULL;
+}
+
+/*
+ * Up to 50 fresh processes, each with 2000 VMAs (so the locking takes a
+ * while), call @open_fn while a thread signals them; their SIGUSR1 handler
+ * has @sa_flags.  @open_fn returns 0 or an errno.  Stops starting processes
+ * after 100 s (at least 5 run), since a debug kernel makes each slow.
+ * Counts the processes whose @open_fn failed with EINTR and with anything
+ * else; returns how many ran, or -1 if fork or wait failed.
+ */
+static inline int storm_opens(int (*open_fn)(void), int sa_flags,
+			      int *eintr, int *other)
+{
+	time_t end = time(NULL) + 100;
+	int i;
+
+	*eintr = *other = 0;
+	for (i = 0; i < 50 && (i < 5 || time(NULL) < end); i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -1;
+		if (!pid) {
+			struct sigaction sa = { .sa_handler = storm_handler,
+						.sa_flags = sa_flags };
+			struct storm st = { .tid = gettid() };
+			pthread_t t;
+			int j, err;
+
+			sigaction(SIGUSR1, &sa, NULL);
+			for (j = 0; j < 2000; j++)
+				mmap(NULL, pagesz(), j % 2 ? PROT_READ : PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (pthread_create(&t, NULL, storm_pester, &st))
+				_exit(255);
+			err = open_fn();
+			st.stop = 1;
+			pthread_join(t, NULL);
+			_exit(err);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			return -1;
+		if (WEXITSTATUS(status) == EINTR)
+			(*eintr)++;
+		else if (WEXITSTATUS(status))
+			(*other)++;
+	}
+	return i;
 }
 
 /*
