@@ -65,7 +65,34 @@ static void fb_account(struct scav *s, const struct scav_fb_node *n, int sign)
 	s->nr_ranges += sign;
 }
 
-/* Remove [start, end) from the record; add what it held to *zero and *lazy. */
+/*
+ * Split @n at @at into two nodes.  @n is shortened before the second half
+ * goes in: the tree finds nodes by overlap, so while @n still covered it,
+ * tsearch() would take the new node for @n and insert nothing.
+ */
+static int fb_split(struct scav *s, struct scav_fb_node *n, uintptr_t at)
+{
+	struct scav_fb_node *m = malloc(sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	*m = *n;
+	m->start = at;
+	n->end = at;
+	if (!tsearch(m, &s->root, fb_cmp)) {
+		n->end = m->end;
+		free(m);
+		return -ENOMEM;
+	}
+	s->nr_ranges++;		/* the same bytes, in one node more */
+	return 0;
+}
+
+/*
+ * Remove [start, end) from the record; add what it held to *zero and *lazy.
+ * A failure leaves the record and the figures as they were: only a range
+ * inside one node needs a split, and then that node is all it touches.
+ */
 static int fb_remove(struct scav *s, uintptr_t start, uintptr_t end,
 		     uint64_t *zero, uint64_t *lazy)
 {
@@ -73,25 +100,19 @@ static int fb_remove(struct scav *s, uintptr_t start, uintptr_t end,
 	void *p;
 
 	while ((p = tfind(&key, &s->root, fb_cmp))) {
-		struct scav_fb_node *n = *(struct scav_fb_node **)p, *m;
+		struct scav_fb_node *n = *(struct scav_fb_node **)p;
 		uintptr_t lo = n->start > start ? n->start : start;
 		uintptr_t hi = n->end < end ? n->end : end;
 
+		if (n->start < start && n->end > end) {
+			int ret = fb_split(s, n, end);
+
+			if (ret)
+				return ret;
+		}
 		*(n->zero ? zero : lazy) += hi - lo;
 		fb_account(s, n, -1);
-		if (n->start < start && n->end > end) {
-			m = malloc(sizeof(*m));
-			if (!m)
-				return -ENOMEM;
-			*m = *n;
-			m->start = end;
-			if (!tsearch(m, &s->root, fb_cmp)) {
-				free(m);
-				return -ENOMEM;
-			}
-			fb_account(s, m, 1);
-			n->end = start;
-		} else if (n->start < start) {
+		if (n->start < start) {
 			n->end = start;
 		} else if (n->end > end) {
 			n->start = end;

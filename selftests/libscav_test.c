@@ -11,6 +11,18 @@
 #include "scav_util.h"
 #include "scav.h"
 
+/*
+ * Built with AddressSanitizer: look for leaks at the end of each test.  The
+ * harness ends a test's process with _exit(), which skips the check at exit;
+ * a leak found here ends the process with a failure.
+ */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#define leak_check() __lsan_do_leak_check()
+#else
+#define leak_check() do { } while (0)
+#endif
+
 FIXTURE(lib) {
 	struct scav *s;
 	char *mem;
@@ -40,6 +52,7 @@ FIXTURE_TEARDOWN(lib)
 	scav_close(self->s);
 	if (self->mem)
 		munmap(self->mem, self->len);
+	leak_check();
 }
 
 TEST_F(lib, report_reclaim_claim_reads_zero_and_counts_discarded)
@@ -92,6 +105,38 @@ TEST_F(lib, claim_of_unreported_memory_reports_nothing)
 	EXPECT_EQ(0, c.discarded);
 	EXPECT_EQ(0, c.kept);
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->len, 3));
+}
+
+/*
+ * A claim inside a reported range splits it: what lies on either side stays
+ * reported, and its claims still say it was released.
+ */
+TEST_F(lib, claim_in_the_middle_keeps_both_sides_reported)
+{
+	struct scav_range r = { (uintptr_t)self->mem, 6 * MiB };
+	struct scav_claim_range c[3] = {
+		{ (uintptr_t)self->mem + 2 * MiB, 2 * MiB },
+		{ (uintptr_t)self->mem + 4 * MiB, 2 * MiB },
+		{ (uintptr_t)self->mem, 2 * MiB },
+	};
+	int fb = scav_is_fallback(self->s), i;
+	struct scav_stats st;
+
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, 0));
+	ASSERT_EQ(1, scav_claim(self->s, &c[0], 1, 0));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
+	EXPECT_EQ(4 * MiB, st.idle_bytes);
+	EXPECT_EQ(2, st.nr_ranges);
+	ASSERT_EQ(2, scav_claim(self->s, &c[1], 2, 0));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(2 * MiB, c[i].discarded + c[i].kept);
+		/* The fallback gave it back with MADV_DONTNEED at once. */
+		if (fb)
+			EXPECT_EQ(2 * MiB, c[i].discarded);
+	}
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.nr_ranges);
 }
 
 TEST_F(lib, free_flag_releases_lazily_and_reclaim_makes_it_discarded)
