@@ -266,7 +266,8 @@ int scav_fb_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 	pthread_mutex_lock(&s->lock);
 	twalk_r(s->root, fb_collect, &w);
 	ret = w.err;
-	qsort(w.v, w.n, sizeof(*w.v), by_age);
+	if (w.n)	/* with no node, w.v is NULL, which qsort() may not take */
+		qsort(w.v, w.n, sizeof(*w.v), by_age);
 	for (i = 0; !ret && i < w.n; i++) {
 		struct scav_fb_node *n = w.v[i];
 		uintptr_t start = n->start, end = n->end;
