@@ -9,6 +9,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <ctype.h>
 #include <errno.h>
 #include <search.h>
 #include <stdio.h>
@@ -294,20 +295,47 @@ int scav_fb_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 	return ret;
 }
 
+/*
+ * A "Name:   N kB" line of a /proc status file, in bytes: 0 and *bytes
+ * set, -ENOENT if the line is another one, -EINVAL if N is not a whole
+ * number of kB that fits in 64 bits once in bytes.
+ */
+int scav_fb_status_bytes(const char *line, const char *name, uint64_t *bytes)
+{
+	size_t len = strlen(name);
+	unsigned long long kb;
+	char *end;
+
+	if (strncmp(line, name, len) || line[len] != ':')
+		return -ENOENT;
+	line += len + 1;
+	line += strspn(line, " \t");
+	/* strtoull() would take a sign and wrap a negative value around. */
+	if (!isdigit((unsigned char)*line))
+		return -EINVAL;
+	errno = 0;
+	kb = strtoull(line, &end, 10);
+	if (errno || kb > UINT64_MAX / 1024 ||
+	    (strcmp(end, " kB\n") && strcmp(end, " kB")))
+		return -EINVAL;
+	*bytes = kb * 1024;
+	return 0;
+}
+
 /* RssAnon from /proc/self/status, in bytes; 0 if unreadable. */
 static uint64_t anon_rss(void)
 {
 	char line[256];
-	uint64_t kb = 0;
+	uint64_t bytes = 0;
 	FILE *f = fopen("/proc/self/status", "re");
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "RssAnon: %lu kB", &kb) == 1)
+		if (scav_fb_status_bytes(line, "RssAnon", &bytes) != -ENOENT)
 			break;
 	fclose(f);
-	return kb * 1024;
+	return bytes;
 }
 
 /*

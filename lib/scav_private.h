@@ -30,5 +30,7 @@ int scav_fb_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 		    uint64_t *bytes);
 int scav_fb_stats(struct scav *s, struct scav_stats *st);
 void scav_fb_destroy(struct scav *s);
+/* Internal, and here for libscav_test. */
+int scav_fb_status_bytes(const char *line, const char *name, uint64_t *bytes);
 
 #endif /* SCAV_PRIVATE_H */

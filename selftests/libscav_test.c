@@ -10,6 +10,7 @@
 #include "kselftest_harness.h"
 #include "scav_util.h"
 #include "scav.h"
+#include "scav_private.h"
 
 /*
  * Built with AddressSanitizer: look for leaks at the end of each test.  The
@@ -233,6 +234,30 @@ TEST(open_rejects_unknown_flags)
 	EXPECT_EQ(-EINVAL, scav_open(&s, 0x100));
 	EXPECT_EQ(NULL, s);
 	EXPECT_EQ(-EINVAL, scav_open(NULL, 0));
+}
+
+/* The fallback's RssAnon: a whole number of kB, in bytes, or nothing. */
+TEST(status_lines_give_whole_kb_that_fit_in_64_bits)
+{
+	uint64_t b = 7;
+
+	EXPECT_EQ(0, scav_fb_status_bytes("RssAnon:\t    1536 kB\n", "RssAnon", &b));
+	EXPECT_EQ(1536 * 1024, b);
+	EXPECT_EQ(0, scav_fb_status_bytes("RssAnon: 18014398509481983 kB\n",
+					  "RssAnon", &b));
+	EXPECT_EQ(UINT64_MAX - 1023, b);
+	b = 7;
+	EXPECT_EQ(-ENOENT, scav_fb_status_bytes("RssFile: 1 kB\n", "RssAnon", &b));
+	EXPECT_EQ(-ENOENT, scav_fb_status_bytes("RssAnonX: 1 kB\n", "RssAnon", &b));
+	EXPECT_EQ(-EINVAL, scav_fb_status_bytes("RssAnon: 18014398509481984 kB\n",
+						"RssAnon", &b));
+	EXPECT_EQ(-EINVAL, scav_fb_status_bytes("RssAnon: 99999999999999999999 kB\n",
+						"RssAnon", &b));
+	EXPECT_EQ(-EINVAL, scav_fb_status_bytes("RssAnon: -4 kB\n", "RssAnon", &b));
+	EXPECT_EQ(-EINVAL, scav_fb_status_bytes("RssAnon: +4 kB\n", "RssAnon", &b));
+	EXPECT_EQ(-EINVAL, scav_fb_status_bytes("RssAnon: 4 MB\n", "RssAnon", &b));
+	EXPECT_EQ(-EINVAL, scav_fb_status_bytes("RssAnon:\n", "RssAnon", &b));
+	EXPECT_EQ(7, b);
 }
 
 /*
