@@ -34,6 +34,13 @@ int scav_open(struct scav **sp, unsigned int flags);
 void scav_close(struct scav *s);
 int scav_is_fallback(const struct scav *s);
 
+/*
+ * A report and a claim of the same range (or of overlapping ones) must not
+ * run at the same time: the caller serializes the operations on a range, as
+ * an allocator does by owning it.  A report with SCAV_REPORT_FREE is two
+ * steps, the report and then its madvise(MADV_FREE), and a claim between
+ * them may say "kept" of memory that the kernel then takes.
+ */
 int scav_report(struct scav *s, const struct scav_range *ranges,
 		unsigned int nr, unsigned int flags);
 int scav_claim(struct scav *s, struct scav_claim_range *ranges,
