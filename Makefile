@@ -161,6 +161,14 @@ $(O)/selftests/go_test: selftests/go_test.c selftests/scav_util.h \
 	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
 		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
 
+# What libscav-nl makes of bytes it cannot trust (crafted netlink errors):
+# no module, run on the host.
+$(O)/selftests/untrusted_test: selftests/untrusted_test.c $(KSFT_HDR) \
+		$(O)/lib/libscav-nl.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
+		$(O)/lib/libscav-nl.a $(NL_LIBS)
+
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
 $(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(KSFT_HDR)
 	@mkdir -p $(@D)

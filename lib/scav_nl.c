@@ -172,45 +172,98 @@ static int scav_nl_valid_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Keep the kernel's extended-ACK message: after the request if not capped. */
+static const struct nla_policy scav_nl_ack_policy[NLMSGERR_ATTR_MAX + 1] = {
+	[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
+	[NLMSGERR_ATTR_MISS_TYPE] = { .type = NLA_U32 },
+	[NLMSGERR_ATTR_POLICY] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy scav_nl_bounds_policy[NL_POLICY_TYPE_ATTR_MAX + 1] = {
+	[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] = { .type = NLA_U64 },
+	[NL_POLICY_TYPE_ATTR_MAX_VALUE_U] = { .type = NLA_U64 },
+};
+
+/*
+ * The extended ACK's attributes: after struct nlmsgerr, and after the
+ * request echoed whole unless the kernel capped it.  @avail is what the
+ * message holds past struct nlmsgerr; the echoed request's own length is
+ * the kernel's word, so it is checked against that.
+ */
+static int scav_nl_ack_tlvs(const struct nlmsghdr *nlh, size_t avail,
+			    struct nlattr **tb)
+{
+	const struct nlmsgerr *e = nlmsg_data(nlh);
+	size_t skip = 0;
+
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN ||
+		    e->msg.nlmsg_len - NLMSG_HDRLEN > avail)
+			return -EPROTO;
+		skip = NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+		if (skip > avail)
+			skip = avail;
+	}
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)(e + 1) + skip), avail - skip,
+		      (struct nla_policy *)scav_nl_ack_policy))
+		return -EPROTO;
+	return 0;
+}
+
+/* The kernel's text, then the bounds of the attribute at fault if it says. */
+static void scav_nl_ack_text(struct nlattr **tb, char *msg, size_t size)
+{
+	struct nlattr *pol[NL_POLICY_TYPE_ATTR_MAX + 1];
+	size_t used;
+
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(msg, size, "%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	else if (tb[NLMSGERR_ATTR_MISS_TYPE])
+		snprintf(msg, size, "missing attribute %u",
+			 nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
+	used = strlen(msg);
+	if (tb[NLMSGERR_ATTR_POLICY] &&
+	    !nla_parse_nested(pol, NL_POLICY_TYPE_ATTR_MAX, tb[NLMSGERR_ATTR_POLICY],
+			      (struct nla_policy *)scav_nl_bounds_policy) &&
+	    pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] && pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U])
+		snprintf(msg + used, size - used,
+			 "%sthe attribute takes values %llu to %llu", used ? "; " : "",
+			 (unsigned long long)nla_get_u64(pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]),
+			 (unsigned long long)nla_get_u64(pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]));
+}
+
+int scav_nl_ack_error(const struct nlmsghdr *nlh, size_t len, char *msg, size_t size)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const struct nlmsgerr *e;
+
+	msg[0] = '\0';
+	if (len < NLMSG_HDRLEN || nlh->nlmsg_len > len ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+		return -EPROTO;
+	e = nlmsg_data(nlh);
+	if (e->error >= 0 || e->error < -4095)
+		return -EPROTO;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return e->error;
+	if (scav_nl_ack_tlvs(nlh, nlh->nlmsg_len - NLMSG_LENGTH(sizeof(*e)), tb))
+		return -EPROTO;
+	scav_nl_ack_text(tb, msg, size);
+	return e->error;
+}
+
+/*
+ * An error: keep the kernel's extended-ACK message.  libnl calls this with
+ * a message whose nlmsg_len it has checked against the datagram received
+ * (nlmsg_ok()), so nlmsg_len is what may be read.
+ */
 static int scav_nl_error_cb(struct sockaddr_nl *sa, struct nlmsgerr *e, void *arg)
 {
 	struct scav_nl_req *r = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-	int len;
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 
-	r->err = e->error < 0 ? e->error : -EPROTO;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX,
-				  (struct nlattr *)((char *)e + off), len, NULL))
-		return NL_STOP;
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(r->n->errmsg, sizeof(r->n->errmsg), "%s",
-			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
-	else if (tb[NLMSGERR_ATTR_MISS_TYPE])
-		snprintf(r->n->errmsg, sizeof(r->n->errmsg),
-			 "missing attribute %u",
-			 nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
-	/* The policy of the attribute at fault: say its bounds. */
-	if (tb[NLMSGERR_ATTR_POLICY]) {
-		struct nlattr *pol[NL_POLICY_TYPE_ATTR_MAX + 1];
-		size_t used = strlen(r->n->errmsg);
-
-		if (!nla_parse_nested(pol, NL_POLICY_TYPE_ATTR_MAX,
-				      tb[NLMSGERR_ATTR_POLICY], NULL) &&
-		    pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U] &&
-		    pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U])
-			snprintf(r->n->errmsg + used, sizeof(r->n->errmsg) - used,
-				 "%sthe attribute takes values %llu to %llu", used ? "; " : "",
-				 (unsigned long long)nla_get_u64(pol[NL_POLICY_TYPE_ATTR_MIN_VALUE_U]),
-				 (unsigned long long)nla_get_u64(pol[NL_POLICY_TYPE_ATTR_MAX_VALUE_U]));
-	}
+	r->err = scav_nl_ack_error(nlh, nlh->nlmsg_len, r->n->errmsg,
+				   sizeof(r->n->errmsg));
 	return NL_STOP;
 }
 

@@ -22,6 +22,8 @@ run() {
 
 echo "# ==== host $(uname -r): libscav without the module"
 run host "$top/build/selftests/libscav_test"
+echo "# ==== host $(uname -r): libscav-nl on crafted netlink messages"
+run host-untrusted "$top/build/selftests/untrusted_test"
 echo "# ==== host $(uname -r): Go runtimes built by scripts/go.sh"
 run go-host "$top/scripts/go.sh" host
 
