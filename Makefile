@@ -123,8 +123,11 @@ $(O)/lib/libscav.pc $(O)/lib/libscav-nl.pc: $(O)/lib/%.pc: lib/%.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-$(O)/scavctl: lib/scavctl.c lib/scav.h lib/scav_nl.h $(LIB_SO) $(NL_SO)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -L$(O)/lib -lscav -lscav-nl
+# scavctl; its escaping of the kernel's strings is a file of its own, for
+# untrusted_test.
+CTL_SRC := lib/scavctl.c lib/scavctl_esc.c
+$(O)/scavctl: $(CTL_SRC) lib/scavctl_esc.h lib/scav.h lib/scav_nl.h $(LIB_SO) $(NL_SO)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CTL_SRC) -L$(O)/lib -lscav -lscav-nl
 
 $(O)/scav-demo: bench/scav-demo.c lib/scav.h $(LIB_SO)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(O)/lib -lscav
@@ -161,13 +164,14 @@ $(O)/selftests/go_test: selftests/go_test.c selftests/scav_util.h \
 	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
 		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
 
-# What libscav-nl makes of bytes it cannot trust (crafted netlink errors):
-# no module, run on the host.
-$(O)/selftests/untrusted_test: selftests/untrusted_test.c $(KSFT_HDR) \
-		$(O)/lib/libscav-nl.a
+# What libscav-nl and scavctl make of bytes they cannot trust (crafted
+# netlink errors, process names): no module, run on the host.
+$(O)/selftests/untrusted_test: selftests/untrusted_test.c lib/scavctl_esc.c \
+		lib/scavctl_esc.h $(KSFT_HDR) $(O)/lib/libscav-nl.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
-		$(O)/lib/libscav-nl.a $(NL_LIBS)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
+		-I$(KSFT_DIR) -o $@ $< lib/scavctl_esc.c $(O)/lib/libscav-nl.a \
+		$(NL_LIBS) $(shell pkg-config --libs json-c)
 
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
 $(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(KSFT_HDR)

@@ -15,6 +15,7 @@
 
 #include "scav.h"
 #include "scav_nl.h"
+#include "scavctl_esc.h"
 
 static int json;
 
@@ -38,11 +39,17 @@ static void usage(FILE *f)
 "--json prints JSON instead (top and watch: one document per line).\n");
 }
 
+/* The kernel's extended-ACK text: libscav-nl keeps at most 255 bytes. */
+#define KMSG_LEN	256
+
 static void die(const char *what, int err, const char *kmsg)
 {
 	fprintf(stderr, "scavctl: %s: %s", what, strerror(-err));
-	if (kmsg && *kmsg)
-		fprintf(stderr, " (%s)", kmsg);
+	if (kmsg && *kmsg) {
+		char esc[SCAVCTL_ESC_TEXT_SIZE(KMSG_LEN)];
+
+		fprintf(stderr, " (%s)", scavctl_esc_text(kmsg, esc, sizeof(esc)));
+	}
 	fputc('\n', stderr);
 	if (err == -ENOENT && !strcmp(what, "netlink"))
 		fprintf(stderr, "scavctl: the scav module is not loaded (load it with "
@@ -82,20 +89,14 @@ static const char *human(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
+/* A process name: the kernel's bytes, set by the process itself. */
+#define COMM_LEN	sizeof(((struct scav_nl_session *)0)->comm)
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+static void json_comm(const char *comm)
+{
+	char esc[SCAVCTL_ESC_JSON_SIZE(COMM_LEN)];
+
+	fputs(scavctl_esc_json(comm, esc, sizeof(esc)), stdout);
 }
 
 static uint32_t parse_pid(const char *s)
@@ -253,7 +254,7 @@ static void print_session_json(const struct scav_nl_session *s)
 
 	session_fields(&s->stats, f);
 	printf("{\"id\":%" PRIu64 ",\"pid\":%u,\"comm\":", s->id, s->pid);
-	json_str(s->comm);
+	json_comm(s->comm);
 	putchar(',');
 	print_fields(f, SESSION_FIELDS, 0);
 	putchar('}');
@@ -329,9 +330,10 @@ static int cmd_top(int argc, char **argv)
 		       "IDLE", "RES-IDLE", "ANON-RSS", "USED-RSS", "RECLAIMED", "RANGES");
 		for (i = 0; i < nr; i++) {
 			const struct scav_stats *st = &v[i].stats;
+			char comm[SCAVCTL_ESC_TEXT_SIZE(COMM_LEN)];
 
 			printf("%8u %-15s %11s %11s %11s %11s %11s %7" PRIu64 "\n",
-			       v[i].pid, v[i].comm,
+			       v[i].pid, scavctl_esc_text(v[i].comm, comm, sizeof(comm)),
 			       human(st->idle_bytes, a, sizeof(a)),
 			       human(st->idle_resident_bytes, b, sizeof(b)),
 			       human(st->anon_rss_bytes, c, sizeof(c)),
@@ -465,7 +467,7 @@ static void print_event(const struct scav_nl_event *ev)
 {
 	const char *name = scav_nl_event_name(ev->type);
 	const char *cause = scav_nl_cause_name(ev->cause);
-	char buf[32];
+	char buf[32], comm[SCAVCTL_ESC_TEXT_SIZE(COMM_LEN)];
 
 	if (json) {
 		printf("{\"seq\":%" PRIu64 ",\"event\":\"%s\"", ev->seq,
@@ -473,7 +475,7 @@ static void print_event(const struct scav_nl_event *ev)
 		if (ev->type != SCAV_EVENT_PRESSURE) {
 			printf(",\"pid\":%u,\"session\":%" PRIu64 ",\"comm\":",
 			       ev->pid, ev->session_id);
-			json_str(ev->comm);
+			json_comm(ev->comm);
 		}
 		if (ev->type == SCAV_EVENT_RECLAIM || ev->type == SCAV_EVENT_PRESSURE)
 			printf(",\"bytes\":%" PRIu64, ev->bytes);
@@ -487,8 +489,8 @@ static void print_event(const struct scav_nl_event *ev)
 		printf("  memory reclaim asked; %s idle held kept",
 		       human(ev->bytes, buf, sizeof(buf)));
 	else
-		printf("  pid %u (%s) session %" PRIu64, ev->pid, ev->comm,
-		       ev->session_id);
+		printf("  pid %u (%s) session %" PRIu64, ev->pid,
+		       scavctl_esc_text(ev->comm, comm, sizeof(comm)), ev->session_id);
 	if (ev->type == SCAV_EVENT_RECLAIM)
 		printf(": %s discarded (%s)", human(ev->bytes, buf, sizeof(buf)),
 		       cause ? cause : "unknown");

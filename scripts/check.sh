@@ -22,7 +22,7 @@ run() {
 
 echo "# ==== host $(uname -r): libscav without the module"
 run host "$top/build/selftests/libscav_test"
-echo "# ==== host $(uname -r): libscav-nl on crafted netlink messages"
+echo "# ==== host $(uname -r): libscav-nl and scavctl on bytes they cannot trust"
 run host-untrusted "$top/build/selftests/untrusted_test"
 echo "# ==== host $(uname -r): Go runtimes built by scripts/go.sh"
 run go-host "$top/scripts/go.sh" host

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -949,10 +950,28 @@ TEST_F_TIMEOUT(nl, a_session_opened_mid_dump_marks_it_interrupted, 120)
 
 /* scavctl, through its JSON */
 
+/* All that @f prints until it ends, NUL-terminated (malloc'd); its status. */
+static char *read_all(FILE *f, int *status)
+{
+	size_t cap = 0, len = 0, got;
+	char *out = NULL;
+
+	do {
+		if (len + 4096 > cap) {
+			cap = 2 * cap + 4096;
+			out = realloc(out, cap);
+		}
+		got = fread(out + len, 1, cap - len - 1, f);
+		len += got;
+	} while (got);
+	out[len] = '\0';
+	*status = pclose(f);
+	return out;
+}
+
 static json_object *scavctl_json(const char *args, int *status)
 {
-	char cmd[256], *out = NULL;
-	size_t cap = 0, len = 0;
+	char cmd[256], *out;
 	json_object *j;
 	FILE *f;
 
@@ -960,19 +979,7 @@ static json_object *scavctl_json(const char *args, int *status)
 	f = popen(cmd, "r");
 	if (!f)
 		return NULL;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = 2 * cap + 4096;
-			out = realloc(out, cap);
-		}
-		size_t got = fread(out + len, 1, cap - len - 1, f);
-
-		if (!got)
-			break;
-		len += got;
-	}
-	out[len] = '\0';
-	*status = pclose(f);
+	out = read_all(f, status);
 	j = json_tokener_parse(out);
 	free(out);
 	return j;
@@ -1109,6 +1116,142 @@ TEST_F_TIMEOUT(nl, scavctl_watch_prints_events_as_json_lines, 120)
 	EXPECT_EQ(4, n);
 	EXPECT_EQ(2, opens);
 	EXPECT_EQ(2, closes);
+}
+
+/*
+ * A process names itself (prctl(PR_SET_NAME)), and scavctl prints the name
+ * to root's terminal: ESC, BEL, a newline, a quote, a backslash and a byte
+ * that is not UTF-8 must reach neither a terminal nor a JSON reader raw.
+ */
+#define HOSTILE_COMM		"a\033[2J\a\n\"\\\xff" "z"
+#define HOSTILE_COMM_TEXT	"a\\x1b[2J\\x07\\x0a\"\\\\\\xffz"
+#define HOSTILE_COMM_JSON	"a\033[2J\a\n\"\\\xef\xbf\xbd" "z"	/* as read back */
+
+/* A child named HOSTILE_COMM with a session, until @to is closed. */
+static pid_t hostile_start(int *to)
+{
+	int go[2], ready[2];
+	pid_t pid;
+	char c;
+
+	/* Close-on-exec: no scavctl started meanwhile may keep the kid waiting. */
+	if (pipe2(go, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct scav *s;
+
+		close(go[1]);
+		close(ready[0]);
+		if (prctl(PR_SET_NAME, HOSTILE_COMM) || scav_open(&s, 0) ||
+		    scav_is_fallback(s) || write(ready[1], "o", 1) != 1)
+			_exit(1);
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	close(ready[1]);
+	*to = go[1];
+	if (pid < 0 || read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+static int has_raw_bytes(const char *out)
+{
+	return strchr(out, '\033') || strchr(out, '\a') || strchr(out, '\xff');
+}
+
+/*
+ * How many lines of @out are the kid's, each with its name as it should
+ * read; -1 if a line does not parse or names the kid otherwise.
+ */
+static int json_lines_name(const char *out, pid_t kid)
+{
+	char *copy = strdup(out), *line, *save;
+	int n = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line && n >= 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_object *j = json_tokener_parse(line), *v;
+
+		if (!j) {
+			n = -1;
+		} else if (jint(j, "pid") == kid) {
+			n = json_object_object_get_ex(j, "comm", &v) &&
+			    !strcmp(HOSTILE_COMM_JSON, json_object_get_string(v)) ? n + 1 : -1;
+		}
+		json_object_put(j);
+	}
+	free(copy);
+	return n;
+}
+
+TEST_F_TIMEOUT(nl, scavctl_escapes_process_names, 120)
+{
+	char *top, *top_json, *watch, *watch_json, line[64];
+	FILE *wf, *wj, *f;
+	json_object *j, *arr, *v;
+	int to, status, found = 0;
+	size_t i;
+	pid_t kid;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	wf = popen("scavctl watch -n 2", "r");
+	wj = popen("scavctl --json watch -n 2", "r");
+	ASSERT_NE(NULL, wf);
+	ASSERT_NE(NULL, wj);
+	sleep(2);	/* both join the group before the kid's session opens */
+	kid = hostile_start(&to);
+	ASSERT_LT(0, kid);
+
+	f = popen("scavctl top -n 1", "r");
+	ASSERT_NE(NULL, f);
+	top = read_all(f, &status);
+	EXPECT_EQ(0, status);
+	f = popen("scavctl --json top -n 1", "r");
+	ASSERT_NE(NULL, f);
+	top_json = read_all(f, &status);
+	EXPECT_EQ(0, status);
+	close(to);
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	EXPECT_EQ(0, status);
+	watch = read_all(wf, &status);
+	EXPECT_EQ(0, status);
+	watch_json = read_all(wj, &status);
+	EXPECT_EQ(0, status);
+
+	EXPECT_FALSE(has_raw_bytes(top));
+	EXPECT_FALSE(has_raw_bytes(top_json));
+	EXPECT_FALSE(has_raw_bytes(watch));
+	EXPECT_FALSE(has_raw_bytes(watch_json));
+	/* The kid's line holds the whole name, escaped: no newline split it. */
+	snprintf(line, sizeof(line), "\n%8d " HOSTILE_COMM_TEXT " ", kid);
+	EXPECT_NE(NULL, strstr(top, line));
+	snprintf(line, sizeof(line), " pid %d (" HOSTILE_COMM_TEXT ") ", kid);
+	EXPECT_NE(NULL, strstr(watch, line));
+
+	j = json_tokener_parse(top_json);
+	ASSERT_NE(NULL, j);
+	ASSERT_TRUE(json_object_object_get_ex(j, "sessions", &arr));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *s = json_object_array_get_idx(arr, i);
+
+		if (jint(s, "pid") != kid)
+			continue;
+		ASSERT_TRUE(json_object_object_get_ex(s, "comm", &v));
+		EXPECT_STREQ(HOSTILE_COMM_JSON, json_object_get_string(v));
+		found++;
+	}
+	EXPECT_EQ(1, found);
+	json_object_put(j);
+	/* Its session's open and close. */
+	EXPECT_EQ(2, json_lines_name(watch_json, kid));
+	free(top);
+	free(top_json);
+	free(watch);
+	free(watch_json);
 }
 
 static int run_as_nobody(const char *cmd)

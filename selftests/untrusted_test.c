@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What libscav-nl makes of bytes it cannot trust, without the module:
- * crafted NLMSG_ERROR messages fed to its parser.  Each message is parsed
- * from a buffer of exactly its received length, so that AddressSanitizer
- * sees any read past it.
+ * What libscav-nl and scavctl make of bytes they cannot trust, without the
+ * module: crafted NLMSG_ERROR messages fed to libscav-nl's parser, and
+ * process names (which any process sets itself) through scavctl's escaping.
+ * Each message is parsed from a buffer of exactly its received length, so
+ * that AddressSanitizer sees any read past it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <json-c/json.h>
 #include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "scav_nl_private.h"
+#include "scavctl_esc.h"
 
 /* An NLMSG_ERROR message, built piece by piece. */
 struct ack {
@@ -235,6 +239,118 @@ TEST(an_error_code_that_is_no_errno_is_refused)
 	}
 	ack_start(&a, -4095, 0);
 	EXPECT_EQ(-4095, ack_parse(&a, a.len, msg, sizeof(msg)));
+}
+
+/* scavctl's escaping */
+
+/* ESC, BEL, a newline, a quote, a backslash and a byte that is not UTF-8. */
+static const char hostile[] = "a\033[2J\a\n\"\\\xff" "z";
+
+TEST(text_escaping_leaves_printable_ascii_alone)
+{
+	char buf[SCAVCTL_ESC_TEXT_SIZE(sizeof(hostile))];
+
+	EXPECT_STREQ("a\\x1b[2J\\x07\\x0a\"\\\\\\xffz",
+		     scavctl_esc_text(hostile, buf, sizeof(buf)));
+	/* Non-ASCII is shown by its bytes, UTF-8 or not. */
+	EXPECT_STREQ("caf\\xc3\\xa9 \\x7f", scavctl_esc_text("caf\xc3\xa9 \x7f", buf, sizeof(buf)));
+	EXPECT_STREQ("ps -ef", scavctl_esc_text("ps -ef", buf, sizeof(buf)));
+	/* Cut before an escape that does not fit, never inside it. */
+	EXPECT_STREQ("ab", scavctl_esc_text("ab\033c", buf, 6));
+	EXPECT_STREQ("ab\\x1b", scavctl_esc_text("ab\033c", buf, 7));
+	EXPECT_STREQ("", scavctl_esc_text("\\", buf, 2));
+}
+
+TEST(json_escaping_follows_rfc_8259)
+{
+	char buf[SCAVCTL_ESC_JSON_SIZE(32)];
+
+	EXPECT_STREQ("\"a\\u001b[2J\\u0007\\u000a\\\"\\\\\\ufffdz\"",
+		     scavctl_esc_json(hostile, buf, sizeof(buf)));
+	/* Valid UTF-8 as it is, its control characters escaped. */
+	EXPECT_STREQ("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		     scavctl_esc_json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", buf, sizeof(buf)));
+	EXPECT_STREQ("\"\\u007f\\u009b\\u001f\"", scavctl_esc_json("\x7f\xc2\x9b\x1f", buf, sizeof(buf)));
+	/* Overlong, surrogate, past U+10FFFF, cut short: each byte replaced. */
+	EXPECT_STREQ("\"\\ufffd\\ufffd\"", scavctl_esc_json("\xc0\xaf", buf, sizeof(buf)));
+	EXPECT_STREQ("\"\\ufffd\\ufffd\\ufffd\"", scavctl_esc_json("\xed\xa0\x80", buf, sizeof(buf)));
+	EXPECT_STREQ("\"\\ufffd\\ufffd\\ufffd\\ufffd\"",
+		     scavctl_esc_json("\xf4\x90\x80\x80", buf, sizeof(buf)));
+	EXPECT_STREQ("\"\\ufffd\\ufffdx\"", scavctl_esc_json("\xe2\x82x", buf, sizeof(buf)));
+	/* Too small a buffer: cut at a whole escape, and closed. */
+	EXPECT_STREQ("\"ab\"", scavctl_esc_json("ab\033", buf, 9));
+	EXPECT_STREQ("\"ab\\u001b\"", scavctl_esc_json("ab\033", buf, 11));
+	EXPECT_STREQ("\"\"", scavctl_esc_json("abc", buf, 3));
+}
+
+/* Back from \xNN and \\ to bytes; -1 if @s holds anything else escaped. */
+static int unescape_text(const char *s, char *out)
+{
+	unsigned int v;
+
+	for (; *s; out++) {
+		if (*s < 0x20 || *s >= 0x7f)
+			return -1;
+		if (*s != '\\') {
+			*out = *s++;
+		} else if (s[1] == '\\') {
+			*out = '\\';
+			s += 2;
+		} else if (s[1] == 'x' && sscanf(s + 2, "%2x", &v) == 1) {
+			*out = v;
+			s += 4;
+		} else {
+			return -1;
+		}
+	}
+	*out = '\0';
+	return 0;
+}
+
+/*
+ * Random process names (up to 15 bytes, as a process can set): the text
+ * form is printable ASCII and reads back to the name; the JSON form has no
+ * control byte, parses as strict JSON in valid UTF-8, and gives the name
+ * back unless a byte had to be replaced by U+FFFD.
+ */
+TEST(every_name_escapes_to_safe_text_and_valid_json)
+{
+	unsigned int seed = time(NULL), i, j;
+	struct json_tokener *tok = json_tokener_new();
+	char text[SCAVCTL_ESC_TEXT_SIZE(16)], js[SCAVCTL_ESC_JSON_SIZE(16)], back[16];
+	unsigned char name[16];
+
+	ASSERT_NE(NULL, tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	TH_LOG("seed %u", seed);
+	srandom(seed);
+	for (i = 0; i < 20000; i++) {
+		json_object *o;
+		size_t len = 1 + random() % 15;
+
+		for (j = 0; j < len; j++) {
+			/* Half the names from the bytes that matter most. */
+			static const unsigned char pick[] = "\033\a\n\"\\\x7f\x80\xc2\xe2\xed\xf0\xff";
+
+			name[j] = i % 2 ? 1 + random() % 255 : pick[random() % (sizeof(pick) - 1)];
+		}
+		name[len] = '\0';
+		scavctl_esc_text((const char *)name, text, sizeof(text));
+		ASSERT_EQ(0, unescape_text(text, back));
+		ASSERT_STREQ((const char *)name, back);
+
+		scavctl_esc_json((const char *)name, js, sizeof(js));
+		for (j = 0; js[j]; j++)
+			ASSERT_LE(0x20, (unsigned char)js[j]);
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, js, strlen(js));
+		ASSERT_NE(NULL, o);
+		ASSERT_TRUE(json_object_is_type(o, json_type_string));
+		if (!strstr(json_object_get_string(o), "\xef\xbf\xbd"))
+			ASSERT_STREQ((const char *)name, json_object_get_string(o));
+		json_object_put(o);
+	}
+	json_tokener_free(tok);
 }
 
 TEST_HARNESS_MAIN
