@@ -18,7 +18,7 @@ static bool scav_aging_stopped;
 static u64 scav_aging_round;
 /*
  * The byte quota is a token bucket: every run adds its interval's share, a
- * run spends what it discards, and may overdraw by a huge page it would not
+ * run spends the resident memory it discards, and may overdraw by a huge page it would not
  * split, which later runs pay back.  At most one run's share or a second's
  * quota, whichever is more (and at least a page), is saved up, so an idle
  * spell does not bank a burst.
@@ -57,7 +57,7 @@ static void scav_aging_fn(struct work_struct *work)
 
 	if (!scav_aging_budget(&p, interval))
 		goto again;
-	p.stamp_max = get_jiffies_64() - msecs_to_jiffies(scav_cfg(idle_age_ms));
+	p.stamp_max = scav_stamp_before(scav_cfg(idle_age_ms));
 	while (p.budget && !(p.deadline_ns && ktime_get_ns() >= p.deadline_ns)) {
 		struct scav_session *s = scav_session_pick(SCAV_CAUSE_AGE, round,
 							   p.stamp_max);
@@ -68,8 +68,9 @@ static void scav_aging_fn(struct work_struct *work)
 		scav_session_put(s);
 		cond_resched();
 	}
+	/* Charged by resident memory, as the pass's budget (reclaim.c). */
 	if (scav_cfg(quota_bytes_per_sec))
-		scav_aging_tokens -= p.bytes;
+		scav_aging_tokens -= p.resident;
 again:
 	if (!READ_ONCE(scav_aging_stopped))
 		queue_delayed_work(system_unbound_wq, &scav_aging_work,

@@ -10,6 +10,7 @@
 #ifndef _SCAV_COMPAT_H
 #define _SCAV_COMPAT_H
 
+#include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
@@ -56,6 +57,35 @@ static inline unsigned long scav_anon_rss_pages(struct mm_struct *mm)
 	return percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]);
 #endif
 }
+
+/*
+ * Whether a resident anonymous page is mapped elsewhere too (a fork child
+ * shares it, or KSM merged it), so that zapping it here frees nothing.  6.1
+ * exports only the per-page count; 6.12 estimates it per folio, and 7.0
+ * renamed the estimate.
+ */
+static inline bool scav_page_shared(struct folio *folio, struct page *page)
+{
+	if (folio_test_ksm(folio))
+		return true;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	return page_mapcount(page) > 1;
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+	return folio_likely_mapped_shared(folio);
+#else
+	return folio_maybe_mapped_shared(folio);
+#endif
+}
+
+/*
+ * mseal() (6.10): madvise() refuses to discard sealed memory, and so must
+ * scav.  Before 6.10, and on kernels built without it, nothing is sealed.
+ */
+#ifdef VM_SEALED
+#define SCAV_VM_SEALED	VM_SEALED
+#else
+#define SCAV_VM_SEALED	0
+#endif
 
 /*
  * Shrinkers: 6.1 registers a caller-owned struct; 6.7 made them allocated

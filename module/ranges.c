@@ -29,6 +29,8 @@ static void node_account(struct scav_ranges *r, struct scav_node *n, int sign)
 {
 	s64 len = sign * (s64)node_len(n);
 
+	if (n->held)
+		return;
 	r->idle_bytes += len;
 	atomic64_add(len, &scav_stats.idle_bytes);
 	if (n->discarded) {
@@ -180,7 +182,9 @@ void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 		u64 cut = min(n->end, end) - max(n->start, start);
 
 		next = node_next(n);
-		if (n->discarded)
+		if (n->held)
+			;
+		else if (n->discarded)
 			out->discarded += cut;
 		else if (n->lazy)
 			out->lazy += cut;
@@ -230,6 +234,7 @@ void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 	n->discarded = false;
 	n->lazy = lazy;
 	n->busy = false;
+	n->held = false;
 	list_add_tail(&n->age, &r->kept);
 	node_link(r, n);
 
@@ -245,6 +250,29 @@ void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 		node_erase(r, nb);
 		node_trim(r, n, n->start, end);
 	}
+}
+
+/*
+ * Hold [start, end), which the caller emptied in the same critical section,
+ * while it discards it outside the spinlock: a busy node that counts as no
+ * idle memory, which reports and claims of the range wait for, and which the
+ * caller takes out again with scav_ranges_remove().
+ */
+void scav_ranges_hold(struct scav_ranges *r, unsigned long start,
+		      unsigned long end, struct scav_spare *sp)
+{
+	struct scav_node *n = spare_take(sp, 0);
+
+	n->start = start;
+	n->end = end;
+	n->stamp = 0;
+	n->pass = 0;
+	n->discarded = true;
+	n->lazy = false;
+	n->busy = true;
+	n->held = true;
+	INIT_LIST_HEAD(&n->age);
+	node_link(r, n);
 }
 
 /* The first kept node ending above @addr: its part from @addr on. */
@@ -279,16 +307,23 @@ bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
 	return false;
 }
 
-/* The oldest kept node not skipped by @pass, if reported at or before @stamp_max. */
+/*
+ * The oldest kept node, if reported at or before @stamp_max and not skipped
+ * by @pass.  Nodes skipped by @pass sit behind the others
+ * (scav_ranges_skip()): the first one met ends the search, so that a pass
+ * costs no more than the nodes it looks at, however many it skipped.
+ */
 struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 				     u64 stamp_max)
 {
 	struct scav_node *n;
 
 	list_for_each_entry(n, &r->kept, age) {
-		if (n->pass == pass || n->busy)
+		if (n->busy)
 			continue;
-		return time_after64(n->stamp, stamp_max) ? NULL : n;
+		if (n->pass == pass || time_after64(n->stamp, stamp_max))
+			return NULL;
+		return n;
 	}
 	return NULL;
 }
@@ -341,11 +376,10 @@ bool scav_ranges_busy_in(struct scav_ranges *r, unsigned long start,
 /*
  * A reclaimer is done with [start, end), which it carved and made busy:
  * whatever of it is still there (an unmap may have taken some) stops being
- * busy, and is discarded, or marked skipped by @pass.  Returns the bytes
- * discarded.
+ * busy and is discarded.  Returns the bytes discarded.
  */
 u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
-		       unsigned long end, bool discard, u64 pass)
+		       unsigned long end)
 {
 	struct scav_node *n;
 	u64 bytes = 0;
@@ -356,15 +390,39 @@ u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
 		if (!n->busy)
 			continue;
 		scav_ranges_set_busy(r, n, false);
-		if (discard) {
-			bytes += node_len(n);
-			scav_ranges_discard(r, n);
-			start = n->end;
-		} else {
-			n->pass = pass;
-		}
+		bytes += node_len(n);
+		scav_ranges_discard(r, n);
+		start = n->end;
 	}
 	return bytes;
+}
+
+/*
+ * A reclaimer cannot discard @n (its mapping became ineligible): skip it for
+ * the rest of @pass, and put it behind the others, so that later passes do
+ * not walk over it again and again before reaching memory they can discard.
+ * It keeps its stamp, and is looked at again once what was ahead of it is
+ * gone or old enough.
+ */
+void scav_ranges_skip(struct scav_ranges *r, struct scav_node *n, u64 pass)
+{
+	n->pass = pass;
+	list_move_tail(&n->age, &r->kept);
+}
+
+/* The node holding @addr, if any. */
+struct scav_node *scav_ranges_at(struct scav_ranges *r, unsigned long addr)
+{
+	struct scav_node *n = first_above(r, addr);
+
+	return n && n->start <= addr ? n : NULL;
+}
+
+/* Whether @b, a discarded neighbour, may fold into @a: not a placeholder. */
+static bool can_fold(const struct scav_node *a, const struct scav_node *b)
+{
+	return b->discarded && !b->busy &&
+	       (a->end == b->start || b->end == a->start);
 }
 
 /* Mark a carved node discarded and fold it into discarded neighbours. */
@@ -380,13 +438,13 @@ static void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
 	node_account(r, n, 1);
 
 	nb = node_prev(n);
-	if (nb && nb->discarded && nb->end == n->start) {
+	if (nb && can_fold(n, nb)) {
 		start = nb->start;
 		node_erase(r, nb);
 		node_trim(r, n, start, n->end);
 	}
 	nb = node_next(n);
-	if (nb && nb->discarded && n->end == nb->start) {
+	if (nb && can_fold(n, nb)) {
 		end = nb->end;
 		node_erase(r, nb);
 		node_trim(r, n, n->start, end);

@@ -28,6 +28,7 @@ struct scav_node {
 	bool discarded;
 	bool lazy;		/* kept, but the caller MADV_FREE'd it too */
 	bool busy;		/* see above; counted in scav_ranges.nr_busy */
+	bool held;		/* a placeholder, see scav_ranges_hold() */
 };
 
 struct scav_ranges {
@@ -74,6 +75,8 @@ void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 			unsigned long end, u64 stamp, bool lazy,
 			struct scav_spare *sp);
+void scav_ranges_hold(struct scav_ranges *r, unsigned long start,
+		      unsigned long end, struct scav_spare *sp);
 bool scav_ranges_next_kept(struct scav_ranges *r, unsigned long addr,
 			   unsigned long *start, unsigned long *end);
 bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
@@ -86,6 +89,8 @@ void scav_ranges_set_busy(struct scav_ranges *r, struct scav_node *n, bool busy)
 bool scav_ranges_busy_in(struct scav_ranges *r, unsigned long start,
 			 unsigned long end);
 u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
-		       unsigned long end, bool discard, u64 pass);
+		       unsigned long end);
+void scav_ranges_skip(struct scav_ranges *r, struct scav_node *n, u64 pass);
+struct scav_node *scav_ranges_at(struct scav_ranges *r, unsigned long addr);
 
 #endif /* _SCAV_RANGES_H */

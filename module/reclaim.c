@@ -17,6 +17,7 @@
 #include "netlink.h"
 #include "session.h"
 #include "vma.h"
+#include "walk.h"
 
 /*
  * One zap covers at most a PMD-aligned 2 MiB block, so a zap never splits a
@@ -26,75 +27,124 @@
 #define SCAV_ZAP_MAX		PMD_SIZE
 #define SCAV_BATCH_STEPS	64
 
+/*
+ * The stamp of memory reported @ms milliseconds ago: ranges stamped at or
+ * before it are at least that old.  An age beyond the jiffies clock gives 0,
+ * before every stamp (the clock starts at INITIAL_JIFFIES), so that no range
+ * qualifies, rather than wrapping around to all of them.
+ */
+u64 scav_stamp_before(u64 ms)
+{
+	u64 now = get_jiffies_64();
+
+	if (ms >= jiffies64_to_msecs(now))
+		return 0;
+	return now - DIV_ROUND_UP(ms * HZ, MSEC_PER_SEC);
+}
+
 static bool scav_pass_over(const struct scav_pass *p)
 {
 	return !p->budget || (p->deadline_ns && ktime_get_ns() >= p->deadline_ns);
 }
 
-/*
- * The piece of @n to discard next: up to the end of its 2 MiB block and the
- * budget.  Aging and pressure take a whole aligned block rather than split a
- * huge page for the last bytes of their budget; a request is exact.
- */
-static unsigned long scav_piece_end(const struct scav_node *n,
-				    const struct scav_pass *p)
+/* Aging and pressure spend their budgets on resident memory, see below. */
+static bool scav_pass_charged(const struct scav_pass *p)
 {
-	unsigned long start = n->start;
-	unsigned long end = min(n->end, ALIGN_DOWN(start, SCAV_ZAP_MAX) + SCAV_ZAP_MAX);
+	return p->cause != SCAV_CAUSE_REQUEST;
+}
 
-	if (end - start <= p->budget)
+/*
+ * A request's piece of [start, end): up to the end of its 2 MiB block, and
+ * exactly its byte budget, which counts reported bytes.  With no budget, all
+ * of it at once: a huge range that holds nothing costs one zap, not one per
+ * block.
+ */
+static unsigned long scav_request_end(unsigned long start, unsigned long end,
+				      const struct scav_pass *p)
+{
+	if (p->budget == U64_MAX)
 		return end;
-	if (p->cause != SCAV_CAUSE_REQUEST && end - start == SCAV_ZAP_MAX)
+	end = min(end, ALIGN_DOWN(start, SCAV_ZAP_MAX) + SCAV_ZAP_MAX);
+	if (end - start <= p->budget)
 		return end;
 	return start + max_t(u64, PAGE_SIZE, ALIGN_DOWN(p->budget, PAGE_SIZE));
 }
 
+/* What reclaim found to do with the oldest kept node of a session. */
+struct scav_piece {
+	unsigned long start, end;
+	struct vm_area_struct *vma;	/* eligible VMA holding it, or NULL */
+	bool whole;			/* no room to split: the node's end */
+	struct scav_walk w;		/* charged passes: what it holds */
+};
+
 /*
- * Under the spinlock and the mmap read lock: pick the oldest kept piece,
- * clamp it to one VMA and one block, carve it out and make it busy.  The
- * VMA, if it may be discarded, is returned in @eligible.
+ * Under the spinlock: the oldest kept node of the pass, clamped to one VMA.
+ * A node whose VMA became ineligible (mlock(), userfaultfd, mseal()) is
+ * skipped for the pass, and counts as a step.
  */
 static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
-			   struct scav_spare *sp, unsigned long *start,
-			   unsigned long *end, struct vm_area_struct **eligible)
+			   struct scav_piece *pc)
 {
 	struct vm_area_struct *vma;
 	struct scav_node *n;
 
+	lockdep_assert_held(&s->rlock);
 	if (s->closed)
 		return -ENOENT;
 	n = scav_ranges_oldest(&s->ranges, p->id, p->stamp_max);
 	if (!n)
 		return -ENOENT;
-	*start = n->start;
-	*end = scav_piece_end(n, p);
-	vma = find_vma(s->mm, *start);
-	*eligible = NULL;
-	if (vma && vma->vm_start <= *start) {
-		*end = min(*end, vma->vm_end);
+	pc->start = n->start;
+	pc->end = n->end;
+	pc->vma = NULL;
+	vma = find_vma(s->mm, pc->start);
+	if (vma && vma->vm_start <= pc->start) {
+		pc->end = min(pc->end, vma->vm_end);
 		if (scav_vma_eligible(vma))
-			*eligible = vma;
+			pc->vma = vma;
 	} else if (vma) {
 		/* An unmap in flight: its notifier is about to drop this. */
-		*end = min(*end, vma->vm_start);
+		pc->end = min(pc->end, vma->vm_start);
 	}
-	n = scav_ranges_carve(&s->ranges, *start, *end, sp);
-	if (!n)
-		return -ENOMEM;
-	scav_ranges_set_busy(&s->ranges, n, true);
+	/* A split to come needs room under the bounds (scav_session_room()). */
+	pc->whole = !scav_session_room(s, 1);
+	if (!pc->vma || (pc->whole && pc->end < n->end)) {
+		scav_ranges_skip(&s->ranges, n, p->id);
+		return -EAGAIN;
+	}
 	return 0;
 }
 
 /*
- * Discard the oldest kept piece if its VMA is (still) eligible, or mark it
- * skipped for this pass if not.  Returns 0 on progress, -ENOENT when nothing
- * old enough is left.
+ * Outside the spinlock, under the mmap read lock: how far the piece goes.
+ * Aging and pressure charge their budgets by the resident memory a piece
+ * holds, not by its size, so that a huge idle range that holds nothing
+ * costs them nothing and cannot hold back everybody else's memory; they
+ * take whole 2 MiB blocks rather than split a huge page for the last bytes
+ * of a budget.  The walk also tells the shrinker what the zap frees.
+ */
+static void scav_size_piece(struct scav_session *s, struct scav_pass *p,
+			    struct scav_piece *pc)
+{
+	if (scav_pass_charged(p)) {
+		pc->w.limit = pc->whole ? 0 : p->budget;
+		scav_walk_range(s->mm, pc->start, pc->end, &pc->w);
+		pc->end = pc->w.end;
+	} else if (!pc->whole) {
+		pc->end = scav_request_end(pc->start, pc->end, p);
+	}
+}
+
+/*
+ * Discard the oldest kept piece of the session.  Returns 0 on progress
+ * (a skip counts), -ENOENT when nothing old enough is left.
  */
 static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 			     struct scav_spare *sp, gfp_t gfp)
 {
-	struct vm_area_struct *eligible;
-	unsigned long start, end;
+	struct scav_piece pc = {};
+	struct scav_node *n;
 	u64 bytes;
 	int ret;
 
@@ -103,24 +153,36 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 		return ret;
 
 	spin_lock(&s->rlock);
-	ret = scav_pick_piece(s, p, sp, &start, &end, &eligible);
+	ret = scav_pick_piece(s, p, &pc);
 	spin_unlock(&s->rlock);
 	if (ret)
-		return ret;
+		return ret == -EAGAIN ? 0 : ret;
 
-	if (eligible)
-		scav_zap(eligible, start, end - start);
+	scav_size_piece(s, p, &pc);
+
+	/* The node may have changed meanwhile (a claim): then look again. */
+	spin_lock(&s->rlock);
+	n = scav_ranges_carve(&s->ranges, pc.start, pc.end, sp);
+	if (n)
+		scav_ranges_set_busy(&s->ranges, n, true);
+	spin_unlock(&s->rlock);
+	if (!n)
+		return 0;
+
+	scav_zap(pc.vma, pc.start, pc.end - pc.start);
 
 	spin_lock(&s->rlock);
-	bytes = scav_ranges_settle(&s->ranges, start, end, eligible, p->id);
+	bytes = scav_ranges_settle(&s->ranges, pc.start, pc.end);
 	s->reclaimed_bytes[p->cause] += bytes;
 	spin_unlock(&s->rlock);
 	if (wq_has_sleeper(&s->busy_wq))
 		wake_up_all(&s->busy_wq);
 
 	atomic64_add(bytes, &scav_stats.reclaimed_bytes[p->cause]);
-	p->budget -= min(bytes, p->budget);
+	p->budget -= min(scav_pass_charged(p) ? pc.w.resident : bytes, p->budget);
 	p->bytes += bytes;
+	p->resident += pc.w.resident;
+	p->freed_pages += pc.w.exclusive >> PAGE_SHIFT;
 	return 0;
 }
 
@@ -153,7 +215,6 @@ static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 	gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
 		    GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
 	struct scav_spare sp = {};
-	unsigned long rss;
 	int ret = 0, steps;
 
 	if (!mmget_not_zero(s->mm))
@@ -168,13 +229,11 @@ static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 	}
 	scav_pass_id(s, p, round);
 
-	rss = scav_anon_rss_pages(s->mm);
 	for (steps = 0; steps < SCAV_BATCH_STEPS; steps++) {
 		ret = scav_reclaim_step(s, p, &sp, gfp);
 		if (ret || scav_pass_over(p) || need_resched())
 			break;
 	}
-	p->freed_pages += max_t(long, 0, (long)rss - (long)scav_anon_rss_pages(s->mm));
 	mmap_read_unlock(s->mm);
 put:
 	if (round)

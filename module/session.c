@@ -40,6 +40,18 @@ static u32 scav_next_id;
 static atomic_t scav_gen;
 
 /*
+ * Idle bytes dropped without being claimed: unmapped, or the rest of a range
+ * that a claim would have split with no room under the bounds.  Forgetting
+ * is always safe: that memory is never discarded afterwards.
+ */
+static void scav_forget(struct scav_session *s, u64 bytes)
+{
+	lockdep_assert_held(&s->rlock);
+	s->forgotten_bytes += bytes;
+	atomic64_add(bytes, &scav_stats.forgotten_bytes);
+}
+
+/*
  * Forget idle ranges whose mapping goes away (munmap, mremap, MAP_FIXED),
  * so memory mapped there later is never discarded.  Those paths send
  * MMU_NOTIFY_UNMAP, with the mmap lock held, before anything new can be
@@ -53,29 +65,31 @@ static int scav_mn_invalidate_range_start(struct mmu_notifier *mn,
 	struct scav_session *s = container_of(mn, struct scav_session, mn);
 	struct scav_spare none = {};
 	struct scav_removed gone = {};
-	u64 bytes;
 
 	if (range->event != MMU_NOTIFY_UNMAP)
 		return 0;
 
+	/* A split needs room under the bounds; without, the rest is dropped. */
 	spin_lock(&s->rlock);
 	scav_ranges_remove(&s->ranges, range->start, range->end, &none,
-			   GFP_NOWAIT | __GFP_NOWARN, &gone);
-	bytes = gone.kept + gone.lazy + gone.discarded + gone.lost;
-	s->forgotten_bytes += bytes;
+			   scav_session_room(s, 1) ? GFP_NOWAIT | __GFP_NOWARN : 0,
+			   &gone);
+	scav_forget(s, gone.kept + gone.lazy + gone.discarded + gone.lost);
 	spin_unlock(&s->rlock);
-	atomic64_add(bytes, &scav_stats.forgotten_bytes);
 	return 0;
 }
 
-/* The mm is being torn down: nothing is left to track. */
+static void scav_session_end(struct scav_session *s);
+
+/*
+ * The mm is being torn down (the opener exited or exec()ed): the session
+ * ends, so that it no longer shows in netlink under a PID that may be
+ * reused, even while another process still holds the descriptor.  Nothing
+ * can be busy: every discard and claim holds a reference on the mm.
+ */
 static void scav_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
-	struct scav_session *s = container_of(mn, struct scav_session, mn);
-
-	spin_lock(&s->rlock);
-	scav_ranges_destroy(&s->ranges);
-	spin_unlock(&s->rlock);
+	scav_session_end(container_of(mn, struct scav_session, mn));
 }
 
 /*
@@ -206,28 +220,57 @@ static void scav_lock_settled(struct scav_session *s, unsigned long start,
 }
 
 /*
- * The ranges go now, after any discard in flight, so a process may reuse
- * its memory as soon as close() returns, and the room they took under the
- * bounds is back at once.
+ * End the session: it leaves the session list and the ID table, and its
+ * ranges go, after any discard in flight there, so that its owner may reuse
+ * the memory as soon as this returns and the room they took under the
+ * bounds is back at once.  From then on nothing of it is discarded, however
+ * long another holder keeps the file.  Every caller waits for the discards
+ * in flight, not only the first.
  */
+static void scav_session_end(struct scav_session *s)
+{
+	bool ended;
+
+	spin_lock(&s->rlock);
+	ended = s->closed;
+	s->closed = true;
+	spin_unlock(&s->rlock);
+	if (!ended) {
+		xa_erase(&scav_sessions_xa, s->id);
+		atomic_inc(&scav_gen);
+		spin_lock(&scav_session_list_lock);
+		list_del_init(&s->node);
+		spin_unlock(&scav_session_list_lock);
+		atomic_long_dec(&scav_stats.sessions);
+		scav_nl_session_event(s, SCAV_EVENT_SESSION_CLOSE);
+	}
+	scav_lock_settled(s, 0, ULONG_MAX);
+	scav_ranges_destroy(&s->ranges);
+	spin_unlock(&s->rlock);
+}
+
+/*
+ * Any close() of a descriptor of the session by its owner ends it, as any
+ * close of a file releases the closer's POSIX record locks on it.  Ranges
+ * dropped only at the last fput() would outlive the owner's close while a
+ * fork child, a dup() elsewhere or an SCM_RIGHTS receiver kept the file,
+ * and aging would then discard memory the owner had reused.  Closes by
+ * other processes end nothing (they could not use the session anyway).
+ */
+static int scav_flush(struct file *file, fl_owner_t id)
+{
+	struct scav_session *s = file->private_data;
+
+	if (current->mm == s->mm)
+		scav_session_end(s);
+	return 0;
+}
+
 static int scav_release(struct inode *inode, struct file *file)
 {
 	struct scav_session *s = file->private_data;
 
-	xa_erase(&scav_sessions_xa, s->id);
-	atomic_inc(&scav_gen);
-	spin_lock(&scav_session_list_lock);
-	list_del_init(&s->node);
-	spin_unlock(&scav_session_list_lock);
-	atomic_long_dec(&scav_stats.sessions);
-	scav_nl_session_event(s, SCAV_EVENT_SESSION_CLOSE);
-
-	spin_lock(&s->rlock);
-	s->closed = true;
-	spin_unlock(&s->rlock);
-	scav_lock_settled(s, 0, ULONG_MAX);
-	scav_ranges_destroy(&s->ranges);
-	spin_unlock(&s->rlock);
+	scav_session_end(s);
 	scav_session_put(s);
 	return 0;
 }
@@ -269,6 +312,28 @@ struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
 }
 
 static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w);
+
+/*
+ * Pages the shrinker could free, for its count: per session, its kept idle
+ * memory, but no more than the process has resident.  An estimate that
+ * needs no page-table walk, cheap enough for reclaim to ask often.
+ */
+unsigned long scav_sessions_reclaimable(void)
+{
+	struct scav_session *s;
+	unsigned long pages = 0;
+
+	spin_lock(&scav_session_list_lock);
+	list_for_each_entry(s, &scav_session_list, node) {
+		u64 kept = READ_ONCE(s->ranges.idle_bytes) -
+			   READ_ONCE(s->ranges.discarded_bytes);
+
+		pages += min_t(u64, kept >> PAGE_SHIFT,
+			       get_mm_counter(s->mm, MM_ANONPAGES));
+	}
+	spin_unlock(&scav_session_list_lock);
+	return pages;
+}
 
 /* Idle resident and lazily freed bytes of all sessions, for sysfs. */
 void scav_sessions_resident(u64 *resident, u64 *lazyfree)
@@ -336,16 +401,25 @@ static bool scav_args_ok(u32 flags, u32 reserved0, const u64 *reserved, size_t n
 	return true;
 }
 
-/* Room for one more range, and the split it may cause (see scav_report). */
-static bool scav_room(struct scav_session *s)
+/*
+ * Room for @nodes more nodes under the bounds: the session's, and the
+ * module's.  Every operation that adds nodes asks first, with the spinlock
+ * held; those that cannot fail (claims, reclaim) forget or take whole
+ * instead of splitting when there is none.
+ */
+bool scav_session_room(struct scav_session *s, unsigned int nodes)
 {
-	return s->ranges.nr + 2 <= scav_cfg(max_ranges) &&
-	       atomic_long_read(&scav_nodes_total) + 2 <= scav_cfg(max_ranges_total);
+	lockdep_assert_held(&s->rlock);
+	return s->ranges.nr + nodes <= scav_cfg(max_ranges) &&
+	       atomic_long_read(&scav_nodes_total) + nodes <= scav_cfg(max_ranges_total);
 }
 
 /*
  * SCAV_REPORT_DISCARD: drop any idle state of the range (after discards in
  * flight there) and zap it at once, VMA by VMA; the caller checked them all.
+ * A busy placeholder holds the range meanwhile, so that a report and claim
+ * of it by another thread wait for the zap rather than be told "kept" of
+ * memory about to be zapped.
  */
 static void scav_discard_now(struct scav_session *s, unsigned long start,
 			     unsigned long end, struct scav_spare *sp)
@@ -355,6 +429,7 @@ static void scav_discard_now(struct scav_session *s, unsigned long start,
 
 	scav_lock_settled(s, start, end);
 	scav_ranges_remove(&s->ranges, start, end, sp, 0, &old);
+	scav_ranges_hold(&s->ranges, start, end, sp);
 	s->reported_bytes += end - start;
 	s->reclaimed_bytes[SCAV_CAUSE_REQUEST] += end - start;
 	spin_unlock(&s->rlock);
@@ -368,6 +443,11 @@ static void scav_discard_now(struct scav_session *s, unsigned long start,
 		scav_zap(vma, addr, stop - addr);
 		addr = stop;
 	}
+
+	spin_lock(&s->rlock);
+	scav_ranges_remove(&s->ranges, start, end, NULL, 0, &old);
+	spin_unlock(&s->rlock);
+	wake_up_all(&s->busy_wq);
 }
 
 static int scav_report_one(struct scav_session *s, const struct scav_range *r,
@@ -391,7 +471,12 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 	}
 
 	scav_lock_settled(s, start, end);
-	if (!scav_room(s)) {
+	if (s->closed) {
+		spin_unlock(&s->rlock);
+		return -EBADF;
+	}
+	/* One more range, and the split it may cause. */
+	if (!scav_session_room(s, 2)) {
 		spin_unlock(&s->rlock);
 		return -ENOSPC;
 	}
@@ -427,8 +512,10 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 
 	/* Copied whole first: a fault on it under the mmap lock could deadlock. */
 	v = vmemdup_user(u64_to_user_ptr(rep.ranges), rep.count * sizeof(*v));
-	if (IS_ERR(v))
-		return PTR_ERR(v);
+	if (IS_ERR(v)) {
+		ret = PTR_ERR(v);
+		goto out;
+	}
 
 	if (mmap_read_lock_killable(s->mm)) {
 		ret = -EINTR;
@@ -468,6 +555,8 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 		struct scav_walk w = { .keep = true };
 		struct scav_removed got = {};
 		struct scav_node *n;
+		unsigned long head;
+		bool room;
 		u64 zero;
 
 		if (scav_spare_fill(sp, GFP_KERNEL))
@@ -478,12 +567,16 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 			spin_unlock(&s->rlock);
 			return 0;
 		}
-		n = scav_ranges_carve(&s->ranges, ls, le, sp);
+		/* Without room for the splits, the whole node waits for us. */
+		room = scav_session_room(s, 2);
+		n = room ? scav_ranges_carve(&s->ranges, ls, le, sp) :
+			   scav_ranges_at(&s->ranges, ls);
 		if (!n) {
 			/* Cannot be: nothing busy here, spares filled. */
 			spin_unlock(&s->rlock);
 			return -ENOMEM;
 		}
+		head = n->start;
 		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
@@ -491,6 +584,9 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 
 		spin_lock(&s->rlock);
 		scav_ranges_remove(&s->ranges, ls, le, NULL, 0, &got);
+		if (head < ls && (n = scav_ranges_at(&s->ranges, head)))
+			scav_ranges_set_busy(&s->ranges, n, false);
+		scav_forget(s, got.lost);
 		/* A concurrent unmap may have taken part of it: clamp. */
 		zero = min(w.zero, got.lazy);
 		c->discarded += zero;
@@ -501,6 +597,24 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 	}
 }
 
+/*
+ * What a claim took out counts once, whether the claim went on to fail or
+ * not: those bytes are no longer idle.
+ */
+static void scav_claim_account(struct scav_session *s,
+			       const struct scav_claim_range *c)
+{
+	s->claimed_kept_bytes += c->kept;
+	s->claimed_discarded_bytes += c->discarded;
+	atomic64_add(c->kept, &scav_stats.claimed_kept_bytes);
+	atomic64_add(c->discarded, &scav_stats.claimed_discarded_bytes);
+}
+
+/*
+ * Claim one range: its lazily freed parts first (they need the page
+ * tables), then the rest at once.  On failure @c says what of the range was
+ * claimed before it; the rest is still idle.
+ */
 static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
 			  struct scav_spare *sp)
 {
@@ -529,19 +643,23 @@ static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
 		mmap_read_unlock(s->mm);
 		if (!ret)
 			ret = scav_spare_fill(sp, GFP_KERNEL);
-		if (ret)
+		if (ret) {
+			spin_lock(&s->rlock);
+			scav_claim_account(s, c);
+			spin_unlock(&s->rlock);
 			return ret;
+		}
 	}
 
+	/* Without room to split a node, its part beyond the range is forgotten. */
 	scav_lock_settled(s, start, end);
-	scav_ranges_remove(&s->ranges, start, end, sp, 0, &got);
+	scav_ranges_remove(&s->ranges, start, end,
+			   scav_session_room(s, 1) ? sp : NULL, 0, &got);
+	scav_forget(s, got.lost);
 	c->discarded += got.discarded;
 	c->kept += got.kept + got.lazy;
-	s->claimed_kept_bytes += c->kept;
-	s->claimed_discarded_bytes += c->discarded;
+	scav_claim_account(s, c);
 	spin_unlock(&s->rlock);
-	atomic64_add(c->kept, &scav_stats.claimed_kept_bytes);
-	atomic64_add(c->discarded, &scav_stats.claimed_discarded_bytes);
 	return 0;
 }
 
@@ -568,20 +686,25 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 
 	uv = u64_to_user_ptr(cl.ranges);
 	v = vmemdup_user(uv, cl.count * sizeof(*v));
-	if (IS_ERR(v))
-		return PTR_ERR(v);
+	if (IS_ERR(v)) {
+		ret = PTR_ERR(v);
+		goto out;
+	}
 
-	/* No mmap lock unless lazily freed ranges need a look at the pages. */
+	/*
+	 * No mmap lock unless lazily freed ranges need a look at the pages.
+	 * The sums include what a failed entry claimed before it failed.
+	 */
 	for (; cl.done < cl.count; cl.done++) {
 		ret = scav_claim_one(s, &v[cl.done], &sp);
-		if (ret)
-			break;
 		cl.discarded += v[cl.done].discarded;
 		cl.kept += v[cl.done].kept;
+		if (ret)
+			break;
 	}
 	scav_spare_release(&sp);
 
-	/* The failed entry is written back too, with zero figures. */
+	/* The failed entry is written back too, with what it claimed. */
 	if (copy_to_user(uv, v, min(cl.done + 1, cl.count) * sizeof(*v)))
 		ret = -EFAULT;
 	kvfree(v);
@@ -602,7 +725,7 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 	if (!scav_args_ok(rc.flags, rc.__reserved0, rc.__reserved,
 			  ARRAY_SIZE(rc.__reserved)))
 		return -EINVAL;
-	p.stamp_max = get_jiffies_64() - msecs_to_jiffies(rc.min_age_ms);
+	p.stamp_max = scav_stamp_before(rc.min_age_ms);
 	p.budget = rc.max_bytes ? rc.max_bytes : U64_MAX;
 	if (p.budget <= U64_MAX - PAGE_SIZE)
 		p.budget = PAGE_ALIGN(p.budget);
@@ -700,6 +823,9 @@ static long scav_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	/* Only the opener's address space: not a fork child, not an SCM_RIGHTS peer. */
 	if (current->mm != s->mm)
 		return -EPERM;
+	/* The owner closed a descriptor of it (see scav_flush()). */
+	if (READ_ONCE(s->closed))
+		return -EBADF;
 
 	switch (cmd) {
 	case SCAV_IOC_VERSION:
@@ -719,6 +845,7 @@ static long scav_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static const struct file_operations scav_fops = {
 	.owner = THIS_MODULE,
 	.open = scav_open,
+	.flush = scav_flush,
 	.release = scav_release,
 	.unlocked_ioctl = scav_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
@@ -734,8 +861,6 @@ static struct miscdevice scav_misc = {
 
 int scav_session_init(void)
 {
-	int ret;
-
 	/* The ABI: the same layout for 32- and 64-bit callers, no holes. */
 	BUILD_BUG_ON(sizeof(struct scav_range) != 16);
 	BUILD_BUG_ON(sizeof(struct scav_version) != 64);
@@ -746,19 +871,23 @@ int scav_session_init(void)
 	BUILD_BUG_ON(sizeof(struct scav_stats) != 176);
 
 	scav_session_cache = KMEM_CACHE(scav_session, SLAB_ACCOUNT);
-	if (!scav_session_cache)
-		return -ENOMEM;
-	ret = misc_register(&scav_misc);
-	if (ret)
-		kmem_cache_destroy(scav_session_cache);
-	return ret;
+	return scav_session_cache ? 0 : -ENOMEM;
 }
 
 void scav_session_exit(void)
 {
-	misc_deregister(&scav_misc);
 	/* Let notifier callbacks still in SRCU flight finish before unload. */
 	mmu_notifier_synchronize();
 	WARN_ON(!xa_empty(&scav_sessions_xa));
 	kmem_cache_destroy(scav_session_cache);
+}
+
+int scav_dev_init(void)
+{
+	return misc_register(&scav_misc);
+}
+
+void scav_dev_exit(void)
+{
+	misc_deregister(&scav_misc);
 }

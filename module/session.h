@@ -63,18 +63,22 @@ struct scav_pass {
 	u64 budget;		/* bytes still allowed */
 	u64 deadline_ns;	/* ktime_get_ns() to stop at (0: none) */
 	u64 bytes;		/* bytes discarded */
-	long freed_pages;	/* resident anonymous pages that went away */
+	u64 resident;		/* resident bytes they held (charged passes) */
+	long freed_pages;	/* pages mapped only there: the zaps freed them */
 };
 
 void scav_session_put(struct scav_session *s);
+bool scav_session_room(struct scav_session *s, unsigned int nodes);
 struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
 				       u64 stamp_max);
 void scav_sessions_resident(u64 *resident, u64 *lazyfree);
+unsigned long scav_sessions_reclaimable(void);
 struct scav_session *scav_session_next(unsigned long *id);
 u32 scav_sessions_gen(void);
 struct scav_stats;
 void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st);
 
+u64 scav_stamp_before(u64 ms);
 int scav_reclaim_request(struct scav_session *s, struct scav_pass *p);
 int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round);
 void scav_reclaim_defer(struct scav_session *s, unsigned long pages);
@@ -84,5 +88,7 @@ void scav_reclaim_exit(void);
 
 int scav_session_init(void);
 void scav_session_exit(void);
+int scav_dev_init(void);
+void scav_dev_exit(void);
 
 #endif /* _SCAV_SESSION_H */

@@ -24,17 +24,24 @@
 static struct shrinker *scav_shrinker;
 static atomic64_t scav_shrink_round;
 
+/*
+ * What the shrinker could free: idle memory that is resident, as far as a
+ * count without a page-table walk can tell (scav_sessions_reclaimable()).
+ * A huge idle range that holds nothing offers nothing.
+ */
 static unsigned long scav_shrink_count(struct shrinker *sh,
 				       struct shrink_control *sc)
 {
 	s64 kept = atomic64_read(&scav_stats.idle_bytes) -
 		   atomic64_read(&scav_stats.discarded_bytes);
+	unsigned long pages;
 
 	/* Reclaim asks every shrinker first: tell listeners, even if off. */
 	scav_nl_pressure_event(max_t(s64, kept, 0));
 	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
 		return 0;
-	return kept > 0 ? kept >> PAGE_SHIFT : SHRINK_EMPTY;
+	pages = scav_sessions_reclaimable();
+	return pages ? pages : SHRINK_EMPTY;
 }
 
 static unsigned long scav_shrink_scan(struct shrinker *sh,
@@ -67,11 +74,14 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 			scav_reclaim_defer(s, min_t(u64, p.budget >> PAGE_SHIFT,
 						    totalram_pages()));
 		scav_session_put(s);
+		cond_resched();
 	}
-	sc->nr_scanned = p.bytes >> PAGE_SHIFT;
+	sc->nr_scanned = p.resident >> PAGE_SHIFT;
 	/*
 	 * Zapped pages go back to the page allocator, not through the LRU:
-	 * without this credit the reclaimer would see no progress.
+	 * without this credit the reclaimer would see no progress.  Only pages
+	 * mapped nowhere else count (scav_reclaim_step()): zapping a page a
+	 * fork child shares, or KSM merged, frees nothing.
 	 */
 	scav_account_reclaimed(p.freed_pages);
 	return p.freed_pages ? p.freed_pages : SHRINK_STOP;

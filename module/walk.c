@@ -3,55 +3,117 @@
  * A page-table walk of idle ranges.  walk_page_range() is not exported and
  * apply_to_existing_page_range() warns on huge PMDs, so this walks by hand,
  * the way smaps does, under the mmap read lock and the page-table locks.
+ * Empty upper levels are skipped whole, so the cost is that of the page
+ * tables present, not of the size of the range.
  *
- * With the mmap lock held for read, the page tables of an anonymous VMA are
- * not freed (that takes the write lock: munmap, khugepaged collapse), but a
- * huge PMD may be split under us, so the PMD is re-checked under its lock.
+ * With the mmap lock held for read, a huge PMD may be split under us, and a
+ * page table may be freed: since 6.5 page tables are freed after an RCU
+ * grace period, and since 6.14 (CONFIG_PT_RECLAIM) an empty one may go under
+ * the mmap read lock alone.  pte_offset_map_lock() copes with that, but it
+ * is a macro on 6.1 and an unexported function since 6.5, so
+ * scav_pte_lock() does what it does: RCU held from reading the PMD until
+ * the table's lock is taken and the PMD is seen unchanged under it.
  */
 #include <linux/mm.h>
 #include <linux/hugetlb.h>
 #include <linux/huge_mm.h>
 #include <linux/pgtable.h>
+#include <linux/rcupdate.h>
 
+#include "compat.h"
 #include "walk.h"
+
+/* Whether the walk has seen as much resident memory as it was to look for. */
+static bool walk_full(const struct scav_walk *w)
+{
+	return w->limit && w->resident >= w->limit;
+}
 
 static bool lazily_freed(struct folio *folio, bool dirty)
 {
-	return folio_test_anon(folio) && !folio_test_swapbacked(folio) &&
-	       !dirty && !folio_test_dirty(folio);
+	return !folio_test_swapbacked(folio) && !dirty && !folio_test_dirty(folio);
+}
+
+/*
+ * One resident anonymous folio mapped over @len bytes.  Only the dirty bit
+ * of the mapping says whether reclaim may drop a lazily freed page, and the
+ * folio flag says nothing reliable: MADV_FREE cleans the PTE at once but
+ * clears the flag only when its per-CPU batch drains, later.  So a claim
+ * (@keep) dirties every page, whatever the flag says now.
+ */
+static void walk_folio(struct folio *folio, struct page *page, bool dirty,
+		       u64 len, struct scav_walk *w)
+{
+	w->resident += len;
+	if (lazily_freed(folio, dirty))
+		w->lazyfree += len;
+	if (!scav_page_shared(folio, page))
+		w->exclusive += len;
 }
 
 /* A PMD-mapped huge page; the caller holds the PMD lock. */
 static void walk_huge(struct mm_struct *mm, pmd_t *pmd, pmd_t val,
 		      unsigned long addr, unsigned long end, struct scav_walk *w)
 {
-	struct folio *folio = page_folio(pmd_page(val));
-	u64 len = end - addr;
+	struct page *page = pmd_page(val);
+	struct folio *folio = page_folio(page);
 
-	w->resident += len;
-	if (!lazily_freed(folio, pmd_dirty(val)))
+	if (!folio_test_anon(folio)) {
+		w->zero += end - addr;	/* the huge zero page */
 		return;
-	w->lazyfree += len;
-	if (w->keep)
+	}
+	walk_folio(folio, page, pmd_dirty(val), end - addr, w);
+	if (w->keep && !pmd_dirty(val))
 		set_pmd_at(mm, addr & HPAGE_PMD_MASK, pmd, pmd_mkdirty(val));
 }
 
-static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, pmd_t val,
-		      unsigned long addr, unsigned long end, struct scav_walk *w)
+/*
+ * The page table @pmd points to, mapped and locked, if it still is one;
+ * scav_pte_unlock() undoes it.  See the top of the file.
+ */
+static pte_t *scav_pte_lock(struct mm_struct *mm, pmd_t *pmd,
+			    unsigned long addr, spinlock_t **ptlp)
 {
-	/* pte_lockptr() and pte_offset_kernel() read the PMD we pass: a copy. */
-	spinlock_t *ptl = pte_lockptr(mm, &val);
-	pte_t *pte;
+	spinlock_t *ptl;
+	pmd_t val;
 
+	rcu_read_lock();
+	val = READ_ONCE(*pmd);
+	if (pmd_none(val) || !pmd_present(val) || pmd_trans_huge(val) ||
+	    pmd_bad(val))
+		goto none;
+	/* pte_lockptr() and pte_offset_kernel() read the PMD we pass: a copy. */
+	ptl = pte_lockptr(mm, &val);
 	spin_lock(ptl);
-	if (!pmd_same(val, READ_ONCE(*pmd))) {
-		spin_unlock(ptl);
-		return;
+	if (pmd_same(val, READ_ONCE(*pmd))) {
+		*ptlp = ptl;
+		return pte_offset_kernel(&val, addr);
 	}
-	pte = pte_offset_kernel(&val, addr);
+	spin_unlock(ptl);
+none:
+	rcu_read_unlock();
+	return NULL;
+}
+
+static void scav_pte_unlock(spinlock_t *ptl)
+{
+	spin_unlock(ptl);
+	rcu_read_unlock();
+}
+
+static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
+		      unsigned long end, struct scav_walk *w)
+{
+	spinlock_t *ptl;
+	pte_t *pte = scav_pte_lock(mm, pmd, addr, &ptl);
+
+	if (!pte)
+		return;	/* changed meanwhile: nothing we can count */
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
 		pte_t ptent = ptep_get(pte);
 		unsigned long pfn;
+		struct page *page;
+		struct folio *folio;
 
 		if (pte_none(ptent)) {
 			w->zero += PAGE_SIZE;
@@ -66,14 +128,15 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, pmd_t val,
 		}
 		if (pte_special(ptent) || !pfn_valid(pfn))
 			continue;
-		w->resident += PAGE_SIZE;
-		if (!lazily_freed(page_folio(pfn_to_page(pfn)), pte_dirty(ptent)))
+		page = pfn_to_page(pfn);
+		folio = page_folio(page);
+		if (!folio_test_anon(folio))
 			continue;
-		w->lazyfree += PAGE_SIZE;
-		if (w->keep)
+		walk_folio(folio, page, pte_dirty(ptent), PAGE_SIZE, w);
+		if (w->keep && !pte_dirty(ptent))
 			set_pte_at(mm, addr, pte, pte_mkdirty(ptent));
 	}
-	spin_unlock(ptl);
+	scav_pte_unlock(ptl);
 }
 
 static void walk_pmd(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
@@ -97,51 +160,100 @@ static void walk_pmd(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 			return;
 		}
 		spin_unlock(ptl);
-		/* Split meanwhile: a page table now. */
-		if (!pmd_present(val) || pmd_none(val))
-			return;
+		/* Split meanwhile: a page table now, if anything. */
 	}
-	if (pmd_bad(val))
-		return;
-	walk_ptes(mm, pmd, val, addr, end, w);
+	walk_ptes(mm, pmd, addr, end, w);
+	cond_resched();
 }
 
-static void walk_vma_range(struct mm_struct *mm, unsigned long addr,
+/* Each level returns true when the walk is full (w->end then says where). */
+static bool walk_pmds(struct mm_struct *mm, pud_t *pud, unsigned long addr,
+		      unsigned long end, struct scav_walk *w)
+{
+	pmd_t *pmd = pmd_offset(pud, addr);
+	unsigned long next;
+
+	for (; addr < end; addr = next, pmd++) {
+		next = pmd_addr_end(addr, end);
+		walk_pmd(mm, pmd, addr, next, w);
+		if (walk_full(w)) {
+			w->end = next;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool walk_puds(struct mm_struct *mm, p4d_t *p4d, unsigned long addr,
+		      unsigned long end, struct scav_walk *w)
+{
+	pud_t *pud = pud_offset(p4d, addr);
+	unsigned long next;
+
+	for (; addr < end; addr = next, pud++) {
+		pud_t val = READ_ONCE(*pud);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(val) || pud_bad(val))
+			w->zero += next - addr;
+		else if (walk_pmds(mm, pud, addr, next, w))
+			return true;
+	}
+	return false;
+}
+
+static bool walk_p4ds(struct mm_struct *mm, pgd_t *pgd, unsigned long addr,
+		      unsigned long end, struct scav_walk *w)
+{
+	p4d_t *p4d = p4d_offset(pgd, addr);
+	unsigned long next;
+
+	for (; addr < end; addr = next, p4d++) {
+		p4d_t val = READ_ONCE(*p4d);
+
+		next = p4d_addr_end(addr, end);
+		if (p4d_none(val) || p4d_bad(val))
+			w->zero += next - addr;
+		else if (walk_puds(mm, p4d, addr, next, w))
+			return true;
+	}
+	return false;
+}
+
+static bool walk_vma_range(struct mm_struct *mm, unsigned long addr,
 			   unsigned long end, struct scav_walk *w)
 {
-	while (addr < end) {
-		unsigned long next = pmd_addr_end(addr, end);
-		pgd_t *pgd = pgd_offset(mm, addr);
-		p4d_t *p4d;
-		pud_t *pud;
+	pgd_t *pgd = pgd_offset(mm, addr);
+	unsigned long next;
 
-		if (pgd_none(*pgd) || pgd_bad(*pgd))
-			goto none;
-		p4d = p4d_offset(pgd, addr);
-		if (p4d_none(*p4d) || p4d_bad(*p4d))
-			goto none;
-		pud = pud_offset(p4d, addr);
-		if (pud_none(*pud) || pud_bad(*pud))
-			goto none;
-		walk_pmd(mm, pmd_offset(pud, addr), addr, next, w);
-		addr = next;
-		continue;
-none:
-		w->zero += next - addr;
-		addr = next;
+	for (; addr < end; addr = next, pgd++) {
+		pgd_t val = READ_ONCE(*pgd);
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(val) || pgd_bad(val))
+			w->zero += next - addr;
+		else if (walk_p4ds(mm, pgd, addr, next, w))
+			return true;
 	}
+	return false;
 }
 
 /*
- * Walk [start, end) of @mm, whose mmap lock the caller holds for read.  Only
- * private anonymous VMAs are walked; holes and other mappings count as
- * nothing.
+ * Walk [start, end) of @mm, whose mmap lock the caller holds for read, or
+ * until the 2 MiB block where w->limit (if set) is reached; w->end says
+ * where it stopped.  Only private anonymous VMAs are walked; holes and other
+ * mappings count as nothing.
+ *
+ * With w->keep, every resident page is made dirty, as a write would, so
+ * that the kernel's reclaim can no longer drop it as lazily freed.
  */
 void scav_walk_range(struct mm_struct *mm, unsigned long start,
 		     unsigned long end, struct scav_walk *w)
 {
 	unsigned long addr = start;
 
+	mmap_assert_locked(mm);
+	w->end = end;
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
 		unsigned long stop;
@@ -150,8 +262,9 @@ void scav_walk_range(struct mm_struct *mm, unsigned long start,
 			return;
 		addr = max(addr, vma->vm_start);
 		stop = min(end, vma->vm_end);
-		if (vma_is_anonymous(vma) && !is_vm_hugetlb_page(vma))
-			walk_vma_range(mm, addr, stop, w);
+		if (vma_is_anonymous(vma) && !is_vm_hugetlb_page(vma) &&
+		    walk_vma_range(mm, addr, stop, w))
+			return;
 		addr = stop;
 	}
 }

@@ -6,15 +6,18 @@
 
 /*
  * What the page tables say about a range of private anonymous memory, by the
- * rules /proc/PID/smaps uses: resident pages are mapped ones (not the shared
- * zero page); lazily freed ones are anonymous, no longer swap-backed, and
- * clean in both the PTE (or PMD) and the folio.
+ * rules /proc/PID/smaps uses: resident pages are mapped anonymous ones (not
+ * the shared zero page, nor the huge one); lazily freed ones are no longer
+ * swap-backed, and clean in both the PTE (or PMD) and the folio.
  */
 struct scav_walk {
-	bool keep;	/* make lazily freed pages dirty, so reclaim keeps them */
+	bool keep;	/* dirty every resident page, see scav_walk_range() */
+	u64 limit;	/* stop after the 2 MiB block where @resident reaches it */
 	u64 resident;
 	u64 lazyfree;
-	u64 zero;	/* unmapped, or the zero page: reads as zeros */
+	u64 zero;	/* unmapped, or a zero page: reads as zeros */
+	u64 exclusive;	/* resident and mapped only here: a zap frees them */
+	unsigned long end;	/* where the walk stopped */
 };
 
 void scav_walk_range(struct mm_struct *mm, unsigned long start,

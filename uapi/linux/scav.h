@@ -41,6 +41,19 @@
  * received it over SCM_RIGHTS gets EPERM and cannot affect the opener.
  * Threads of the opener share its address space and may use the session.
  *
+ * The session ends when its owner (a task with the session's address space)
+ * closes any descriptor of it, as any close() releases the closer's POSIX
+ * record locks, or when that address space goes away (exit, exec).  Its
+ * ranges are forgotten at once, after any discard in flight: from the
+ * moment close() returns nothing of them is ever discarded, however long a
+ * fork child or another holder keeps the file.  Every ioctl on an ended
+ * session fails with EBADF.  Closes by other processes end nothing.
+ *
+ * A report and a claim of the same range must not overlap in time (with
+ * SCAV_REPORT_LAZYFREE the report and its madvise() are two calls): the
+ * process orders its own operations on a range, as it would for free() and
+ * malloc() of it.
+ *
  * Anyone may open /dev/scav (mode 0666): a session can only ever discard
  * memory of the process that opened it, and only memory that process itself
  * reported idle.  Kernel memory used by a session is charged to the opener's
@@ -124,13 +137,15 @@ struct scav_version {
  *
  *   EINVAL  misaligned, empty, wrapping or non-user range; or a part of it
  *           lies in a mapping that is not private anonymous memory, or is
- *           mlock()ed, hugetlb, VM_PFNMAP/VM_IO/VM_MIXEDMAP or registered
- *           with userfaultfd (the rules of madvise(MADV_DONTNEED), stricter)
+ *           mlock()ed, hugetlb, VM_PFNMAP/VM_IO/VM_MIXEDMAP, registered
+ *           with userfaultfd, sealed with mseal(), or has no access at all
+ *           (PROT_NONE) (the rules of madvise(MADV_DONTNEED), stricter)
  *   ENOMEM  part of the range is not mapped
  *   ENOSPC  the session already holds max_ranges ranges, or the module its
  *           global limit (max_ranges_total); reclaim, claim, or release the
  *           memory yourself
  *   EFAULT  @ranges is not readable
+ *   EBADF   the session has ended (see above)
  *
  * Reporting memory that is already idle restarts its age; a part of it
  * that was discarded counts as kept again (it holds zeros, which are its
@@ -152,7 +167,8 @@ struct scav_version {
  * batched madvise(MADV_DONTNEED) for kernels whose process_madvise() cannot
  * do it (before 6.13).  Nothing is recorded: the ranges are not idle
  * afterwards (any idle state they had is dropped), they read as zeros, and a
- * claim of them reports neither kept nor discarded bytes.
+ * claim of them reports neither kept nor discarded bytes.  While the zap
+ * runs, reports and claims of the ranges by other threads wait for it.
  */
 #define SCAV_REPORT_DISCARD	(1U << 1)
 
@@ -175,8 +191,9 @@ struct scav_report {
  * @kept: out, bytes of it that were idle and were not discarded: they hold
  *	the contents they had when reported.
  * @len - @discarded - @kept bytes were not idle in this session (never
- * reported, already claimed, or forgotten because they were unmapped); the
- * module promises nothing about them.
+ * reported, already claimed, or forgotten because they were unmapped or
+ * because a claim would have split their range with the session at its
+ * bound); the module promises nothing about them.
  */
 struct scav_claim_range {
 	__u64 addr;
@@ -192,10 +209,20 @@ struct scav_claim_range {
  * @count, @flags, @done: as for REPORT.
  * @discarded, @kept: out, sums over the @done ranges.
  *
- * After a range is claimed the module never touches it again.  Claiming
- * memory that is not idle is a harmless no-op; holes and mappings of any type
- * are accepted, since nothing is done to them.  Errors: EINVAL (bad range,
- * flags, reserved fields or count), EFAULT (@ranges not readable/writable).
+ * After a range is claimed the module never touches it again: the call
+ * returns only once no discard is in flight in it.  Claiming memory that is
+ * not idle is a harmless no-op; holes and mappings of any type are accepted,
+ * since nothing is done to them.  Errors: EINVAL (bad range, flags, reserved
+ * fields or count), EFAULT (@ranges not readable/writable), EBADF (the
+ * session has ended), and, part way through a range, EINTR (a fatal signal)
+ * or ENOMEM.  The entry that failed says what of it was claimed before the
+ * failure, and the sums include it: those bytes are no longer idle, the rest
+ * of the range still is; claiming it again is safe.
+ *
+ * A claim never fails for want of room under the bounds: when splitting a
+ * range would take the session past max_ranges, the part of that range
+ * beyond the claim is forgotten instead (counted in @forgotten_bytes of
+ * STATS).
  */
 struct scav_claim {
 	__u64 ranges;
@@ -211,8 +238,9 @@ struct scav_claim {
 /*
  * SCAV_IOC_RECLAIM: discard idle ranges of the session now, oldest first.
  *
- * @min_age_ms: in, only ranges idle for at least this long (0: all).
- *	Lazily freed ranges are discarded like the others.
+ * @min_age_ms: in, only ranges idle for at least this long (0: all; an age
+ *	longer than the system has been up: none).  Lazily freed ranges are
+ *	discarded like the others.
  * @max_bytes: in, stop after this many bytes (0: no limit); rounded up to
  *	a whole page.
  * @flags: must be zero.
@@ -249,11 +277,12 @@ struct scav_reclaim {
  * @claimed_kept_bytes, @claimed_discarded_bytes: totals ever returned as
  *	@kept and @discarded by CLAIM.
  * @forgotten_bytes: idle bytes dropped because they were unmapped, moved or
- *	replaced before being claimed.
+ *	replaced before being claimed, or because splitting their range would
+ *	have taken the session past its bound.
  * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).
  * @idle_resident_bytes: (walk) idle bytes whose pages are resident, by the
- *	rules of smaps' Rss: mapped pages, not the shared zero page, whole huge
- *	pages clipped to the ranges.
+ *	rules of smaps' Rss: mapped pages, not the shared zero pages (small or
+ *	huge), whole huge pages clipped to the ranges.
  * @lazyfree_bytes: (walk) those of them that are lazily freed and not yet
  *	taken (smaps' LazyFree).  Right after madvise(MADV_FREE) pages may sit in
  *	a per-CPU batch for a while before they count, in smaps too.
