@@ -122,7 +122,7 @@ run_test() {
 		echo "ok - kernel taint unchanged after $t"
 	fi
 }
-for t in scav_test compat32_test libscav_test policy_test stress_test netlink_test module_test; do
+for t in scav_test reliability_test compat32_test libscav_test policy_test stress_test netlink_test module_test; do
 	run_test $t /scav/$t
 done
 # The Go runtime on scav, once per Go version built (it skips without one).
