@@ -50,6 +50,13 @@ NL_SO := $(O)/lib/libscav-nl.so.$(SOVERSION)
 
 TESTS := $(patsubst selftests/%.c,$(O)/selftests/%,$(wildcard selftests/*_test.c))
 
+# The host-run tests again, with AddressSanitizer and UBSan, against the
+# library sources built the same way in build/asan/.
+ASAN := $(O)/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=all
+ASAN_TESTS := $(ASAN)/selftests/libscav_test $(ASAN)/selftests/untrusted_test
+
 # kselftest's harness, from Debian's linux-source-6.1 at build time.
 KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
@@ -142,7 +149,7 @@ $(KSFT_HDR):
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
-tests: $(TESTS)
+tests: $(TESTS) $(ASAN_TESTS)
 
 $(O)/selftests/%: selftests/%.c selftests/scav_util.h $(KSFT_HDR) $(O)/lib/libscav.a
 	@mkdir -p $(@D)
@@ -171,6 +178,24 @@ $(O)/selftests/untrusted_test: selftests/untrusted_test.c lib/scavctl_esc.c \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
 		-I$(KSFT_DIR) -o $@ $< lib/scavctl_esc.c $(O)/lib/libscav-nl.a \
+		$(NL_LIBS) $(shell pkg-config --libs json-c)
+
+# build/asan/: the library sources for the sanitized tests.
+$(ASAN)/lib/%.o: lib/%.c $(LIB_HDR) $(NL_HDR) lib/scavctl_esc.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(ASAN)/selftests/libscav_test: selftests/libscav_test.c selftests/scav_util.h \
+		$(KSFT_HDR) $(LIB_SRC:lib/%.c=$(ASAN)/lib/%.o)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -I$(KSFT_DIR) -o $@ $< \
+		$(filter %.o,$^) -lpthread
+
+$(ASAN)/selftests/untrusted_test: selftests/untrusted_test.c $(KSFT_HDR) \
+		$(ASAN)/lib/scav_nl.o $(ASAN)/lib/scavctl_esc.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
+		$(SAN_FLAGS) -I$(KSFT_DIR) -o $@ $< $(filter %.o,$^) \
 		$(NL_LIBS) $(shell pkg-config --libs json-c)
 
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.

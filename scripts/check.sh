@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run every test: libscav's fallback path natively, then the selftests in a
-# VM for each supported kernel.  Prints TAP, then "N passed, N failed,
+# Run every test: libscav's fallback path and untrusted_test natively, then
+# again under AddressSanitizer and UBSan, then the selftests in a VM for
+# each supported kernel.  Prints TAP, then "N passed, N failed,
 # N skipped"; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,9 @@ echo "# ==== host $(uname -r): libscav without the module"
 run host "$top/build/selftests/libscav_test"
 echo "# ==== host $(uname -r): libscav-nl and scavctl on bytes they cannot trust"
 run host-untrusted "$top/build/selftests/untrusted_test"
+echo "# ==== host $(uname -r): the same, with AddressSanitizer and UBSan"
+run host-asan "$top/build/asan/selftests/libscav_test"
+run host-asan-untrusted "$top/build/asan/selftests/untrusted_test"
 echo "# ==== host $(uname -r): Go runtimes built by scripts/go.sh"
 run go-host "$top/scripts/go.sh" host
 
