@@ -84,7 +84,7 @@ struct scav_piece {
  * skipped for the pass, and counts as a step.
  */
 static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
-			   struct scav_piece *pc)
+			   struct scav_spare *sp, struct scav_piece *pc)
 {
 	struct vm_area_struct *vma;
 	struct scav_node *n;
@@ -109,7 +109,15 @@ static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
 	}
 	/* A split to come needs room under the bounds (scav_session_room()). */
 	pc->whole = !scav_session_room(s, 1);
-	if (!pc->vma || (pc->whole && pc->end < n->end)) {
+	if (pc->vma && !pc->whole)
+		return 0;
+	/*
+	 * Skip the part in this VMA: carved off when the node goes on into
+	 * another VMA and there is room, else all of the node.
+	 */
+	if (pc->end < n->end && !pc->whole)
+		n = scav_ranges_carve(&s->ranges, pc->start, pc->end, sp) ?: n;
+	if (!pc->vma || pc->end < n->end) {
 		scav_ranges_skip(&s->ranges, n, p->id);
 		return -EAGAIN;
 	}
@@ -153,7 +161,7 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 		return ret;
 
 	spin_lock(&s->rlock);
-	ret = scav_pick_piece(s, p, &pc);
+	ret = scav_pick_piece(s, p, sp, &pc);
 	spin_unlock(&s->rlock);
 	if (ret)
 		return ret == -EAGAIN ? 0 : ret;
