@@ -121,19 +121,24 @@ struct field {
 	int bytes;
 };
 
+/* Fields without a name are left out. */
 static void print_fields(const struct field *f, size_t n, int indent)
 {
 	char buf[32];
 	size_t i;
+	int first = 1;
 
 	for (i = 0; i < n; i++) {
+		if (!f[i].name)
+			continue;
 		if (json)
-			printf("%s\"%s\":%" PRIu64, i ? "," : "", f[i].name, f[i].v);
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", f[i].name, f[i].v);
 		else if (f[i].bytes)
 			printf("%*s%-26s %s\n", indent, "", f[i].name,
 			       human(f[i].v, buf, sizeof(buf)));
 		else
 			printf("%*s%-26s %" PRIu64 "\n", indent, "", f[i].name, f[i].v);
+		first = 0;
 	}
 }
 
@@ -159,9 +164,14 @@ static int cmd_status(void)
 	struct scav_nl *n = nl_open(0);
 	struct scav_nl_config c;
 	struct scav_nl_stats st;
-	int ret;
+	int ret, walked = 1;
 
+	/* The resident figures of everybody's memory need CAP_SYS_PTRACE. */
 	ret = scav_nl_stats(n, SCAV_STATS_RESIDENT, &st);
+	if (ret == -EPERM) {
+		walked = 0;
+		ret = scav_nl_stats(n, 0, &st);
+	}
 	if (ret)
 		die("status", ret, scav_nl_errmsg(n));
 	ret = scav_nl_config_get(n, &c);
@@ -171,8 +181,8 @@ static int cmd_status(void)
 		const struct field f[] = {
 			{ "sessions", st.sessions, 0 },
 			{ "idle_bytes", st.idle_bytes, 1 },
-			{ "idle_resident_bytes", st.idle_resident_bytes, 1 },
-			{ "lazyfree_bytes", st.lazyfree_bytes, 1 },
+			{ walked ? "idle_resident_bytes" : NULL, st.idle_resident_bytes, 1 },
+			{ walked ? "lazyfree_bytes" : NULL, st.lazyfree_bytes, 1 },
 			{ "discarded_bytes", st.discarded_bytes, 1 },
 			{ "nr_ranges", st.nr_ranges, 0 },
 			{ "reclaimed_request_bytes", st.reclaimed_request_bytes, 1 },

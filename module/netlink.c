@@ -75,6 +75,8 @@ static struct kmem_cache *scav_dump_cache;
 
 struct scav_dump {
 	struct pid_namespace *ns;	/* the requester's, for PIDs */
+	kuid_t uid;			/* the requester's effective UID */
+	bool everyone;			/* may see every user's sessions */
 	u32 flags;
 	unsigned long next_id;		/* the cursor */
 };
@@ -138,6 +140,17 @@ static int scav_put_session(struct sk_buff *skb, struct scav_session *s, u32 pid
 
 /* SCAV_CMD_GET_SESSIONS */
 
+/*
+ * Who sees which session: as /proc with hidepid=invisible, a user sees only
+ * the processes of its own UID, unless it may read anyone's smaps
+ * (CAP_SYS_PTRACE).  Their names, PIDs and resident memory are theirs.
+ */
+static bool scav_nl_may_see(const struct scav_dump *d,
+			    const struct scav_session *s)
+{
+	return d->everyone || uid_eq(d->uid, s->uid);
+}
+
 static int scav_nl_dump_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = scav_genl_dump_attrs(cb);
@@ -148,6 +161,8 @@ static int scav_nl_dump_start(struct netlink_callback *cb)
 		return -ENOMEM;
 	/* Dumps start in the requester's context; later rounds may not. */
 	d->ns = get_pid_ns(task_active_pid_ns(current));
+	d->uid = current_euid();
+	d->everyone = netlink_capable(cb->skb, CAP_SYS_PTRACE);
 	d->flags = attrs[SCAV_A_FLAGS] ? nla_get_u32(attrs[SCAV_A_FLAGS]) : 0;
 	d->next_id = 1;
 	cb->args[0] = (long)d;
@@ -204,7 +219,7 @@ static int scav_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *c
 		if (!s)
 			break;
 		pid = pid_nr_ns(s->pid, d->ns);
-		if (pid)
+		if (pid && scav_nl_may_see(d, s))
 			ret = scav_nl_fill_session(skb, cb, s, pid, d->flags);
 		scav_session_put(s);
 		if (ret)
@@ -271,6 +286,11 @@ static int scav_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	void *hdr;
 
+	/* A walk of every user's memory, as reading all their smaps. */
+	if (walk && !netlink_capable(skb, CAP_SYS_PTRACE)) {
+		GENL_SET_ERR_MSG(info, "scav: resident figures of all sessions need CAP_SYS_PTRACE");
+		return -EPERM;
+	}
 	if (walk)
 		scav_sessions_resident(&resident, &lazyfree);
 	spin_lock(&scav_event_lock);

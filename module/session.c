@@ -136,6 +136,7 @@ static int scav_open(struct inode *inode, struct file *file)
 	scav_ranges_setup(&s->ranges);
 	refcount_set(&s->ref, 1);
 	s->pid = get_pid(task_tgid(current));
+	s->uid = current_euid();
 	get_task_comm(s->comm, current);
 	s->mm = current->mm;
 	mmgrab(s->mm);
@@ -737,17 +738,24 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 }
 
 /*
- * Walk the page tables of every idle kept range, under the mmap read lock:
- * a snapshot, which discards in flight elsewhere may already change.
+ * Walk the page tables of every idle kept range: a snapshot, which discards
+ * in flight elsewhere may already change.  Others may ask for it (netlink,
+ * sysfs), so the owner's mmap lock is held for at most SCAV_WALK_BATCH
+ * ranges at a time, and dropped whenever a writer waits or the scheduler
+ * asks; a fatal signal to the asker ends the walk.
  */
+#define SCAV_WALK_BATCH	64
+
 static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w)
 {
 	unsigned long addr = 0, start, end;
+	unsigned int n = 0;
 	u64 walked = 0;
 
 	if (!mmget_not_zero(s->mm))
 		return 0;
-	mmap_read_lock(s->mm);
+	if (mmap_read_lock_killable(s->mm))
+		goto put;
 	for (;;) {
 		bool found;
 
@@ -760,9 +768,17 @@ static u64 scav_session_walk(struct scav_session *s, struct scav_walk *w)
 		scav_walk_range(s->mm, start, end, w);
 		walked += end - start;
 		addr = end;
+		if (++n % SCAV_WALK_BATCH && !need_resched() &&
+		    !mmap_lock_is_contended(s->mm))
+			continue;
+		mmap_read_unlock(s->mm);
 		cond_resched();
+		if (fatal_signal_pending(current) ||
+		    mmap_read_lock_killable(s->mm))
+			goto put;
 	}
 	mmap_read_unlock(s->mm);
+put:
 	mmput(s->mm);
 	return walked;
 }

@@ -2,6 +2,7 @@
 #ifndef _SCAV_SESSION_H
 #define _SCAV_SESSION_H
 
+#include <linux/cred.h>
 #include <linux/list.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -36,6 +37,7 @@ struct scav_session {
 	refcount_t ref;
 	u32 id;				/* in scav_sessions_xa while open */
 	struct pid *pid;		/* the opener's thread group */
+	kuid_t uid;			/* the opener's effective UID */
 	char comm[TASK_COMM_LEN];	/* the opener's name at open */
 	wait_queue_head_t busy_wq;
 	struct work_struct pressure_work;	/* holds a reference when queued */

@@ -91,8 +91,11 @@ static ssize_t lazyfree_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", lazyfree);
 }
 
-static struct kobj_attribute stat_idle_resident_bytes = __ATTR_RO(idle_resident_bytes);
-static struct kobj_attribute stat_lazyfree_bytes = __ATTR_RO(lazyfree_bytes);
+/* Root only: a walk of every user's memory, as reading all their smaps. */
+static struct kobj_attribute stat_idle_resident_bytes =
+	__ATTR(idle_resident_bytes, 0400, idle_resident_bytes_show, NULL);
+static struct kobj_attribute stat_lazyfree_bytes =
+	__ATTR(lazyfree_bytes, 0400, lazyfree_bytes_show, NULL);
 
 /* Room for the knobs in front, filled in at init. */
 /* The knobs' list is filled in at init, from scav_knobs[]. */

@@ -593,6 +593,83 @@ TEST_F(nl, an_unprivileged_user_may_look_but_not_act)
 	EXPECT_EQ(age, knob_read("idle_age_ms"));
 }
 
+/* What a user without CAP_SYS_PTRACE may see of others (issue 12, item 8). */
+enum { PRIV_WALK_REFUSED = 1, PRIV_STATS = 2, PRIV_OWN = 4, PRIV_NO_OTHERS = 8,
+       PRIV_SYSFS_REFUSED = 16 };
+
+static int privacy_child(void)
+{
+	struct scav_nl_session *v;
+	struct scav_nl_stats st;
+	struct scav_nl *n;
+	size_t nr, i, own = 0, others = 0;
+	int bits = 0, fd;
+	char *m;
+
+	if (become_nobody())
+		return 0x80;
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	m = map_filled(MiB, 7);
+	if (fd < 0 || !m || sc_report1(fd, m, MiB) || scav_nl_open(&n, 0))
+		return 0x80;
+	if (scav_nl_stats(n, SCAV_STATS_RESIDENT, &st) == -EPERM &&
+	    strstr(scav_nl_errmsg(n), "CAP_SYS_PTRACE"))
+		bits |= PRIV_WALK_REFUSED;
+	if (!scav_nl_stats(n, 0, &st) && st.sessions >= 2)
+		bits |= PRIV_STATS;
+	if (scav_nl_sessions(n, SCAV_STATS_RESIDENT, &v, &nr) >= 0) {
+		for (i = 0; i < nr; i++) {
+			if (v[i].pid == (uint32_t)getpid() &&
+			    v[i].stats.idle_resident_bytes == MiB)
+				own++;
+			else
+				others++;
+		}
+		free(v);
+	}
+	if (own == 1)
+		bits |= PRIV_OWN;
+	if (!others)
+		bits |= PRIV_NO_OTHERS;
+	if (open(SCAV_SYSFS "idle_resident_bytes", O_RDONLY | O_CLOEXEC) < 0 &&
+	    errno == EACCES)
+		bits |= PRIV_SYSFS_REFUSED;
+	scav_nl_close(n);
+	return bits;
+}
+
+static int run_plain(int (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(fn());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * As smaps needs ptrace access and /proc may hide other users' processes,
+ * a user sees only its own sessions, and may not make the module walk
+ * everybody's memory; root still sees all of them.
+ */
+TEST_F(nl, a_user_sees_only_its_own_sessions_and_cannot_walk_everyones)
+{
+	struct scav_nl_session *v;
+	struct kid k;
+	size_t nr;
+
+	ASSERT_EQ(0, kid_start(&k, 1));
+	EXPECT_EQ(PRIV_WALK_REFUSED | PRIV_STATS | PRIV_OWN | PRIV_NO_OTHERS |
+		  PRIV_SYSFS_REFUSED, run_plain(privacy_child));
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	EXPECT_NE(NULL, find_pid(v, nr, k.pid));
+	free(v);
+	ASSERT_EQ(0, kid_end(&k));
+}
+
 static int in_new_namespaces(int (*flagsp)(void))
 {
 	struct scav_nl *n;

@@ -511,6 +511,56 @@ TEST_F(rel, resident_walk_races_madv_dontneed_cleanly)
 }
 
 /*
+ * Item 8: reading the module-wide resident figures walks every session; a
+ * walk over huge ranges that hold nothing skips their empty page-table
+ * levels (it once stepped through every 2 MiB, for seconds, under each
+ * process's mmap lock).  (A hang detector, not a benchmark.)
+ */
+TEST_F(rel, resident_figures_over_huge_empty_ranges_come_at_once)
+{
+	size_t huge = 16ULL << 40;
+	int ready[2], i, n = 8;
+	struct timespec t0, t1;
+	pid_t kids[8];
+	double secs;
+	char c;
+
+	ASSERT_EQ(0, pipe(ready));
+	for (i = 0; i < n; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (!kids[i]) {
+			int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+			void *rw = mmap(NULL, huge, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+					-1, 0);
+
+			close(ready[0]);
+			if (fd < 0 || rw == MAP_FAILED || sc_report1(fd, rw, huge) ||
+			    write(ready[1], "k", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("a child could not report");
+	close(ready[0]);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_LE(0, knob_read("idle_resident_bytes"));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	TH_LOG("one read over %d sessions of 16 TiB each: %.3f s", n, secs);
+	EXPECT_GT(10.0, secs);
+	for (i = 0; i < n; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+}
+
+/*
  * Item 7: a claim that would split a range when the session is at its
  * bound forgets the rest of the range instead of growing past it.
  */

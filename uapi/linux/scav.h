@@ -358,9 +358,13 @@ struct scav_stats {
  *	SCAV_A_STATS with the SCAV_STAT_* of struct scav_stats.  A session
  *	opened or closed while the dump runs may be missed, but none is listed
  *	twice; the messages after such a change carry NLM_F_DUMP_INTR.
+ *	Without CAP_SYS_PTRACE (the right to read any process's smaps), a
+ *	requester sees only the sessions opened by its own effective UID, as
+ *	with /proc mounted hidepid=invisible.
  *
  * SCAV_CMD_GET_STATS (do; anyone)
- *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk every session).
+ *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk every session; needs
+ *	CAP_SYS_PTRACE, EPERM with a message otherwise).
  *	Reply: SCAV_A_STATS with the module-wide figures of /sys/kernel/scav
  *	(Documentation/ABI/testing/sysfs-kernel-scav), and SCAV_A_SEQ, the
  *	sequence number of the latest event.
