@@ -21,6 +21,7 @@ struct scav_config scav_config = {
 	.quota_ms_per_sec = 10,
 	.max_ranges = 65536,
 	.max_ranges_total = 1UL << 20,
+	.max_ranges_per_user = 1UL << 18,
 };
 
 struct scav_global_stats scav_stats;
@@ -51,6 +52,8 @@ const struct scav_knob scav_knobs[SCAV_CONF_MAX + 1] = {
 	     max_ranges, 2, 16777216),
 	KNOB(SCAV_CONF_MAX_RANGES_TOTAL, "max_ranges_total", max_ranges_total,
 	     2, 268435456),
+	KNOB(SCAV_CONF_MAX_RANGES_PER_USER, "max_ranges_per_user",
+	     max_ranges_per_user, 2, 268435456),
 };
 
 u64 scav_knob_get(unsigned int i)
@@ -162,3 +165,5 @@ SCAV_PARAM(max_ranges_per_session, SCAV_CONF_MAX_RANGES_PER_SESSION,
 	   "Idle ranges one session may hold (2-16777216, default 65536)");
 SCAV_PARAM(max_ranges_total, SCAV_CONF_MAX_RANGES_TOTAL,
 	   "Idle ranges all sessions may hold (2-268435456, default 1048576)");
+SCAV_PARAM(max_ranges_per_user, SCAV_CONF_MAX_RANGES_PER_USER,
+	   "Idle ranges all sessions of one user may hold (2-268435456, default 262144)");

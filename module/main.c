@@ -10,6 +10,7 @@
 #include "ranges.h"
 #include "session.h"
 #include "shrinker.h"
+#include "user.h"
 
 /*
  * The internals first, the front doors last: /dev/scav, sysfs and netlink
@@ -75,6 +76,7 @@ static void __exit scav_exit(void)
 	scav_aging_exit();
 	scav_reclaim_exit();
 	scav_session_exit();
+	scav_user_exit();
 	scav_ranges_exit();
 }
 

@@ -56,6 +56,7 @@ static void node_link(struct scav_ranges *r, struct scav_node *n)
 	r->nr++;
 	r->nr_busy += n->busy;
 	atomic_long_inc(&scav_nodes_total);
+	atomic_long_inc(r->user_nodes);
 	node_account(r, n, 1);
 }
 
@@ -67,6 +68,7 @@ static void node_erase(struct scav_ranges *r, struct scav_node *n)
 	r->nr--;
 	r->nr_busy -= n->busy;
 	atomic_long_dec(&scav_nodes_total);
+	atomic_long_dec(r->user_nodes);
 	kmem_cache_free(scav_node_cache, n);
 }
 
@@ -451,6 +453,7 @@ static void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
 	}
 }
 
+/* An empty set; @user_nodes (the opener's count) is the caller's to set. */
 void scav_ranges_setup(struct scav_ranges *r)
 {
 	r->root = RB_ROOT;
@@ -469,6 +472,7 @@ void scav_ranges_destroy(struct scav_ranges *r)
 	rbtree_postorder_for_each_entry_safe(n, tmp, &r->root, rb) {
 		node_account(r, n, -1);
 		atomic_long_dec(&scav_nodes_total);
+		atomic_long_dec(r->user_nodes);
 		kmem_cache_free(scav_node_cache, n);
 	}
 	scav_ranges_setup(r);

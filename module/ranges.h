@@ -39,6 +39,7 @@ struct scav_ranges {
 	u64 idle_bytes;		/* kept + discarded */
 	u64 discarded_bytes;
 	u64 lazy_bytes;		/* kept and lazily freed */
+	atomic_long_t *user_nodes;	/* the opener's, see user.h */
 };
 
 /* No reclaim pass has this id: nodes start with pass 0, passes count from 1. */

@@ -112,6 +112,21 @@ static const struct mmu_notifier_ops scav_mn_ops = {
 	.free_notifier = scav_mn_free,
 };
 
+/*
+ * After the last close: the session holds no node now and can gain none
+ * (it is ended, and no ioctl can run any more), so its user goes.  Workers
+ * may hold the session a while longer; should a bug let one add a node,
+ * it counts against nobody rather than against freed memory.
+ */
+static atomic_long_t scav_no_user_nodes;
+
+static void scav_session_release_user(struct scav_session *s)
+{
+	scav_user_put(s->user);
+	s->user = NULL;
+	s->ranges.user_nodes = &scav_no_user_nodes;
+}
+
 /* Any context, reclaim included: mmu_notifier_put() only defers. */
 void scav_session_put(struct scav_session *s)
 {
@@ -135,8 +150,14 @@ static int scav_open(struct inode *inode, struct file *file)
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges);
 	refcount_set(&s->ref, 1);
-	s->pid = get_pid(task_tgid(current));
 	s->uid = current_euid();
+	s->user = scav_user_get(s->uid);
+	if (!s->user) {
+		kmem_cache_free(scav_session_cache, s);
+		return -ENOMEM;
+	}
+	s->ranges.user_nodes = &s->user->nodes;
+	s->pid = get_pid(task_tgid(current));
 	get_task_comm(s->comm, current);
 	s->mm = current->mm;
 	mmgrab(s->mm);
@@ -145,6 +166,7 @@ static int scav_open(struct inode *inode, struct file *file)
 	if (ret) {
 		mmdrop(s->mm);
 		put_pid(s->pid);
+		scav_user_put(s->user);
 		kmem_cache_free(scav_session_cache, s);
 		/*
 		 * An mm's first notifier takes the locks of all its VMAs and
@@ -158,6 +180,7 @@ static int scav_open(struct inode *inode, struct file *file)
 	ret = xa_alloc_cyclic(&scav_sessions_xa, &s->id, s, XA_LIMIT(1, U32_MAX),
 			      &scav_next_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
+		scav_session_release_user(s);
 		scav_session_put(s);
 		return ret;
 	}
@@ -272,6 +295,7 @@ static int scav_release(struct inode *inode, struct file *file)
 	struct scav_session *s = file->private_data;
 
 	scav_session_end(s);
+	scav_session_release_user(s);
 	scav_session_put(s);
 	return 0;
 }
@@ -403,8 +427,8 @@ static bool scav_args_ok(u32 flags, u32 reserved0, const u64 *reserved, size_t n
 }
 
 /*
- * Room for @nodes more nodes under the bounds: the session's, and the
- * module's.  Every operation that adds nodes asks first, with the spinlock
+ * Room for @nodes more nodes under the bounds: the session's, its user's,
+ * and the module's.  Every operation that adds nodes asks first, with the spinlock
  * held; those that cannot fail (claims, reclaim) forget or take whole
  * instead of splitting when there is none.
  */
@@ -412,6 +436,8 @@ bool scav_session_room(struct scav_session *s, unsigned int nodes)
 {
 	lockdep_assert_held(&s->rlock);
 	return s->ranges.nr + nodes <= scav_cfg(max_ranges) &&
+	       atomic_long_read(s->ranges.user_nodes) + nodes <=
+	       scav_cfg(max_ranges_per_user) &&
 	       atomic_long_read(&scav_nodes_total) + nodes <= scav_cfg(max_ranges_total);
 }
 

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "ranges.h"
+#include "user.h"
 
 /*
  * One open /dev/scav: the idle memory of one address space.
@@ -37,6 +38,7 @@ struct scav_session {
 	refcount_t ref;
 	u32 id;				/* in scav_sessions_xa while open */
 	struct pid *pid;		/* the opener's thread group */
+	struct scav_user *user;		/* the opener's effective UID's */
 	kuid_t uid;			/* the opener's effective UID */
 	char comm[TASK_COMM_LEN];	/* the opener's name at open */
 	wait_queue_head_t busy_wq;

@@ -26,7 +26,7 @@
 static const char *const knob_names[] = {
 	"enabled", "shrinker_enabled", "idle_age_ms", "scan_interval_ms",
 	"quota_bytes_per_sec", "quota_ms_per_sec", "max_ranges_per_session",
-	"max_ranges_total",
+	"max_ranges_total", "max_ranges_per_user",
 };
 #define NR_KNOBS (sizeof(knob_names) / sizeof(knob_names[0]))
 
@@ -147,6 +147,7 @@ TEST_F(policy, every_knob_takes_valid_values_and_refuses_the_rest_unchanged)
 		{ "quota_ms_per_sec", { "0", "10", "1000" }, { "1001" } },
 		{ "max_ranges_per_session", { "2", "65536", "16777216" }, { "1", "16777217", "0" } },
 		{ "max_ranges_total", { "2", "1048576", "268435456" }, { "1", "268435457" } },
+		{ "max_ranges_per_user", { "2", "262144", "268435456" }, { "1", "268435457", "0" } },
 	};
 	static const char *const garbage[] = {
 		"garbage", "\n", "-1", "18446744073709551616", "1 2", "0x", "1.5",

@@ -561,6 +561,55 @@ TEST_F(rel, resident_figures_over_huge_empty_ranges_come_at_once)
 }
 
 /*
+ * Item 7: one user's sessions cannot fill the module's room: past
+ * max_ranges_per_user its reports fail with ENOSPC, while another user's
+ * still succeed.
+ */
+TEST_F(rel, one_user_cannot_take_every_other_users_room)
+{
+	long long per_user = knob_read("max_ranges_per_user");
+	size_t n = 64, i;
+	int status, fd;
+	char *mem, v[32];
+	pid_t kid;
+
+	ASSERT_LT(0, per_user);
+	mem = mmap(NULL, 4 * n * self->pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, knob_write("max_ranges_per_user", "64"));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		int a, b, err = 0;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		/* Two sessions of one user, every other page: ranges that cannot merge. */
+		a = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		b = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (a < 0 || b < 0)
+			_exit(11);
+		for (i = 0; i < 2 * n && !err; i++)
+			if (sc_report1(i % 2 ? b : a, mem + 2 * i * self->pg, self->pg))
+				err = errno;
+		/* The user's 64 nodes are full (each report keeps two spare). */
+		_exit(err == ENOSPC && i < 2 * n ? 0 : 12);
+	}
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Root's own session still has its room. */
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < n - 2; i++)
+		ASSERT_EQ(0, sc_report1(fd, mem + (2 * i + 1) * self->pg, self->pg));
+	close(fd);
+	snprintf(v, sizeof(v), "%lld", per_user);
+	ASSERT_EQ(0, knob_write("max_ranges_per_user", v));
+	munmap(mem, 4 * n * self->pg);
+}
+
+/*
  * Item 7: a claim that would split a range when the session is at its
  * bound forgets the rest of the range instead of growing past it.
  */

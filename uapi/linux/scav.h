@@ -141,9 +141,10 @@ struct scav_version {
  *           with userfaultfd, sealed with mseal(), or has no access at all
  *           (PROT_NONE) (the rules of madvise(MADV_DONTNEED), stricter)
  *   ENOMEM  part of the range is not mapped
- *   ENOSPC  the session already holds max_ranges ranges, or the module its
- *           global limit (max_ranges_total); reclaim, claim, or release the
- *           memory yourself
+ *   ENOSPC  the session already holds max_ranges ranges, the sessions of
+ *           its user (effective UID at open) max_ranges_per_user, or the
+ *           module its global limit (max_ranges_total); reclaim, claim, or
+ *           release the memory yourself
  *   EFAULT  @ranges is not readable
  *   EBADF   the session has ended (see above)
  *
@@ -484,6 +485,7 @@ enum scav_genl_conf {
 	SCAV_CONF_QUOTA_MS_PER_SEC,
 	SCAV_CONF_MAX_RANGES_PER_SESSION,
 	SCAV_CONF_MAX_RANGES_TOTAL,
+	SCAV_CONF_MAX_RANGES_PER_USER,
 	__SCAV_CONF_MAX,
 };
 #define SCAV_CONF_MAX	(__SCAV_CONF_MAX - 1)
