@@ -78,6 +78,13 @@ static inline bool scav_page_shared(struct folio *folio, struct page *page)
 }
 
 /*
+ * The mmap lock must be held (for read or write).  mmap_assert_locked()
+ * calls dump_mm() on a CONFIG_DEBUG_VM kernel, which 6.1 does not export;
+ * lockdep's half of it works everywhere, and the debug kernel has lockdep.
+ */
+#define scav_mmap_assert_locked(mm)	lockdep_assert_held(&(mm)->mmap_lock)
+
+/*
  * mseal() (6.10): madvise() refuses to discard sealed memory, and so must
  * scav.  Before 6.10, and on kernels built without it, nothing is sealed.
  */

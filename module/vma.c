@@ -39,7 +39,7 @@ int scav_vma_check(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	unsigned long addr = start;
 
-	mmap_assert_locked(mm);
+	scav_mmap_assert_locked(mm);
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
 

@@ -252,7 +252,7 @@ void scav_walk_range(struct mm_struct *mm, unsigned long start,
 {
 	unsigned long addr = start;
 
-	mmap_assert_locked(mm);
+	scav_mmap_assert_locked(mm);
 	w->end = end;
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
