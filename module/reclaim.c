@@ -9,6 +9,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -108,7 +109,7 @@ static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
 		pc->end = min(pc->end, vma->vm_start);
 	}
 	/* A split to come needs room under the bounds (scav_session_room()). */
-	pc->whole = !scav_session_room(s, 1);
+	pc->whole |= !scav_session_room(s, 1);
 	if (pc->vma && !pc->whole)
 		return 0;
 	/*
@@ -156,9 +157,12 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 	u64 bytes;
 	int ret;
 
-	ret = scav_spare_fill(sp, gfp);
-	if (ret)
-		return ret;
+	/*
+	 * Without spare nodes (memory is short, or the owner's cgroup is at
+	 * its limit) reclaim still goes on: it takes whole nodes, which need
+	 * no split.
+	 */
+	pc.whole = scav_spare_fill(sp, gfp) != 0;
 
 	spin_lock(&s->rlock);
 	ret = scav_pick_piece(s, p, sp, &pc);
@@ -222,6 +226,7 @@ static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 {
 	gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
 		    GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
+	struct mem_cgroup *memcg, *old;
 	struct scav_spare sp = {};
 	int ret = 0, steps;
 
@@ -237,11 +242,20 @@ static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 	}
 	scav_pass_id(s, p, round);
 
+	/*
+	 * The nodes a reclaim carves belong to the session: charge them to
+	 * its owner's memory cgroup, not to whoever runs the reclaim (a
+	 * worker, another process's allocation, an administrator).
+	 */
+	memcg = get_mem_cgroup_from_mm(s->mm);
+	old = set_active_memcg(memcg);
 	for (steps = 0; steps < SCAV_BATCH_STEPS; steps++) {
 		ret = scav_reclaim_step(s, p, &sp, gfp);
 		if (ret || scav_pass_over(p) || need_resched())
 			break;
 	}
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
 	mmap_read_unlock(s->mm);
 put:
 	if (round)
