@@ -171,6 +171,16 @@ $(O)/selftests/go_test: selftests/go_test.c selftests/scav_util.h \
 	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
 		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
 
+# The fuzzers: the model test reclaims and sets tunables through
+# libscav-nl; the fuzz target crafts netlink messages and resolves the
+# family with libnl.
+$(O)/selftests/model_test $(O)/selftests/fuzz_test: $(O)/selftests/%: \
+		selftests/%.c selftests/scav_util.h $(KSFT_HDR) \
+		$(O)/lib/libscav.a $(O)/lib/libscav-nl.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
+		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
+
 # What libscav-nl and scavctl make of bytes they cannot trust (crafted
 # netlink errors, process names): no module, run on the host.
 $(O)/selftests/untrusted_test: selftests/untrusted_test.c lib/scavctl_esc.c \
