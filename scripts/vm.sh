@@ -93,7 +93,12 @@ chmod +x "$root/init"
 
 case $job in
 tests|tests-debug)
-	cat > "$root/scav/job" <<'JOB'
+	# How long the fuzzers (model_test, fuzz_test) run: briefly in make
+	# check, longer on the debug kernel.
+	fuzz_s=20
+	[ "$job" = tests ] || fuzz_s=120
+	echo "export SCAV_FUZZ_SECONDS=$fuzz_s" > "$root/scav/job"
+	cat >> "$root/scav/job" <<'JOB'
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
 mask=$(( ~(4096 | 8192) ))
@@ -122,7 +127,7 @@ run_test() {
 		echo "ok - kernel taint unchanged after $t"
 	fi
 }
-for t in scav_test reliability_test compat32_test libscav_test policy_test stress_test netlink_test module_test; do
+for t in scav_test reliability_test compat32_test libscav_test policy_test stress_test model_test fuzz_test netlink_test module_test; do
 	run_test $t /scav/$t
 done
 # The Go runtime on scav, once per Go version built (it skips without one).

@@ -1354,7 +1354,7 @@ static int nl_reply_sane(struct fz *f, const unsigned char *b, size_t len)
 static int nl_exchange(struct fz *f, struct nlreq *m, uint32_t seq, int *err,
 		       int *final, unsigned int *replies)
 {
-	static unsigned char rb[1 << 16];
+	static unsigned char rb[NLBUF + (1 << 16)];	/* an error echoes the request */
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 	uint32_t sync = 0;
 	int sent_sync = 0;
