@@ -209,9 +209,11 @@ $(ASAN)/selftests/untrusted_test: selftests/untrusted_test.c $(KSFT_HDR) \
 		$(NL_LIBS) $(shell pkg-config --libs json-c)
 
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
+# Static: the VM gets no 32-bit libraries, and a host without IA32
+# emulation cannot run ldd on it to find them.
 $(O)/selftests/compat32_test: selftests/compat32_test.c selftests/scav_util.h $(KSFT_HDR)
 	@mkdir -p $(@D)
-	$(CC) -m32 $(ALL_CFLAGS) -I$(KSFT_DIR) -o $@ $<
+	$(CC) -m32 -static $(ALL_CFLAGS) -I$(KSFT_DIR) -o $@ $<
 
 deps:
 	scripts/deps.sh
