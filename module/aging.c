@@ -10,12 +10,11 @@
 
 #include "aging.h"
 #include "config.h"
-#include "session.h"
+#include "reclaim.h"
 
 static void scav_aging_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(scav_aging_work, scav_aging_fn);
 static bool scav_aging_stopped;
-static u64 scav_aging_round;
 /*
  * The byte quota is a token bucket: every run adds its interval's share, a
  * run spends the resident memory it discards, and may overdraw by a huge page it would not
@@ -49,25 +48,15 @@ static bool scav_aging_budget(struct scav_pass *p, unsigned int interval_ms)
 static void scav_aging_fn(struct work_struct *work)
 {
 	unsigned int interval = scav_cfg(scan_interval_ms);
-	struct scav_pass p = { .cause = SCAV_CAUSE_AGE };
-	u64 round = ++scav_aging_round;
+	struct scav_pass p;
 
 	if (!scav_cfg(enabled))
 		return;	/* scav_aging_kick() restarts it */
 
+	scav_pass_init(&p, SCAV_CAUSE_AGE, scav_cfg(idle_age_ms));
 	if (!scav_aging_budget(&p, interval))
 		goto again;
-	p.stamp_max = scav_stamp_before(scav_cfg(idle_age_ms));
-	while (p.budget && !(p.deadline_ns && ktime_get_ns() >= p.deadline_ns)) {
-		struct scav_session *s = scav_session_pick(SCAV_CAUSE_AGE, round,
-							   p.stamp_max);
-
-		if (!s)
-			break;
-		scav_reclaim_try(s, &p, round);
-		scav_session_put(s);
-		cond_resched();
-	}
+	scav_reclaim_oldest(&p);
 	/* Charged by resident memory, as the pass's budget (reclaim.c). */
 	if (scav_cfg(quota_bytes_per_sec))
 		scav_aging_tokens -= p.resident;

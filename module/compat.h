@@ -27,6 +27,13 @@
 #endif
 
 /*
+ * The mmap lock must be held (for read or write).  mmap_assert_locked()
+ * calls dump_mm() on a CONFIG_DEBUG_VM kernel, which 6.1 does not export;
+ * lockdep's half of it works everywhere, and the debug kernel has lockdep.
+ */
+#define scav_mmap_assert_locked(mm)	lockdep_assert_held(&(mm)->mmap_lock)
+
+/*
  * Discard the pages of [addr, addr + size), which the caller has checked lies
  * inside @vma, with the mmap lock held.  6.1 exports only zap_page_range(),
  * which would walk on into following VMAs: the caller's clamp is what keeps
@@ -35,6 +42,7 @@
 static inline void scav_zap(struct vm_area_struct *vma, unsigned long addr,
 			    unsigned long size)
 {
+	scav_mmap_assert_locked(vma->vm_mm);
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
 	zap_page_range(vma, addr, size);
 #elif LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
@@ -76,13 +84,6 @@ static inline bool scav_page_shared(struct folio *folio, struct page *page)
 	return folio_maybe_mapped_shared(folio);
 #endif
 }
-
-/*
- * The mmap lock must be held (for read or write).  mmap_assert_locked()
- * calls dump_mm() on a CONFIG_DEBUG_VM kernel, which 6.1 does not export;
- * lockdep's half of it works everywhere, and the debug kernel has lockdep.
- */
-#define scav_mmap_assert_locked(mm)	lockdep_assert_held(&(mm)->mmap_lock)
 
 /*
  * mseal() (6.10): madvise() refuses to discard sealed memory, and so must

@@ -24,8 +24,6 @@ struct scav_config scav_config = {
 	.max_ranges_per_user = 1UL << 18,
 };
 
-struct scav_global_stats scav_stats;
-
 /* Serializes writers, so a multi-knob write from netlink is atomic. */
 static DEFINE_MUTEX(scav_config_lock);
 

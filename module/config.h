@@ -51,26 +51,4 @@ u64 scav_knob_get(unsigned int i);
 void scav_knob_set(unsigned long mask, const u64 *values);
 int scav_knob_parse(unsigned int i, const char *buf, u64 *v);
 
-/* Why memory was discarded: enum scav_cause of the uapi header. */
-#define SCAV_NR_CAUSES	__SCAV_CAUSE_MAX
-
-/* Module-wide figures, for sysfs. */
-struct scav_global_stats {
-	atomic_long_t sessions;
-	atomic64_t idle_bytes;
-	atomic64_t discarded_bytes;
-	atomic64_t reported_bytes;
-	atomic64_t reclaimed_bytes[SCAV_NR_CAUSES];
-	atomic64_t claimed_kept_bytes;
-	atomic64_t claimed_discarded_bytes;
-	atomic64_t forgotten_bytes;
-	atomic64_t busy_skips[SCAV_NR_CAUSES];	/* sessions locked by others */
-	atomic64_t deferred_reclaims;		/* pressure work run by a worker */
-};
-
-extern struct scav_global_stats scav_stats;
-
-int scav_sysfs_init(void);
-void scav_sysfs_exit(void);
-
 #endif /* _SCAV_CONFIG_H */

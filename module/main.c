@@ -5,11 +5,13 @@
 #include <linux/module.h>
 
 #include "aging.h"
-#include "config.h"
+#include "device.h"
 #include "netlink.h"
 #include "ranges.h"
+#include "reclaim.h"
 #include "session.h"
 #include "shrinker.h"
+#include "sysfs.h"
 #include "user.h"
 
 /*

@@ -26,7 +26,9 @@
 #include "config.h"
 #include "netlink.h"
 #include "ranges.h"
+#include "reclaim.h"
 #include "session.h"
+#include "totals.h"
 
 /*
  * Every value is range-checked by genetlink from these policies: a value
@@ -90,44 +92,30 @@ static bool scav_nl_admin(struct sk_buff *skb, struct genl_info *info)
 	return false;
 }
 
-static int scav_put_session_stats(struct sk_buff *skb,
-				  const struct scav_stats *st)
+/*
+ * SCAV_A_STATS with the figures of @v that SCAV_FIGURES marks @where, the
+ * walked ones only if @walk.
+ */
+static int scav_put_figures(struct sk_buff *skb, const u64 *v,
+			    unsigned int where, bool walk)
 {
-	const struct { int type; u64 v; } f[] = {
-		{ SCAV_STAT_IDLE_BYTES, st->idle_bytes },
-		{ SCAV_STAT_DISCARDED_BYTES, st->discarded_bytes },
-		{ SCAV_STAT_LAZY_BYTES, st->lazy_bytes },
-		{ SCAV_STAT_NR_RANGES, st->nr_ranges },
-		{ SCAV_STAT_REPORTED_BYTES, st->reported_bytes },
-		{ SCAV_STAT_RECLAIMED_REQUEST_BYTES, st->reclaimed_request_bytes },
-		{ SCAV_STAT_RECLAIMED_AGE_BYTES, st->reclaimed_age_bytes },
-		{ SCAV_STAT_RECLAIMED_PRESSURE_BYTES, st->reclaimed_pressure_bytes },
-		{ SCAV_STAT_CLAIMED_KEPT_BYTES, st->claimed_kept_bytes },
-		{ SCAV_STAT_CLAIMED_DISCARDED_BYTES, st->claimed_discarded_bytes },
-		{ SCAV_STAT_FORGOTTEN_BYTES, st->forgotten_bytes },
-		{ SCAV_STAT_ANON_RSS_BYTES, st->anon_rss_bytes },
-	};
 	struct nlattr *nest = nla_nest_start(skb, SCAV_A_STATS);
-	size_t i;
+	unsigned int i;
 
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < ARRAY_SIZE(f); i++)
-		if (nla_put_u64_64bit(skb, f[i].type, f[i].v, SCAV_STAT_PAD))
-			goto cancel;
-	if (st->flags & SCAV_STATS_RESIDENT &&
-	    (nla_put_u64_64bit(skb, SCAV_STAT_IDLE_RESIDENT_BYTES,
-			  st->idle_resident_bytes, SCAV_STAT_PAD) ||
-	     nla_put_u64_64bit(skb, SCAV_STAT_LAZYFREE_BYTES, st->lazyfree_bytes,
-			  SCAV_STAT_PAD) ||
-	     nla_put_u64_64bit(skb, SCAV_STAT_USED_RSS_BYTES, st->used_rss_bytes,
-			  SCAV_STAT_PAD)))
-		goto cancel;
+	scav_for_each_figure(i) {
+		unsigned int w = scav_figures[i].where;
+
+		if (!(w & where) || (w & SCAV_FIG_WALK && !walk))
+			continue;
+		if (nla_put_u64_64bit(skb, i, v[i], SCAV_STAT_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
 	nla_nest_end(skb, nest);
 	return 0;
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
 }
 
 static int scav_put_session(struct sk_buff *skb, struct scav_session *s, u32 pid)
@@ -152,7 +140,7 @@ static bool scav_nl_may_see(const struct scav_dump *d,
 	return d->everyone || uid_eq(d->uid, s->uid);
 }
 
-static int scav_nl_dump_start(struct netlink_callback *cb)
+static int scav_nl_get_sessions_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = scav_genl_dump_attrs(cb);
 	struct scav_dump *d;
@@ -170,7 +158,7 @@ static int scav_nl_dump_start(struct netlink_callback *cb)
 	return 0;
 }
 
-static int scav_nl_dump_done(struct netlink_callback *cb)
+static int scav_nl_get_sessions_done(struct netlink_callback *cb)
 {
 	struct scav_dump *d = (struct scav_dump *)cb->args[0];
 
@@ -184,16 +172,19 @@ static int scav_nl_dump_done(struct netlink_callback *cb)
 static int scav_nl_fill_session(struct sk_buff *skb, struct netlink_callback *cb,
 				struct scav_session *s, u32 pid, u32 flags)
 {
+	u64 v[SCAV_STAT_MAX + 1];
 	struct scav_stats st;
 	void *hdr;
 
 	scav_session_stats(s, flags, &st);
+	scav_stats_figures(&st, v);
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &scav_family, NLM_F_MULTI, SCAV_CMD_GET_SESSIONS);
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
-	if (scav_put_session(skb, s, pid) || scav_put_session_stats(skb, &st)) {
+	if (scav_put_session(skb, s, pid) ||
+	    scav_put_figures(skb, v, SCAV_FIG_SESSION, flags & SCAV_STATS_RESIDENT)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -207,7 +198,7 @@ static int scav_nl_fill_session(struct sk_buff *skb, struct netlink_callback *cb
  * one closed ahead of it is not sent, and either marks the messages from
  * then on NLM_F_DUMP_INTR.
  */
-static int scav_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)
+static int scav_nl_get_sessions_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct scav_dump *d = (struct scav_dump *)cb->args[0];
 	int ret = 0;
@@ -236,54 +227,12 @@ static int scav_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *c
 
 /* SCAV_CMD_GET_STATS */
 
-/* The walked figures (the last two) only if @walk. */
-static int scav_put_global_stats(struct sk_buff *msg, bool walk, u64 resident,
-				 u64 lazyfree)
-{
-	const struct { int type; u64 v; } f[] = {
-		{ SCAV_STAT_SESSIONS, atomic_long_read(&scav_stats.sessions) },
-		{ SCAV_STAT_IDLE_BYTES, atomic64_read(&scav_stats.idle_bytes) },
-		{ SCAV_STAT_DISCARDED_BYTES, atomic64_read(&scav_stats.discarded_bytes) },
-		{ SCAV_STAT_NR_RANGES, atomic_long_read(&scav_nodes_total) },
-		{ SCAV_STAT_REPORTED_BYTES, atomic64_read(&scav_stats.reported_bytes) },
-		{ SCAV_STAT_RECLAIMED_REQUEST_BYTES,
-		  atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_REQUEST]) },
-		{ SCAV_STAT_RECLAIMED_AGE_BYTES,
-		  atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_AGE]) },
-		{ SCAV_STAT_RECLAIMED_PRESSURE_BYTES,
-		  atomic64_read(&scav_stats.reclaimed_bytes[SCAV_CAUSE_PRESSURE]) },
-		{ SCAV_STAT_CLAIMED_KEPT_BYTES,
-		  atomic64_read(&scav_stats.claimed_kept_bytes) },
-		{ SCAV_STAT_CLAIMED_DISCARDED_BYTES,
-		  atomic64_read(&scav_stats.claimed_discarded_bytes) },
-		{ SCAV_STAT_FORGOTTEN_BYTES, atomic64_read(&scav_stats.forgotten_bytes) },
-		{ SCAV_STAT_AGING_BUSY_SKIPS,
-		  atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_AGE]) },
-		{ SCAV_STAT_PRESSURE_BUSY_SKIPS,
-		  atomic64_read(&scav_stats.busy_skips[SCAV_CAUSE_PRESSURE]) },
-		{ SCAV_STAT_PRESSURE_DEFERRED,
-		  atomic64_read(&scav_stats.deferred_reclaims) },
-		{ SCAV_STAT_IDLE_RESIDENT_BYTES, resident },
-		{ SCAV_STAT_LAZYFREE_BYTES, lazyfree },
-	};
-	size_t i, n = ARRAY_SIZE(f) - (walk ? 0 : 2);
-	struct nlattr *nest = nla_nest_start(msg, SCAV_A_STATS);
-
-	if (!nest)
-		return -EMSGSIZE;
-	for (i = 0; i < n; i++)
-		if (nla_put_u64_64bit(msg, f[i].type, f[i].v, SCAV_STAT_PAD))
-			return -EMSGSIZE;
-	nla_nest_end(msg, nest);
-	return 0;
-}
-
-static int scav_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+static int scav_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	u32 flags = info->attrs[SCAV_A_FLAGS] ?
 		    nla_get_u32(info->attrs[SCAV_A_FLAGS]) : 0;
 	bool walk = flags & SCAV_STATS_RESIDENT;
-	u64 resident = 0, lazyfree = 0, seq;
+	u64 v[SCAV_STAT_MAX + 1], seq;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -292,8 +241,7 @@ static int scav_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "scav: resident figures of all sessions need CAP_SYS_PTRACE");
 		return -EPERM;
 	}
-	if (walk)
-		scav_sessions_resident(&resident, &lazyfree);
+	scav_totals_read(v, walk);
 	spin_lock(&scav_event_lock);
 	seq = scav_event_seq;
 	spin_unlock(&scav_event_lock);
@@ -302,7 +250,7 @@ static int scav_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &scav_family, 0, SCAV_CMD_GET_STATS);
-	if (!hdr || scav_put_global_stats(msg, walk, resident, lazyfree) ||
+	if (!hdr || scav_put_figures(msg, v, SCAV_FIG_MODULE, walk) ||
 	    nla_put_u64_64bit(msg, SCAV_A_SEQ, seq, SCAV_A_PAD)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -335,7 +283,7 @@ static int scav_nl_reclaim_reply(struct genl_info *info, u64 bytes, u32 n)
  * kernel synchronously), so current's PID namespace is the requester's and
  * a fatal signal to it stops the reclaim.
  */
-static int scav_nl_reclaim(struct sk_buff *skb, struct genl_info *info)
+static int scav_nl_reclaim_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct nlattr *pid_attr = info->attrs[SCAV_A_PID];
@@ -370,16 +318,14 @@ static int scav_nl_reclaim(struct sk_buff *skb, struct genl_info *info)
 
 	for (;;) {
 		struct scav_session *s = scav_session_next(&id);
-		struct scav_pass p = {
-			.cause = SCAV_CAUSE_REQUEST,
-			.stamp_max = get_jiffies_64(),
-			.budget = U64_MAX,
-		};
+		struct scav_pass p;
 
 		if (!s)
 			break;
 		if (tgid ? s->pid == tgid : pid_nr_ns(s->pid, ns) != 0) {
-			ret = scav_reclaim_request(s, &p);
+			scav_pass_init(&p, SCAV_CAUSE_REQUEST, 0);
+			p.budget = U64_MAX;
+			ret = scav_reclaim_session(s, &p);
 			bytes += p.bytes;
 			n++;
 		}
@@ -430,12 +376,12 @@ nospace:
 	return -EMSGSIZE;
 }
 
-static int scav_nl_get_config(struct sk_buff *skb, struct genl_info *info)
+static int scav_nl_get_config_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return scav_nl_config_reply(info, SCAV_CMD_GET_CONFIG);
 }
 
-static int scav_nl_set_config(struct sk_buff *skb, struct genl_info *info)
+static int scav_nl_set_config_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[SCAV_CONF_MAX + 1];
 	u64 values[SCAV_CONF_MAX + 1];
@@ -472,22 +418,22 @@ static int scav_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 static const struct genl_ops scav_ops[] = {
 	{
 		.cmd = SCAV_CMD_GET_SESSIONS,
-		.start = scav_nl_dump_start,
-		.dumpit = scav_nl_dump_sessions,
-		.done = scav_nl_dump_done,
+		.start = scav_nl_get_sessions_start,
+		.dumpit = scav_nl_get_sessions_dumpit,
+		.done = scav_nl_get_sessions_done,
 	}, {
 		.cmd = SCAV_CMD_GET_STATS,
-		.doit = scav_nl_get_stats,
+		.doit = scav_nl_get_stats_doit,
 	}, {
 		.cmd = SCAV_CMD_RECLAIM,
-		.doit = scav_nl_reclaim,
+		.doit = scav_nl_reclaim_doit,
 		.flags = GENL_ADMIN_PERM,
 	}, {
 		.cmd = SCAV_CMD_GET_CONFIG,
-		.doit = scav_nl_get_config,
+		.doit = scav_nl_get_config_doit,
 	}, {
 		.cmd = SCAV_CMD_SET_CONFIG,
-		.doit = scav_nl_set_config,
+		.doit = scav_nl_set_config_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 };
@@ -519,48 +465,49 @@ static struct genl_family scav_family __ro_after_init = {
 			 nla_total_size(4))
 
 /*
- * Build the event with @gfp, then number and send it under a spinlock, so
- * listeners see sequence numbers in order.  An event that cannot be
- * allocated still takes its number: the listener sees the gap.  Sending
- * never waits for a listener: netlink drops what a full socket cannot take
- * and tells that listener ENOBUFS.
+ * The event, built with @gfp, its SCAV_A_SEQ left to fill in (@seq_attr);
+ * NULL if it could not be allocated.
  */
-static void scav_nl_event(u32 event, struct scav_session *s, u64 bytes,
-			  u32 cause, gfp_t gfp)
+static struct sk_buff *scav_nl_event_build(u32 event, struct scav_session *s,
+					   u64 bytes, u32 cause, gfp_t gfp,
+					   struct nlattr **seq_attr)
 {
-	struct sk_buff *skb;
-	struct nlattr *seq_attr = NULL;
+	struct sk_buff *skb = genlmsg_new(SCAV_EVENT_SIZE, gfp);
 	void *hdr;
 
-	if (!READ_ONCE(scav_nl_up) || !genl_has_listeners(&scav_family, &init_net, 0))
-		return;
-
-	skb = genlmsg_new(SCAV_EVENT_SIZE, gfp);
-	if (skb) {
-		hdr = genlmsg_put(skb, 0, 0, &scav_family, 0, SCAV_CMD_EVENT);
-		if (!hdr || nla_put_u32(skb, SCAV_A_EVENT, event))
-			goto drop;
-		/* Filled in when the number is known. */
-		seq_attr = nla_reserve_64bit(skb, SCAV_A_SEQ, sizeof(u64), SCAV_A_PAD);
-		if (!seq_attr)
-			goto drop;
-		if (s && (nla_put_u32(skb, SCAV_A_PID, pid_nr(s->pid)) ||
-			  nla_put_u64_64bit(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
-			  nla_put_string(skb, SCAV_A_COMM, s->comm)))
-			goto drop;
-		if (event == SCAV_EVENT_RECLAIM || event == SCAV_EVENT_PRESSURE)
-			if (nla_put_u64_64bit(skb, SCAV_A_BYTES, bytes, SCAV_A_PAD))
-				goto drop;
-		if (event == SCAV_EVENT_RECLAIM &&
-		    nla_put_u32(skb, SCAV_A_CAUSE, cause))
-			goto drop;
-		genlmsg_end(skb, hdr);
-	}
-	goto send;
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, 0, 0, &scav_family, 0, SCAV_CMD_EVENT);
+	if (!hdr || nla_put_u32(skb, SCAV_A_EVENT, event))
+		goto drop;
+	*seq_attr = nla_reserve_64bit(skb, SCAV_A_SEQ, sizeof(u64), SCAV_A_PAD);
+	if (!*seq_attr)
+		goto drop;
+	if (s && (nla_put_u32(skb, SCAV_A_PID, pid_nr(s->pid)) ||
+		  nla_put_u64_64bit(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
+		  nla_put_string(skb, SCAV_A_COMM, s->comm)))
+		goto drop;
+	if ((event == SCAV_EVENT_RECLAIM || event == SCAV_EVENT_PRESSURE) &&
+	    nla_put_u64_64bit(skb, SCAV_A_BYTES, bytes, SCAV_A_PAD))
+		goto drop;
+	if (event == SCAV_EVENT_RECLAIM && nla_put_u32(skb, SCAV_A_CAUSE, cause))
+		goto drop;
+	genlmsg_end(skb, hdr);
+	return skb;
 drop:
 	nlmsg_free(skb);
-	skb = NULL;
-send:
+	return NULL;
+}
+
+/*
+ * Number the event and send it, under a spinlock, so listeners see
+ * sequence numbers in order.  An event that could not be built (@skb NULL)
+ * still takes its number: the listener sees the gap.  Sending never waits
+ * for a listener: netlink drops what a full socket cannot take and tells
+ * that listener ENOBUFS.
+ */
+static void scav_nl_event_send(struct sk_buff *skb, struct nlattr *seq_attr)
+{
 	spin_lock(&scav_event_lock);
 	scav_event_seq++;
 	if (skb) {
@@ -569,6 +516,18 @@ send:
 				  GFP_NOWAIT | __GFP_NOWARN);
 	}
 	spin_unlock(&scav_event_lock);
+}
+
+static void scav_nl_event(u32 event, struct scav_session *s, u64 bytes,
+			  u32 cause, gfp_t gfp)
+{
+	struct nlattr *seq_attr = NULL;
+	struct sk_buff *skb;
+
+	if (!READ_ONCE(scav_nl_up) || !genl_has_listeners(&scav_family, &init_net, 0))
+		return;
+	skb = scav_nl_event_build(event, s, bytes, cause, gfp, &seq_attr);
+	scav_nl_event_send(skb, seq_attr);
 }
 
 void scav_nl_session_event(struct scav_session *s, u32 event)

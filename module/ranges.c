@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "ranges.h"
+#include "totals.h"
 
 /*
  * Adjacent kept ranges reported within this many jiffies of each other merge
@@ -32,12 +33,13 @@ static void node_account(struct scav_ranges *r, struct scav_node *n, int sign)
 	if (n->held)
 		return;
 	r->idle_bytes += len;
-	atomic64_add(len, &scav_stats.idle_bytes);
+	atomic64_add(len, &scav_totals.idle_bytes);
 	if (n->discarded) {
 		r->discarded_bytes += len;
-		atomic64_add(len, &scav_stats.discarded_bytes);
+		atomic64_add(len, &scav_totals.discarded_bytes);
 	} else if (n->lazy) {
 		r->lazy_bytes += len;
+		atomic64_add(len, &scav_totals.lazy_bytes);
 	}
 }
 
@@ -180,6 +182,7 @@ void scav_ranges_remove(struct scav_ranges *r, unsigned long start,
 {
 	struct scav_node *n = first_above(r, start), *next;
 
+	scav_ranges_assert_held(r);
 	for (; n && n->start < end; n = next) {
 		u64 cut = min(n->end, end) - max(n->start, start);
 
@@ -229,6 +232,7 @@ void scav_ranges_insert(struct scav_ranges *r, unsigned long start,
 {
 	struct scav_node *n = spare_take(sp, 0), *nb;
 
+	scav_ranges_assert_held(r);
 	n->start = start;
 	n->end = end;
 	n->stamp = stamp;
@@ -265,6 +269,7 @@ void scav_ranges_hold(struct scav_ranges *r, unsigned long start,
 {
 	struct scav_node *n = spare_take(sp, 0);
 
+	scav_ranges_assert_held(r);
 	n->start = start;
 	n->end = end;
 	n->stamp = 0;
@@ -283,6 +288,7 @@ bool scav_ranges_next_kept(struct scav_ranges *r, unsigned long addr,
 {
 	struct scav_node *n;
 
+	scav_ranges_assert_held(r);
 	for (n = first_above(r, addr); n; n = node_next(n)) {
 		if (!n->discarded) {
 			*start = max(n->start, addr);
@@ -299,6 +305,7 @@ bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
 {
 	struct scav_node *n;
 
+	scav_ranges_assert_held(r);
 	for (n = first_above(r, *start); n && n->start < *end; n = node_next(n)) {
 		if (n->lazy && !n->discarded) {
 			*start = max(n->start, *start);
@@ -320,6 +327,7 @@ struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 {
 	struct scav_node *n;
 
+	scav_ranges_assert_held(r);
 	list_for_each_entry(n, &r->kept, age) {
 		if (n->busy)
 			continue;
@@ -340,6 +348,7 @@ struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,
 	struct scav_node *n = first_above(r, start);
 	int need, have = 0, i;
 
+	scav_ranges_assert_held(r);
 	if (!n || n->discarded || n->busy || n->start > start || n->end < end)
 		return NULL;
 	need = (n->start < start) + (n->end > end);
@@ -358,6 +367,7 @@ static void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n);
 
 void scav_ranges_set_busy(struct scav_ranges *r, struct scav_node *n, bool busy)
 {
+	scav_ranges_assert_held(r);
 	r->nr_busy += (int)busy - (int)n->busy;
 	n->busy = busy;
 }
@@ -367,6 +377,7 @@ bool scav_ranges_busy_in(struct scav_ranges *r, unsigned long start,
 {
 	struct scav_node *n;
 
+	scav_ranges_assert_held(r);
 	if (!r->nr_busy)
 		return false;
 	for (n = first_above(r, start); n && n->start < end; n = node_next(n))
@@ -386,6 +397,7 @@ u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
 	struct scav_node *n;
 	u64 bytes = 0;
 
+	scav_ranges_assert_held(r);
 	/* By address: a discard may merge (and free) the next node. */
 	while ((n = first_above(r, start)) && n->start < end) {
 		start = n->end;
@@ -408,6 +420,7 @@ u64 scav_ranges_settle(struct scav_ranges *r, unsigned long start,
  */
 void scav_ranges_skip(struct scav_ranges *r, struct scav_node *n, u64 pass)
 {
+	scav_ranges_assert_held(r);
 	n->pass = pass;
 	list_move_tail(&n->age, &r->kept);
 }
@@ -417,6 +430,7 @@ struct scav_node *scav_ranges_at(struct scav_ranges *r, unsigned long addr)
 {
 	struct scav_node *n = first_above(r, addr);
 
+	scav_ranges_assert_held(r);
 	return n && n->start <= addr ? n : NULL;
 }
 
@@ -454,8 +468,9 @@ static void scav_ranges_discard(struct scav_ranges *r, struct scav_node *n)
 }
 
 /* An empty set; @user_nodes (the opener's count) is the caller's to set. */
-void scav_ranges_setup(struct scav_ranges *r)
+void scav_ranges_setup(struct scav_ranges *r, spinlock_t *lock)
 {
+	r->lock = lock;
 	r->root = RB_ROOT;
 	INIT_LIST_HEAD(&r->kept);
 	r->nr = 0;
@@ -469,13 +484,14 @@ void scav_ranges_destroy(struct scav_ranges *r)
 {
 	struct scav_node *n, *tmp;
 
+	scav_ranges_assert_held(r);
 	rbtree_postorder_for_each_entry_safe(n, tmp, &r->root, rb) {
 		node_account(r, n, -1);
 		atomic_long_dec(&scav_nodes_total);
 		atomic_long_dec(r->user_nodes);
 		kmem_cache_free(scav_node_cache, n);
 	}
-	scav_ranges_setup(r);
+	scav_ranges_setup(r, r->lock);
 }
 
 int scav_ranges_init(void)

@@ -3,7 +3,9 @@
 #define _SCAV_RANGES_H
 
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/rbtree.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 /*
@@ -32,6 +34,7 @@ struct scav_node {
 };
 
 struct scav_ranges {
+	spinlock_t *lock;	/* the session's: every caller holds it */
 	struct rb_root root;
 	struct list_head kept;	/* kept nodes, oldest first */
 	unsigned long nr;
@@ -41,6 +44,8 @@ struct scav_ranges {
 	u64 lazy_bytes;		/* kept and lazily freed */
 	atomic_long_t *user_nodes;	/* the opener's, see user.h */
 };
+
+#define scav_ranges_assert_held(r)	lockdep_assert_held((r)->lock)
 
 /* No reclaim pass has this id: nodes start with pass 0, passes count from 1. */
 #define SCAV_NO_PASS U64_MAX
@@ -64,7 +69,7 @@ extern atomic_long_t scav_nodes_total;
 int scav_ranges_init(void);
 void scav_ranges_exit(void);
 
-void scav_ranges_setup(struct scav_ranges *r);
+void scav_ranges_setup(struct scav_ranges *r, spinlock_t *lock);
 void scav_ranges_destroy(struct scav_ranges *r);
 
 int scav_spare_fill(struct scav_spare *sp, gfp_t gfp);

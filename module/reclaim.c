@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "netlink.h"
+#include "reclaim.h"
 #include "session.h"
 #include "vma.h"
 #include "walk.h"
@@ -34,13 +35,24 @@
  * before every stamp (the clock starts at INITIAL_JIFFIES), so that no range
  * qualifies, rather than wrapping around to all of them.
  */
-u64 scav_stamp_before(u64 ms)
+static u64 scav_stamp_before(u64 ms)
 {
 	u64 now = get_jiffies_64();
 
 	if (ms >= jiffies64_to_msecs(now))
 		return 0;
 	return now - DIV_ROUND_UP(ms * HZ, MSEC_PER_SEC);
+}
+
+/*
+ * A pass of @cause over memory idle for at least @min_age_ms, the one place
+ * an age becomes a threshold; no budget yet (the caller's to set).
+ */
+void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms)
+{
+	memset(p, 0, sizeof(*p));
+	p->cause = cause;
+	p->stamp_max = scav_stamp_before(min_age_ms);
 }
 
 static bool scav_pass_over(const struct scav_pass *p)
@@ -91,6 +103,7 @@ static int scav_pick_piece(struct scav_session *s, struct scav_pass *p,
 	struct scav_node *n;
 
 	lockdep_assert_held(&s->rlock);
+	scav_mmap_assert_locked(s->mm);
 	if (s->closed)
 		return -ENOENT;
 	n = scav_ranges_oldest(&s->ranges, p->id, p->stamp_max);
@@ -190,7 +203,7 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 	if (wq_has_sleeper(&s->busy_wq))
 		wake_up_all(&s->busy_wq);
 
-	atomic64_add(bytes, &scav_stats.reclaimed_bytes[p->cause]);
+	atomic64_add(bytes, &scav_totals.reclaimed_bytes[p->cause]);
 	p->budget -= min(scav_pass_charged(p) ? pc.w.resident : bytes, p->budget);
 	p->bytes += bytes;
 	p->resident += pc.w.resident;
@@ -275,7 +288,7 @@ put:
  */
 static struct workqueue_struct *scav_wq;
 
-void scav_reclaim_defer(struct scav_session *s, unsigned long pages)
+static void scav_reclaim_defer(struct scav_session *s, unsigned long pages)
 {
 	atomic_long_add(pages, &s->pressure_pages);
 	refcount_inc(&s->ref);
@@ -287,15 +300,13 @@ void scav_pressure_work(struct work_struct *work)
 {
 	struct scav_session *s = container_of(work, struct scav_session,
 					      pressure_work);
-	struct scav_pass p = {
-		.cause = SCAV_CAUSE_PRESSURE,
-		.stamp_max = get_jiffies_64(),
-		.budget = (u64)atomic_long_xchg(&s->pressure_pages, 0) << PAGE_SHIFT,
-	};
+	struct scav_pass p;
 
+	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
+	p.budget = (u64)atomic_long_xchg(&s->pressure_pages, 0) << PAGE_SHIFT;
 	if (scav_cfg(enabled) && scav_cfg(shrinker_enabled))
-		scav_reclaim_request(s, &p);
-	atomic64_inc(&scav_stats.deferred_reclaims);
+		scav_reclaim_session(s, &p);
+	atomic64_inc(&scav_totals.deferred_reclaims);
 	scav_session_put(s);
 }
 
@@ -311,8 +322,12 @@ void scav_reclaim_exit(void)
 	destroy_workqueue(scav_wq);
 }
 
-/* SCAV_IOC_RECLAIM: until done, out of budget, or a fatal signal. */
-int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
+/*
+ * All of one session's idle memory the pass covers, until done, out of
+ * budget, or a fatal signal: SCAV_IOC_RECLAIM, SCAV_CMD_RECLAIM, and
+ * pressure reclaim deferred to a worker.  Blocks on the mmap lock.
+ */
+int scav_reclaim_session(struct scav_session *s, struct scav_pass *p)
 {
 	u64 before = p->bytes;
 	int ret = 0;
@@ -337,7 +352,8 @@ int scav_reclaim_request(struct scav_session *s, struct scav_pass *p)
  * nothing (mmap lock busy, out of memory, nothing left) is skipped for the
  * rest of @round.  Returns 0, -ENOENT, -EBUSY or -ENOMEM.
  */
-int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round)
+static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
+			    u64 round)
 {
 	u64 before = p->bytes;
 	int ret = scav_reclaim_batch(s, p, round);
@@ -345,11 +361,39 @@ int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round)
 	if (p->bytes > before)
 		scav_nl_reclaim_event(s, p->bytes - before, p->cause);
 	if (ret == -EBUSY)
-		atomic64_inc(&scav_stats.busy_skips[p->cause]);
+		atomic64_inc(&scav_totals.busy_skips[p->cause]);
 	if (ret) {
 		spin_lock(&s->rlock);
 		s->busy_round[p->cause] = round;
 		spin_unlock(&s->rlock);
 	}
 	return ret;
+}
+
+/*
+ * The oldest idle memory of all sessions that the pass covers, within its
+ * budgets: the aging worker's and the shrinker's one loop.  Each call is a
+ * round, in which a session gives at most one pass (pieces it skipped stay
+ * skipped) and one whose mmap lock was busy is not asked again.  Pressure
+ * that finds a session's mmap lock taken leaves its share to a worker,
+ * which may wait for the lock (scav_reclaim_defer()).
+ */
+void scav_reclaim_oldest(struct scav_pass *p)
+{
+	static atomic64_t rounds[SCAV_NR_CAUSES];
+	u64 round = atomic64_inc_return(&rounds[p->cause]);
+
+	while (!scav_pass_over(p)) {
+		struct scav_session *s = scav_session_pick(p->cause, round,
+							   p->stamp_max);
+
+		if (!s)
+			break;
+		if (scav_reclaim_try(s, p, round) == -EBUSY &&
+		    p->cause == SCAV_CAUSE_PRESSURE)
+			scav_reclaim_defer(s, min_t(u64, p->budget >> PAGE_SHIFT,
+						    totalram_pages()));
+		scav_session_put(s);
+		cond_resched();
+	}
 }

@@ -12,8 +12,8 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 
-#include "config.h"
 #include "ranges.h"
+#include "totals.h"
 #include "user.h"
 
 /*
@@ -59,19 +59,13 @@ struct scav_session {
 	u64 forgotten_bytes;
 };
 
-/* One reclaim pass over one session. */
-struct scav_pass {
-	enum scav_cause cause;
-	u64 id;			/* marks pieces skipped in this pass */
-	u64 stamp_max;		/* only ranges reported at or before this */
-	u64 budget;		/* bytes still allowed */
-	u64 deadline_ns;	/* ktime_get_ns() to stop at (0: none) */
-	u64 bytes;		/* bytes discarded */
-	u64 resident;		/* resident bytes they held (charged passes) */
-	long freed_pages;	/* pages mapped only there: the zaps freed them */
-};
-
+struct scav_session *scav_session_create(void);
+void scav_session_end(struct scav_session *s);
+void scav_session_close(struct scav_session *s);
 void scav_session_put(struct scav_session *s);
+void scav_lock_settled(struct scav_session *s, unsigned long start,
+		       unsigned long end);
+void scav_forget(struct scav_session *s, u64 bytes);
 bool scav_session_room(struct scav_session *s, unsigned int nodes);
 struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
 				       u64 stamp_max);
@@ -82,17 +76,7 @@ u32 scav_sessions_gen(void);
 struct scav_stats;
 void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st);
 
-u64 scav_stamp_before(u64 ms);
-int scav_reclaim_request(struct scav_session *s, struct scav_pass *p);
-int scav_reclaim_try(struct scav_session *s, struct scav_pass *p, u64 round);
-void scav_reclaim_defer(struct scav_session *s, unsigned long pages);
-void scav_pressure_work(struct work_struct *work);
-int scav_reclaim_init(void);
-void scav_reclaim_exit(void);
-
 int scav_session_init(void);
 void scav_session_exit(void);
-int scav_dev_init(void);
-void scav_dev_exit(void);
 
 #endif /* _SCAV_SESSION_H */

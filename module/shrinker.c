@@ -16,13 +16,13 @@
 #include "compat.h"
 #include "config.h"
 #include "netlink.h"
+#include "reclaim.h"
 #include "session.h"
 #include "shrinker.h"
 
 #define SCAV_SHRINK_BATCH	(PMD_SIZE >> PAGE_SHIFT)
 
 static struct shrinker *scav_shrinker;
-static atomic64_t scav_shrink_round;
 
 /*
  * What the shrinker could free: idle memory that is resident, as far as a
@@ -32,8 +32,8 @@ static atomic64_t scav_shrink_round;
 static unsigned long scav_shrink_count(struct shrinker *sh,
 				       struct shrink_control *sc)
 {
-	s64 kept = atomic64_read(&scav_stats.idle_bytes) -
-		   atomic64_read(&scav_stats.discarded_bytes);
+	s64 kept = atomic64_read(&scav_totals.idle_bytes) -
+		   atomic64_read(&scav_totals.discarded_bytes);
 	unsigned long pages;
 
 	/* Reclaim asks every shrinker first: tell listeners, even if off. */
@@ -47,14 +47,13 @@ static unsigned long scav_shrink_count(struct shrinker *sh,
 static unsigned long scav_shrink_scan(struct shrinker *sh,
 				      struct shrink_control *sc)
 {
-	struct scav_pass p = {
-		.cause = SCAV_CAUSE_PRESSURE,
-		.budget = (u64)sc->nr_to_scan << PAGE_SHIFT,
-	};
-	u64 round = atomic64_inc_return(&scav_shrink_round);
+	struct scav_pass p;
 
 	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
 		return SHRINK_STOP;
+	/* Under pressure any idle memory goes, however young, oldest first. */
+	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
+	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
 	/*
 	 * Reclaim stops asking once half of what is left is less than a
 	 * batch; take such a remainder now rather than leave it behind (this
@@ -62,20 +61,7 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 	 */
 	if (scav_shrink_count(sh, sc) < sc->nr_to_scan + 2 * SCAV_SHRINK_BATCH)
 		p.budget = U64_MAX;
-	/* Under pressure any idle memory goes, however young, oldest first. */
-	p.stamp_max = get_jiffies_64();
-	while (p.budget) {
-		struct scav_session *s = scav_session_pick(SCAV_CAUSE_PRESSURE,
-							   round, p.stamp_max);
-
-		if (!s)
-			break;
-		if (scav_reclaim_try(s, &p, round) == -EBUSY)
-			scav_reclaim_defer(s, min_t(u64, p.budget >> PAGE_SHIFT,
-						    totalram_pages()));
-		scav_session_put(s);
-		cond_resched();
-	}
+	scav_reclaim_oldest(&p);
 	sc->nr_scanned = p.resident >> PAGE_SHIFT;
 	/*
 	 * Zapped pages go back to the page allocator, not through the LRU:

@@ -440,9 +440,9 @@ enum scav_genl_attr {
 
 /*
  * Figures, all u64.  Per session (GET_SESSIONS): the fields of struct
- * scav_stats of the same names, the last three only with
- * SCAV_STATS_RESIDENT.  Module-wide (GET_STATS): the /sys/kernel/scav files
- * of the same names; no ANON_RSS_BYTES, USED_RSS_BYTES or REPORTED_BYTES.
+ * scav_stats of the same names.  Module-wide (GET_STATS): the
+ * /sys/kernel/scav files of the same names.  SCAV_FIGURES below says which
+ * figure is sent where.
  */
 enum scav_genl_stat {
 	SCAV_STAT_UNSPEC,
@@ -471,6 +471,37 @@ enum scav_genl_stat {
 #define SCAV_STAT_MAX	(__SCAV_STAT_MAX - 1)
 
 /*
+ * Every figure once, in SCAV_STAT_* order, for code that handles them all
+ * alike: SCAV_FIGURES(BOTH, SESSION, MODULE) expands to one
+ * X(name, SCAV_STAT_ suffix, walk) per figure, where X is BOTH for figures
+ * of a session (GET_SESSIONS, struct scav_stats) and module-wide (GET_STATS,
+ * /sys/kernel/scav), SESSION for a session's only, MODULE for module-wide
+ * only.  @name is the field of struct scav_stats, the sysfs file and the
+ * key scavctl prints; @walk is 1 for the figures sent only when
+ * SCAV_STATS_RESIDENT asked for a walk of the page tables.
+ */
+#define SCAV_FIGURES(BOTH, SESSION, MODULE)				\
+	BOTH(idle_bytes, IDLE_BYTES, 0)					\
+	BOTH(discarded_bytes, DISCARDED_BYTES, 0)			\
+	BOTH(lazy_bytes, LAZY_BYTES, 0)					\
+	BOTH(nr_ranges, NR_RANGES, 0)					\
+	BOTH(reported_bytes, REPORTED_BYTES, 0)				\
+	BOTH(reclaimed_request_bytes, RECLAIMED_REQUEST_BYTES, 0)	\
+	BOTH(reclaimed_age_bytes, RECLAIMED_AGE_BYTES, 0)		\
+	BOTH(reclaimed_pressure_bytes, RECLAIMED_PRESSURE_BYTES, 0)	\
+	BOTH(claimed_kept_bytes, CLAIMED_KEPT_BYTES, 0)			\
+	BOTH(claimed_discarded_bytes, CLAIMED_DISCARDED_BYTES, 0)	\
+	BOTH(forgotten_bytes, FORGOTTEN_BYTES, 0)			\
+	SESSION(anon_rss_bytes, ANON_RSS_BYTES, 0)			\
+	BOTH(idle_resident_bytes, IDLE_RESIDENT_BYTES, 1)		\
+	BOTH(lazyfree_bytes, LAZYFREE_BYTES, 1)				\
+	SESSION(used_rss_bytes, USED_RSS_BYTES, 1)			\
+	MODULE(sessions, SESSIONS, 0)					\
+	MODULE(aging_busy_skips, AGING_BUSY_SKIPS, 0)			\
+	MODULE(pressure_busy_skips, PRESSURE_BUSY_SKIPS, 0)		\
+	MODULE(pressure_deferred, PRESSURE_DEFERRED, 0)
+
+/*
  * Tunables, all u64, named and bounded as the /sys/kernel/scav files of the
  * same names.
  */
@@ -495,8 +526,10 @@ enum scav_genl_event {
 	SCAV_EVENT_UNSPEC,
 	/*
 	 * Idle memory of a session was discarded: SCAV_A_PID, SCAV_A_SESSION_ID,
-	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE.  One event per batch of
-	 * a reclaim, and one per REPORT call with SCAV_REPORT_DISCARD.
+	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE.  One per session for each
+	 * request (SCAV_IOC_RECLAIM, SCAV_CMD_RECLAIM, a REPORT call with
+	 * SCAV_REPORT_DISCARD), and one per batch (up to 64 pieces) of aging
+	 * or pressure reclaim.
 	 */
 	SCAV_EVENT_RECLAIM,
 	/*

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCAV_RECLAIM_H
+#define _SCAV_RECLAIM_H
+
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include <linux/scav.h>
+
+struct scav_session;
+
+/*
+ * One reclaim pass: of one session (a request, deferred pressure), or of
+ * the oldest idle memory of all sessions (aging, the shrinker).  Start it
+ * with scav_pass_init(), then set its budgets.
+ */
+struct scav_pass {
+	enum scav_cause cause;
+	u64 id;			/* marks pieces skipped in this pass */
+	u64 stamp_max;		/* only ranges reported at or before this */
+	u64 budget;		/* bytes still allowed */
+	u64 deadline_ns;	/* ktime_get_ns() to stop at (0: none) */
+	u64 bytes;		/* bytes discarded */
+	u64 resident;		/* resident bytes they held (charged passes) */
+	long freed_pages;	/* pages mapped only there: the zaps freed them */
+};
+
+void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);
+int scav_reclaim_session(struct scav_session *s, struct scav_pass *p);
+void scav_reclaim_oldest(struct scav_pass *p);
+
+void scav_pressure_work(struct work_struct *work);
+int scav_reclaim_init(void);
+void scav_reclaim_exit(void);
+
+#endif /* _SCAV_RECLAIM_H */
