@@ -363,6 +363,10 @@ static uint64_t stat_get(struct nlattr **stb, int type)
 	return stb[type] ? nla_get_u64(stb[type]) : 0;
 }
 
+/* For SCAV_FIGURES: a figure into the field of @st of its name, or not. */
+#define FIGURE(name, stat, walk)	st->name = stat_get(stb, SCAV_STAT_##stat);
+#define NOT_HERE(name, stat, walk)
+
 struct scav_nl_dump {
 	struct scav_nl_session *v;
 	size_t nr, cap;
@@ -396,23 +400,9 @@ static int scav_nl_parse_session(struct nlattr **tb, void *arg)
 		snprintf(s->comm, sizeof(s->comm), "%s", nla_get_string(tb[SCAV_A_COMM]));
 	st = &s->stats;
 	st->flags = d->flags;
-	st->idle_bytes = stat_get(stb, SCAV_STAT_IDLE_BYTES);
-	st->discarded_bytes = stat_get(stb, SCAV_STAT_DISCARDED_BYTES);
-	st->lazy_bytes = stat_get(stb, SCAV_STAT_LAZY_BYTES);
-	st->nr_ranges = stat_get(stb, SCAV_STAT_NR_RANGES);
-	st->reported_bytes = stat_get(stb, SCAV_STAT_REPORTED_BYTES);
-	st->reclaimed_request_bytes = stat_get(stb, SCAV_STAT_RECLAIMED_REQUEST_BYTES);
-	st->reclaimed_age_bytes = stat_get(stb, SCAV_STAT_RECLAIMED_AGE_BYTES);
-	st->reclaimed_pressure_bytes = stat_get(stb, SCAV_STAT_RECLAIMED_PRESSURE_BYTES);
+	SCAV_FIGURES(FIGURE, FIGURE, NOT_HERE)
 	st->reclaimed_bytes = st->reclaimed_request_bytes + st->reclaimed_age_bytes +
 			      st->reclaimed_pressure_bytes;
-	st->claimed_kept_bytes = stat_get(stb, SCAV_STAT_CLAIMED_KEPT_BYTES);
-	st->claimed_discarded_bytes = stat_get(stb, SCAV_STAT_CLAIMED_DISCARDED_BYTES);
-	st->forgotten_bytes = stat_get(stb, SCAV_STAT_FORGOTTEN_BYTES);
-	st->anon_rss_bytes = stat_get(stb, SCAV_STAT_ANON_RSS_BYTES);
-	st->idle_resident_bytes = stat_get(stb, SCAV_STAT_IDLE_RESIDENT_BYTES);
-	st->lazyfree_bytes = stat_get(stb, SCAV_STAT_LAZYFREE_BYTES);
-	st->used_rss_bytes = stat_get(stb, SCAV_STAT_USED_RSS_BYTES);
 	return 0;
 }
 
@@ -455,21 +445,7 @@ static int scav_nl_parse_global(struct nlattr **tb, void *arg)
 
 	if (scav_nl_parse_stats(tb[SCAV_A_STATS], stb))
 		return -EPROTO;
-	st->sessions = stat_get(stb, SCAV_STAT_SESSIONS);
-	st->idle_bytes = stat_get(stb, SCAV_STAT_IDLE_BYTES);
-	st->discarded_bytes = stat_get(stb, SCAV_STAT_DISCARDED_BYTES);
-	st->nr_ranges = stat_get(stb, SCAV_STAT_NR_RANGES);
-	st->reclaimed_request_bytes = stat_get(stb, SCAV_STAT_RECLAIMED_REQUEST_BYTES);
-	st->reclaimed_age_bytes = stat_get(stb, SCAV_STAT_RECLAIMED_AGE_BYTES);
-	st->reclaimed_pressure_bytes = stat_get(stb, SCAV_STAT_RECLAIMED_PRESSURE_BYTES);
-	st->claimed_kept_bytes = stat_get(stb, SCAV_STAT_CLAIMED_KEPT_BYTES);
-	st->claimed_discarded_bytes = stat_get(stb, SCAV_STAT_CLAIMED_DISCARDED_BYTES);
-	st->forgotten_bytes = stat_get(stb, SCAV_STAT_FORGOTTEN_BYTES);
-	st->aging_busy_skips = stat_get(stb, SCAV_STAT_AGING_BUSY_SKIPS);
-	st->pressure_busy_skips = stat_get(stb, SCAV_STAT_PRESSURE_BUSY_SKIPS);
-	st->pressure_deferred = stat_get(stb, SCAV_STAT_PRESSURE_DEFERRED);
-	st->idle_resident_bytes = stat_get(stb, SCAV_STAT_IDLE_RESIDENT_BYTES);
-	st->lazyfree_bytes = stat_get(stb, SCAV_STAT_LAZYFREE_BYTES);
+	SCAV_FIGURES(FIGURE, NOT_HERE, FIGURE)
 	st->event_seq = tb[SCAV_A_SEQ] ? nla_get_u64(tb[SCAV_A_SEQ]) : 0;
 	return 0;
 }
@@ -493,9 +469,29 @@ static int scav_nl_stats_(struct scav_nl *n, unsigned int flags,
 	return scav_nl_request_parse(n, msg, scav_nl_parse_global, st, NULL);
 }
 
-int scav_nl_stats(struct scav_nl *n, unsigned int flags, struct scav_nl_stats *st)
+__attribute__((symver("scav_nl_stats@@LIBSCAV_NL_1.1")))
+int scav_nl_stats_1_1(struct scav_nl *n, unsigned int flags,
+		      struct scav_nl_stats *st)
 {
 	return KEEP_ERRNO(scav_nl_stats_(n, flags, st));
+}
+
+/*
+ * Programs linked against LIBSCAV_NL_1.0 pass the struct as it was then,
+ * ending with event_seq: it gets what fits.
+ */
+__attribute__((symver("scav_nl_stats@LIBSCAV_NL_1.0")))
+int scav_nl_stats_1_0(struct scav_nl *n, unsigned int flags,
+		      struct scav_nl_stats *st)
+{
+	struct scav_nl_stats all;
+	int ret;
+
+	if (!st)
+		return KEEP_ERRNO(-EINVAL);
+	ret = scav_nl_stats_(n, flags, &all);
+	memcpy(st, &all, offsetof(struct scav_nl_stats, lazy_bytes));
+	return KEEP_ERRNO(ret);
 }
 
 struct scav_nl_reclaimed {

@@ -56,7 +56,12 @@ struct scav_nl_session {
 int scav_nl_sessions(struct scav_nl *n, unsigned int flags,
 		     struct scav_nl_session **v, size_t *nr);
 
-/* The module-wide figures of /sys/kernel/scav. */
+/*
+ * The module-wide figures of /sys/kernel/scav: a field for each figure that
+ * SCAV_FIGURES of <linux/scav.h> lists as BOTH or MODULE.  Fields are only
+ * ever added at the end, with a new version of the scav_nl_stats symbol, so
+ * programs built against an older struct keep working.
+ */
 struct scav_nl_stats {
 	uint32_t flags;			/* as asked: 0 or SCAV_STATS_RESIDENT */
 	uint64_t sessions;
@@ -75,6 +80,9 @@ struct scav_nl_stats {
 	uint64_t idle_resident_bytes;	/* with SCAV_STATS_RESIDENT */
 	uint64_t lazyfree_bytes;	/* with SCAV_STATS_RESIDENT */
 	uint64_t event_seq;		/* sequence number of the latest event */
+	/* Since LIBSCAV_NL_1.1: */
+	uint64_t lazy_bytes;
+	uint64_t reported_bytes;
 };
 
 int scav_nl_stats(struct scav_nl *n, unsigned int flags, struct scav_nl_stats *st);

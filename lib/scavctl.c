@@ -121,6 +121,16 @@ struct field {
 	int bytes;
 };
 
+/* Figures of bytes print as sizes, the others as counts. */
+static int is_bytes(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 6 && !strcmp(name + n - 6, "_bytes");
+}
+
+#define NO_FIELD(name, stat, walk)
+
 /* Fields without a name are left out. */
 static void print_fields(const struct field *f, size_t n, int indent)
 {
@@ -178,22 +188,11 @@ static int cmd_status(void)
 	if (ret)
 		die("status", ret, scav_nl_errmsg(n));
 	{
+		/* The walked figures only when they were walked. */
+#define STATUS_FIELD(name, stat, walk) \
+			{ (walk) && !walked ? NULL : #name, st.name, is_bytes(#name) },
 		const struct field f[] = {
-			{ "sessions", st.sessions, 0 },
-			{ "idle_bytes", st.idle_bytes, 1 },
-			{ walked ? "idle_resident_bytes" : NULL, st.idle_resident_bytes, 1 },
-			{ walked ? "lazyfree_bytes" : NULL, st.lazyfree_bytes, 1 },
-			{ "discarded_bytes", st.discarded_bytes, 1 },
-			{ "nr_ranges", st.nr_ranges, 0 },
-			{ "reclaimed_request_bytes", st.reclaimed_request_bytes, 1 },
-			{ "reclaimed_age_bytes", st.reclaimed_age_bytes, 1 },
-			{ "reclaimed_pressure_bytes", st.reclaimed_pressure_bytes, 1 },
-			{ "claimed_kept_bytes", st.claimed_kept_bytes, 1 },
-			{ "claimed_discarded_bytes", st.claimed_discarded_bytes, 1 },
-			{ "forgotten_bytes", st.forgotten_bytes, 1 },
-			{ "aging_busy_skips", st.aging_busy_skips, 0 },
-			{ "pressure_busy_skips", st.pressure_busy_skips, 0 },
-			{ "pressure_deferred", st.pressure_deferred, 0 },
+			SCAV_FIGURES(STATUS_FIELD, NO_FIELD, STATUS_FIELD)
 			{ "event_seq", st.event_seq, 0 },
 		};
 
@@ -232,27 +231,16 @@ static int by_idle(const void *a, const void *b)
 	return u < v ? 1 : u > v ? -1 : 0;
 }
 
-#define SESSION_FIELDS 16
+/* A session's figures (SCAV_FIGURES), and their sum over causes. */
+#define SESSION_FIELD(name, stat, walk)	{ #name, st->name, is_bytes(#name) },
+#define ONE_FIELD(name, stat, walk)	+ 1
+#define SESSION_FIELDS	(SCAV_FIGURES(ONE_FIELD, ONE_FIELD, NO_FIELD) + 1)
 
 static void session_fields(const struct scav_stats *st, struct field *f)
 {
-	const struct field t[SESSION_FIELDS] = {
-		{ "idle_bytes", st->idle_bytes, 1 },
-		{ "idle_resident_bytes", st->idle_resident_bytes, 1 },
-		{ "lazyfree_bytes", st->lazyfree_bytes, 1 },
-		{ "discarded_bytes", st->discarded_bytes, 1 },
-		{ "lazy_bytes", st->lazy_bytes, 1 },
-		{ "nr_ranges", st->nr_ranges, 0 },
-		{ "reported_bytes", st->reported_bytes, 1 },
+	const struct field t[] = {
+		SCAV_FIGURES(SESSION_FIELD, SESSION_FIELD, NO_FIELD)
 		{ "reclaimed_bytes", st->reclaimed_bytes, 1 },
-		{ "reclaimed_request_bytes", st->reclaimed_request_bytes, 1 },
-		{ "reclaimed_age_bytes", st->reclaimed_age_bytes, 1 },
-		{ "reclaimed_pressure_bytes", st->reclaimed_pressure_bytes, 1 },
-		{ "claimed_kept_bytes", st->claimed_kept_bytes, 1 },
-		{ "claimed_discarded_bytes", st->claimed_discarded_bytes, 1 },
-		{ "forgotten_bytes", st->forgotten_bytes, 1 },
-		{ "anon_rss_bytes", st->anon_rss_bytes, 1 },
-		{ "used_rss_bytes", st->used_rss_bytes, 1 },
 	};
 
 	memcpy(f, t, sizeof(t));
