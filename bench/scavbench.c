@@ -7,12 +7,15 @@
  *
  * Output: Markdown tables on stdout; with -o DIR, CSV files for plotting.
  *
- *   scavbench [--quick] [-o DIR]
+ *   scavbench [--quick] [-o DIR] [--only FIGURE]
+ *
+ * FIGURE: release, reuse, rss, pressure, asking or neighbours.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -34,6 +37,12 @@
 static size_t pg;
 static int quick;
 static const char *outdir;
+static const char *only;	/* run this figure only */
+
+static int wanted(const char *fig)
+{
+	return !only || !strcmp(only, fig);
+}
 
 /* What the targets are judged on, filled in by the figures (-1: not run). */
 static double t_release = -1;	/* scav report+discard, 1024 x 4 KiB, / DONTNEED */
@@ -743,6 +752,165 @@ static void fig_pressure(void)
 		fclose(f);
 }
 
+/* ---- figure 7: what opening /dev/scav costs other processes ------------- */
+
+/*
+ * Every session registers an mmu notifier, and the kernel's
+ * __mmu_notifier_register() runs mm_take_all_locks() for every
+ * registration (mm/mmu_notifier.c of 6.1): it write-locks the i_mmap_rwsem
+ * of every file the process maps (and every anon_vma's lock), all at once,
+ * for as long as it takes to walk all of the process's VMAs.
+ * A neighbour that maps or unmaps the same file (exec and dlopen of a shared
+ * library do) waits for all of them.  A user can make an mm, and so that
+ * cost, with every fork; fork itself walks the VMAs too, one lock at a time.
+ * This compares a neighbour mapping and unmapping one page of a shared file
+ * alone, beside a fork loop of a process with @nvma mappings of the file,
+ * and beside the same loop whose children open /dev/scav.
+ */
+enum { NB_ALONE, NB_SPIN, NB_FORK, NB_FORK_OPEN, NB_OPEN, NR_NB };
+
+/* The load's iterations, and whether its opens succeeded. */
+struct nb_count {
+	volatile long ready, iters, opened;
+};
+
+static void neighbour_load(int file, size_t nvma, int how, struct nb_count *c)
+{
+	char *base = mmap(NULL, 2 * nvma * pg, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	size_t i;
+
+	if (base == MAP_FAILED)
+		_exit(1);
+	/* One VMA per page of the file, PROT_NONE holes between them. */
+	for (i = 0; i < nvma; i++)
+		if (mmap(base + 2 * i * pg, pg, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+			 file, 0) == MAP_FAILED)
+			_exit(1);
+	c->ready = 1;
+	for (;; c->iters++) {
+		pid_t pid;
+		int fd;
+
+		if (how == NB_SPIN)
+			continue;
+		if (how == NB_OPEN) {
+			fd = open("/dev/scav", O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				c->opened++;
+				close(fd);
+			}
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			if (how == NB_FORK_OPEN) {
+				fd = open("/dev/scav", O_RDONLY | O_CLOEXEC);
+				if (fd >= 0) {
+					__atomic_add_fetch(&c->opened, 1, __ATOMIC_RELAXED);
+					close(fd);
+				}
+			}
+			_exit(0);
+		}
+		if (pid < 0 || waitpid(pid, NULL, 0) < 0)
+			_exit(1);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void fig_neighbours(void)
+{
+	static const char *const names[NR_NB] = {
+		"alone", "beside a busy loop", "beside a fork loop",
+		"beside a fork loop whose children open /dev/scav",
+		"beside an open/close loop in one process",
+	};
+	FILE *f = csv("neighbours", "load,vmas,load_per_s,opens_per_s,maps_per_s,p99_us,max_us,maps_ratio,p99_ratio");
+	struct nb_count *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	size_t nvma = quick ? 1024 : 8192, cap = 1 << 20, n;
+	double secs = quick ? 1 : 3, base_rate = 0, base_p99 = 0;
+	double *lat = malloc(cap * sizeof(*lat));
+	int file = memfd_create("scavbench", MFD_CLOEXEC), how;
+
+	if (!lat || file < 0 || ftruncate(file, pg) || c == MAP_FAILED) {
+		free(lat);
+		if (file >= 0)
+			close(file);
+		if (c != MAP_FAILED)
+			munmap(c, sizeof(*c));
+		return;
+	}
+	printf("\n## 7. What opening /dev/scav costs other processes\n\n");
+	printf("A neighbour maps and unmaps one page of a shared file for %.0f s; beside it, a process with %zu mappings of that file spins, forks (children exit at once) in a loop, or opens /dev/scav. Ratios are to the neighbour alone; the busy loop shows what merely sharing the CPUs costs.\n\n",
+	       secs, nvma);
+	printf("| neighbour | forks/s | opens/s | maps/s | p99 | worst | maps/s ratio | p99 ratio |\n|---|---|---|---|---|---|---|---|\n");
+	for (how = 0; how < NR_NB; how++) {
+		pid_t load = -1;
+		double end, t, rate, p99, loads, opened;
+
+		c->ready = 0;
+		if (how != NB_ALONE) {
+			if (how >= NB_FORK_OPEN && !mode_available(M_SCAV))
+				continue;
+			load = fork();
+			if (load == 0)
+				neighbour_load(file, nvma, how, c);
+			if (load < 0)
+				break;
+			while (!c->ready)	/* its mappings are made */
+				usleep(10 * 1000);
+		}
+		n = 0;
+		c->iters = c->opened = 0;
+		end = now_ns() + secs * 1e9;
+		while ((t = now_ns()) < end && n < cap) {
+			void *p = mmap(NULL, pg, PROT_READ, MAP_PRIVATE, file, 0);
+
+			if (p == MAP_FAILED)
+				break;
+			munmap(p, pg);
+			lat[n++] = now_ns() - t;
+		}
+		loads = c->iters;
+		opened = c->opened;
+		if (load > 0) {
+			kill(load, SIGKILL);
+			waitpid(load, NULL, 0);
+		}
+		if (!n)
+			continue;
+		qsort(lat, n, sizeof(*lat), cmp_double);
+		rate = n / secs;
+		p99 = lat[n * 99 / 100];
+		if (how == NB_ALONE) {
+			base_rate = rate;
+			base_p99 = p99;
+		}
+		/* The load ran while the neighbour did: its rates over those secs. */
+		printf("| %s | %.0f | %.0f | %.0f | %.1f us | %.1f us | %.2f | %.1f |\n",
+		       names[how], how == NB_ALONE || how == NB_SPIN ? 0 : loads / secs,
+		       opened / secs, rate, p99 / 1e3, lat[n - 1] / 1e3,
+		       rate / base_rate, p99 / base_p99);
+		if (f)
+			fprintf(f, "%s,%zu,%.0f,%.0f,%.0f,%.1f,%.1f,%.3f,%.2f\n", names[how],
+				nvma, loads / secs, opened / secs, rate, p99 / 1e3,
+				lat[n - 1] / 1e3, rate / base_rate, p99 / base_p99);
+	}
+	free(lat);
+	close(file);
+	munmap(c, sizeof(*c));
+	if (f)
+		fclose(f);
+}
+
 static void verdict(const char *what, int measured, int met, const char *fmt, double v)
 {
 	printf("| %s | ", what);
@@ -785,8 +953,10 @@ int main(int argc, char **argv)
 			quick = 1;
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			outdir = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else {
-			fprintf(stderr, "usage: scavbench [--quick] [-o DIR]\n");
+			fprintf(stderr, "usage: scavbench [--quick] [-o DIR] [--only FIGURE]\n");
 			return 2;
 		}
 	}
@@ -798,15 +968,20 @@ int main(int argc, char **argv)
 	       quick ? " (quick)" : "",
 	       sv && !scav_is_fallback(sv) ? "scav module loaded" : "no scav module",
 	       pmadv_how);
-	fig_release();
-	fig_reuse();
-	if (!quick) {
+	if (wanted("release"))
+		fig_release();
+	if (wanted("reuse"))
+		fig_reuse();
+	if (!quick && wanted("rss"))
 		fig_rss();
-		if (mode_available(M_SCAV))
-			fig_pressure();
-	}
-	fig_asking();
-	targets();
+	if (!quick && wanted("pressure") && mode_available(M_SCAV))
+		fig_pressure();
+	if (wanted("asking"))
+		fig_asking();
+	if (wanted("neighbours"))
+		fig_neighbours();
+	if (!only)
+		targets();
 	scav_close(sv);
 	return 0;
 }
