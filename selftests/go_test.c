@@ -165,8 +165,8 @@ static int idle_next(struct lines *in, struct idle_line *l, int timeout_ms)
  * scavenger paces itself to about 1% of a CPU, so this takes a while in
  * TCG), at most @max_ms, then for one more second; the last line in @l.
  * With @floor below @bytes, it also ends once at least @floor is released
- * and the figure has not moved for ten seconds: the runtime has released
- * all it means to (how much depends on where its GCs fell).
+ * and the figure has not grown by a MiB for ten seconds: the runtime has
+ * released all it means to (how much depends on where its GCs fell).
  */
 static int idle_released_settled(struct lines *in, struct idle_line *l,
 				 long long bytes, long long floor,
@@ -179,7 +179,8 @@ static int idle_released_settled(struct lines *in, struct idle_line *l,
 			return -1;
 		if (l->t_ms < 0)
 			continue;
-		if (l->released != last) {
+		/* The figure wobbles by pages as the runtime allocates. */
+		if (last < 0 || l->released > last + (long long)MiB) {
 			last = l->released;
 			moved = now_ms();
 		}
