@@ -13,6 +13,7 @@
 #include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/list_lru.h>
 #include <linux/shrinker.h>
 #include <linux/swap.h>
 #include <linux/slab.h>
@@ -97,21 +98,28 @@ static inline bool scav_page_shared(struct folio *folio, struct page *page)
 
 /*
  * Shrinkers: 6.1 registers a caller-owned struct; 6.7 made them allocated
- * objects (shrinker_alloc/register/free).  Both become create/destroy.
+ * objects (shrinker_alloc/register/free).  Both become create/destroy.  A
+ * memcg-aware shrinker comes with its list_lru (@lru), which takes the
+ * shrinker's ID: after registration on 6.1, where the ID is made there,
+ * between allocation and registration later.  So on 6.1 the shrinker may be
+ * called before @lru is ready: its callbacks check *@lru_ready.
  */
 typedef unsigned long (*scav_shrink_fn)(struct shrinker *, struct shrink_control *);
 
-static inline struct shrinker *scav_shrinker_create(const char *name, int seeks,
+static inline struct shrinker *scav_shrinker_create(const char *name,
+						    unsigned int flags, int seeks,
 						    long batch,
 						    scav_shrink_fn count,
-						    scav_shrink_fn scan)
+						    scav_shrink_fn scan,
+						    struct list_lru *lru,
+						    bool *lru_ready)
 {
 	struct shrinker *s;
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 #else
-	s = shrinker_alloc(0, "%s", name);
+	s = shrinker_alloc(flags, "%s", name);
 #endif
 	if (!s)
 		return NULL;
@@ -120,13 +128,25 @@ static inline struct shrinker *scav_shrinker_create(const char *name, int seeks,
 	s->seeks = seeks;
 	s->batch = batch;
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	s->flags = flags;
 	if (register_shrinker(s, "%s", name)) {
 		kfree(s);
 		return NULL;
 	}
+	if (lru && list_lru_init_memcg(lru, s)) {
+		unregister_shrinker(s);
+		kfree(s);
+		return NULL;
+	}
 #else
+	if (lru && list_lru_init_memcg(lru, s)) {
+		shrinker_free(s);
+		return NULL;
+	}
 	shrinker_register(s);
 #endif
+	if (lru_ready)
+		smp_store_release(lru_ready, true);
 	return s;
 }
 
@@ -139,6 +159,41 @@ static inline void scav_shrinker_destroy(struct shrinker *s)
 	shrinker_free(s);
 #endif
 }
+
+/*
+ * A memcg-aware list_lru puts an item on the list of the memory cgroup its
+ * slab object is charged to.  6.8 made the explicit list_lru_add() take
+ * the node and cgroup, and named the old derivation list_lru_add_obj().
+ */
+static inline void scav_lru_add(struct list_lru *lru, struct list_head *item)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+	list_lru_add(lru, item);
+#else
+	list_lru_add_obj(lru, item);
+#endif
+}
+
+static inline void scav_lru_del(struct list_lru *lru, struct list_head *item)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+	list_lru_del(lru, item);
+#else
+	list_lru_del_obj(lru, item);
+#endif
+}
+
+/* A list_lru walk callback; 6.13 dropped the lock argument. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define SCAV_LRU_WALK_CB(name, item, arg)				\
+	enum lru_status name(struct list_head *item,			\
+			     struct list_lru_one *list__,		\
+			     spinlock_t *lock__, void *arg)
+#else
+#define SCAV_LRU_WALK_CB(name, item, arg)				\
+	enum lru_status name(struct list_head *item,			\
+			     struct list_lru_one *list__, void *arg)
+#endif
 
 /*
  * Credit pages the shrinker freed to the reclaim that called it, so that it

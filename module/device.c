@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "memcg.h"
 #include "netlink.h"
 #include "reclaim.h"
 #include "session.h"
@@ -144,6 +145,10 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 	rep.bytes = 0;
 	if (!rep.count)
 		goto out;
+
+	/* Where its cgroup's reclaim finds it: before the mmap lock. */
+	if (!(rep.flags & SCAV_REPORT_DISCARD))
+		scav_memcg_track(s);
 
 	/* Copied whole first: a fault on it under the mmap lock could deadlock. */
 	v = vmemdup_user(u64_to_user_ptr(rep.ranges), rep.count * sizeof(*v));

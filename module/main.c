@@ -6,6 +6,7 @@
 
 #include "aging.h"
 #include "device.h"
+#include "memcg.h"
 #include "netlink.h"
 #include "ranges.h"
 #include "reclaim.h"
@@ -36,9 +37,12 @@ static int __init scav_init(void)
 	ret = scav_aging_init();
 	if (ret)
 		goto err_reclaim;
-	ret = scav_shrinker_init();
+	ret = scav_memcg_init();
 	if (ret)
 		goto err_aging;
+	ret = scav_shrinker_init();
+	if (ret)
+		goto err_memcg;
 	ret = scav_sysfs_init();
 	if (ret)
 		goto err_shrinker;
@@ -57,6 +61,8 @@ err_sysfs:
 	scav_sysfs_exit();
 err_shrinker:
 	scav_shrinker_exit();
+err_memcg:
+	scav_memcg_exit();
 err_aging:
 	scav_aging_exit();
 err_reclaim:
@@ -75,6 +81,7 @@ static void __exit scav_exit(void)
 	scav_nl_exit();
 	scav_sysfs_exit();
 	scav_shrinker_exit();
+	scav_memcg_exit();
 	scav_aging_exit();
 	scav_reclaim_exit();
 	scav_session_exit();

@@ -371,20 +371,22 @@ static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
 }
 
 /*
- * The oldest idle memory of all sessions that the pass covers, within its
- * budgets: the aging worker's and the shrinker's one loop.  Each call is a
- * round, in which a session gives at most one pass (pieces it skipped stay
- * skipped) and one whose mmap lock was busy is not asked again.  Pressure
- * that finds a session's mmap lock taken leaves its share to a worker,
- * which may wait for the lock (scav_reclaim_defer()).
+ * The oldest idle memory of the sessions @v[0..@nr) (all sessions if @v is
+ * NULL) that the pass covers, within its budgets: the one loop of the aging
+ * worker and the shrinker.  Each call is a round, in which a session gives
+ * at most one pass (pieces it skipped stay skipped) and one whose mmap lock
+ * was busy is not asked again.  Pressure that finds a session's mmap lock
+ * taken leaves its share to a worker, which may wait for the lock
+ * (scav_reclaim_defer()).
  */
-void scav_reclaim_oldest(struct scav_pass *p)
+static void scav_reclaim_loop(struct scav_pass *p, struct scav_session **v,
+			      unsigned int nr)
 {
 	static atomic64_t rounds[SCAV_NR_CAUSES];
 	u64 round = atomic64_inc_return(&rounds[p->cause]);
 
 	while (!scav_pass_over(p)) {
-		struct scav_session *s = scav_session_pick(p->cause, round,
+		struct scav_session *s = scav_session_pick(v, nr, p->cause, round,
 							   p->stamp_max);
 
 		if (!s)
@@ -396,4 +398,17 @@ void scav_reclaim_oldest(struct scav_pass *p)
 		scav_session_put(s);
 		cond_resched();
 	}
+}
+
+/* Aging, and the shrinker under the machine's pressure. */
+void scav_reclaim_oldest(struct scav_pass *p)
+{
+	scav_reclaim_loop(p, NULL, 0);
+}
+
+/* The shrinker under a memory cgroup's pressure: its sessions only. */
+void scav_reclaim_among(struct scav_pass *p, struct scav_session **v,
+			unsigned int nr)
+{
+	scav_reclaim_loop(p, v, nr);
 }

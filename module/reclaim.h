@@ -28,6 +28,8 @@ struct scav_pass {
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);
 int scav_reclaim_session(struct scav_session *s, struct scav_pass *p);
 void scav_reclaim_oldest(struct scav_pass *p);
+void scav_reclaim_among(struct scav_pass *p, struct scav_session **v,
+			unsigned int nr);
 
 void scav_pressure_work(struct work_struct *work);
 int scav_reclaim_init(void);

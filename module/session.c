@@ -15,6 +15,7 @@
 #include <linux/scav.h>
 
 #include "compat.h"
+#include "memcg.h"
 #include "netlink.h"
 #include "reclaim.h"
 #include "session.h"
@@ -144,6 +145,7 @@ struct scav_session *scav_session_create(void)
 		return ERR_PTR(-ENOMEM);
 	init_waitqueue_head(&s->busy_wq);
 	INIT_WORK(&s->pressure_work, scav_pressure_work);
+	mutex_init(&s->link_lock);
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges, &s->rlock);
 	refcount_set(&s->ref, 1);
@@ -262,6 +264,7 @@ void scav_session_end(struct scav_session *s)
 		list_del_init(&s->node);
 		spin_unlock(&scav_session_list_lock);
 		atomic_long_dec(&scav_totals.sessions);
+		scav_memcg_untrack(s);
 		scav_nl_session_event(s, SCAV_EVENT_SESSION_CLOSE);
 	}
 	scav_lock_settled(s, 0, ULONG_MAX);
@@ -281,35 +284,58 @@ void scav_session_close(struct scav_session *s)
 }
 
 /*
- * The open session whose oldest kept range, among those not skipped in
- * @round for @cause, is the oldest, if reported at or before @stamp_max;
- * with a reference.
+ * The stamp of @s's oldest kept range not skipped in @round for @cause, if
+ * reported at or before @stamp_max; false if it has none.
  */
-struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
-				       u64 stamp_max)
+static bool scav_session_oldest(struct scav_session *s, enum scav_cause cause,
+				u64 round, u64 stamp_max, u64 *stamp)
 {
-	struct scav_session *s, *best = NULL;
-	u64 best_stamp = 0;
+	struct scav_node *n = NULL;
+	u64 pass;
 
-	spin_lock(&scav_session_list_lock);
-	list_for_each_entry(s, &scav_session_list, node) {
-		struct scav_node *n;
-		u64 pass;
-
-		spin_lock(&s->rlock);
-		if (s->busy_round[cause] == round) {
-			spin_unlock(&s->rlock);
-			continue;
-		}
+	spin_lock(&s->rlock);
+	if (s->busy_round[cause] != round) {
 		pass = READ_ONCE(s->round[cause]) == round ?
 		       READ_ONCE(s->round_pass[cause]) : SCAV_NO_PASS;
 		n = scav_ranges_oldest(&s->ranges, pass, stamp_max);
-		if (n && (!best || time_before64(n->stamp, best_stamp))) {
-			best = s;
-			best_stamp = n->stamp;
-		}
-		spin_unlock(&s->rlock);
+		if (n)
+			*stamp = n->stamp;
 	}
+	spin_unlock(&s->rlock);
+	return n;
+}
+
+/*
+ * The open session whose oldest kept range, among those not skipped in
+ * @round for @cause, is the oldest, if reported at or before @stamp_max;
+ * with a reference.  Among @v[0..@nr) if @v, else among all sessions.
+ */
+struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
+				       enum scav_cause cause, u64 round,
+				       u64 stamp_max)
+{
+	struct scav_session *s, *best = NULL;
+	u64 stamp, best_stamp = 0;
+	unsigned int i;
+
+	if (v) {
+		for (i = 0; i < nr; i++)
+			if (scav_session_oldest(v[i], cause, round, stamp_max, &stamp) &&
+			    (!best || time_before64(stamp, best_stamp))) {
+				best = v[i];
+				best_stamp = stamp;
+			}
+		if (best)
+			refcount_inc(&best->ref);
+		return best;
+	}
+	spin_lock(&scav_session_list_lock);
+	list_for_each_entry(s, &scav_session_list, node)
+		if (scav_session_oldest(s, cause, round, stamp_max, &stamp) &&
+		    (!best || time_before64(stamp, best_stamp))) {
+			best = s;
+			best_stamp = stamp;
+		}
 	if (best)
 		refcount_inc(&best->ref);
 	spin_unlock(&scav_session_list_lock);
@@ -365,21 +391,25 @@ put:
 /*
  * Pages the shrinker could free, for its count: per session, its kept idle
  * memory, but no more than the process has resident.  An estimate that
- * needs no page-table walk, cheap enough for reclaim to ask often.
+ * needs no page-table walk, cheap enough for reclaim to ask often, and that
+ * takes no lock of the session (memcg.c asks under the list_lru's lock).
  */
+unsigned long scav_session_reclaimable(struct scav_session *s)
+{
+	u64 kept = READ_ONCE(s->ranges.idle_bytes) -
+		   READ_ONCE(s->ranges.discarded_bytes);
+
+	return min_t(u64, kept >> PAGE_SHIFT, get_mm_counter(s->mm, MM_ANONPAGES));
+}
+
 unsigned long scav_sessions_reclaimable(void)
 {
 	struct scav_session *s;
 	unsigned long pages = 0;
 
 	spin_lock(&scav_session_list_lock);
-	list_for_each_entry(s, &scav_session_list, node) {
-		u64 kept = READ_ONCE(s->ranges.idle_bytes) -
-			   READ_ONCE(s->ranges.discarded_bytes);
-
-		pages += min_t(u64, kept >> PAGE_SHIFT,
-			       get_mm_counter(s->mm, MM_ANONPAGES));
-	}
+	list_for_each_entry(s, &scav_session_list, node)
+		pages += scav_session_reclaimable(s);
 	spin_unlock(&scav_session_list_lock);
 	return pages;
 }

@@ -7,6 +7,7 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/refcount.h>
@@ -45,6 +46,12 @@ struct scav_session {
 	struct work_struct pressure_work;	/* holds a reference when queued */
 	atomic_long_t pressure_pages;		/* owed to reclaim, see reclaim.c */
 
+	/* On its memory cgroup's list once it reported (memcg.c). */
+	struct mutex link_lock;
+	struct scav_link *link;
+	u64 link_cgid;
+	bool link_dead;
+
 	spinlock_t rlock;
 	struct scav_ranges ranges;
 	bool closed;
@@ -67,8 +74,10 @@ void scav_lock_settled(struct scav_session *s, unsigned long start,
 		       unsigned long end);
 void scav_forget(struct scav_session *s, u64 bytes);
 bool scav_session_room(struct scav_session *s, unsigned int nodes);
-struct scav_session *scav_session_pick(enum scav_cause cause, u64 round,
+struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
+				       enum scav_cause cause, u64 round,
 				       u64 stamp_max);
+unsigned long scav_session_reclaimable(struct scav_session *s);
 void scav_sessions_resident(u64 *resident, u64 *lazyfree);
 unsigned long scav_sessions_reclaimable(void);
 struct scav_session *scav_session_next(unsigned long *id);

@@ -6,8 +6,9 @@
  * on an allocation, drops mm references with mmput_async(), and reports the
  * resident pages that really went away.
  *
- * It is not memcg-aware: it runs for global reclaim (and drop_caches), not
- * when a child cgroup hits its own memory.max.
+ * It is memcg-aware: for global reclaim (and drop_caches) it takes the
+ * oldest idle memory of all sessions; for a memory cgroup's reclaim only
+ * that of the sessions charged to the cgroup (memcg.c).
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -15,12 +16,18 @@
 
 #include "compat.h"
 #include "config.h"
+#include "memcg.h"
 #include "netlink.h"
 #include "reclaim.h"
 #include "session.h"
 #include "shrinker.h"
 
-#define SCAV_SHRINK_BATCH	(PMD_SIZE >> PAGE_SHIFT)
+/*
+ * The kernel asks a shrinker for at least a batch, and a pool smaller than
+ * two batches only at low priority; a small cgroup's few MiB of idle memory
+ * must be reached before it OOMs.
+ */
+#define SCAV_SHRINK_BATCH	64
 
 static struct shrinker *scav_shrinker;
 
@@ -36,6 +43,13 @@ static unsigned long scav_shrink_count(struct shrinker *sh,
 		   atomic64_read(&scav_totals.discarded_bytes);
 	unsigned long pages;
 
+	if (!smp_load_acquire(&scav_lru_ready))
+		return 0;
+	if (!scav_memcg_is_root(sc)) {
+		if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
+			return 0;
+		return scav_memcg_count(sc);
+	}
 	/* Reclaim asks every shrinker first: tell listeners, even if off. */
 	scav_nl_pressure_event(max_t(s64, kept, 0));
 	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
@@ -47,10 +61,16 @@ static unsigned long scav_shrink_count(struct shrinker *sh,
 static unsigned long scav_shrink_scan(struct shrinker *sh,
 				      struct shrink_control *sc)
 {
+	unsigned long freed;
 	struct scav_pass p;
 
 	if (!scav_cfg(enabled) || !scav_cfg(shrinker_enabled))
 		return SHRINK_STOP;
+	if (!scav_memcg_is_root(sc)) {
+		freed = scav_memcg_scan(sc);
+		scav_account_reclaimed(freed);
+		return freed ? freed : SHRINK_STOP;
+	}
 	/* Under pressure any idle memory goes, however young, oldest first. */
 	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
 	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
@@ -81,8 +101,11 @@ int scav_shrinker_init(void)
 	 * the page cache.  (seeks 1 scales with priority and let 6.1 OOM-kill
 	 * before it asked for enough.)  A batch is one 2 MiB block.
 	 */
-	scav_shrinker = scav_shrinker_create("scav", 0, SCAV_SHRINK_BATCH,
-					     scav_shrink_count, scav_shrink_scan);
+	scav_shrinker = scav_shrinker_create("scav",
+					     SHRINKER_MEMCG_AWARE | SHRINKER_NONSLAB,
+					     0, SCAV_SHRINK_BATCH,
+					     scav_shrink_count, scav_shrink_scan,
+					     &scav_lru, &scav_lru_ready);
 	return scav_shrinker ? 0 : -ENOMEM;
 }
 

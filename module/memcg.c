@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory cgroups: when a cgroup reclaims (it reached memory.max or
+ * memory.high, its limit was lowered, or memory.reclaim was written), the
+ * idle memory of the sessions charged to it and its descendants goes first,
+ * oldest first, before the OOM killer is considered; other cgroups' sessions
+ * are never touched by that reclaim.
+ *
+ * The kernel calls a shrinker for a cgroup other than the root only if the
+ * shrinker is memcg-aware and a memcg-aware list_lru of it holds an item of
+ * that cgroup (list_lru_add() sets the cgroup's shrinker bit; nothing else
+ * a module can call does).  So each session that reported idle memory has
+ * one link on scav_lru, a slab object charged to the session's memory
+ * cgroup, which puts it on that cgroup's list.  A cgroup's reclaim walks its
+ * own list and its descendants' (the kernel visits each), and scav discards
+ * the oldest idle memory of the sessions it finds there.
+ *
+ * Cgroup v2 does not move charges: a process that moves to another cgroup
+ * gets a new link, charged to the new one, at its next report.  A cgroup
+ * removed while its sessions live has its list spliced into its parent's.
+ * With cgroup.memory=nokmem nothing is charged, every link is on the root
+ * list, and only global reclaim reaches scav (as on cgroup v1 without kmem
+ * accounting).
+ */
+#include <linux/cgroup.h>
+#include <linux/memcontrol.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "memcg.h"
+#include "reclaim.h"
+#include "session.h"
+
+struct scav_link {
+	struct list_head lru;		/* on scav_lru, under its lock */
+	struct scav_session *s;
+	u64 cgid;			/* the cgroup it was charged to */
+};
+
+struct list_lru scav_lru;
+bool scav_lru_ready;
+static struct kmem_cache *scav_link_cache;
+
+/* The cgroup ID of @s's memory cgroup now (0 without one). */
+static u64 scav_memcg_id(struct mem_cgroup *memcg)
+{
+	return memcg ? cgroup_id(memcg->css.cgroup) : 0;
+}
+
+/*
+ * At a report: @s is on the list of its process's memory cgroup, with a
+ * link charged to it.  Called without locks; may sleep.  Without memory for
+ * a link the session stays where it was (or off the lists): its idle memory
+ * is then reached by global reclaim and aging only, never lost.
+ */
+void scav_memcg_track(struct scav_session *s)
+{
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(s->mm), *old_memcg;
+	u64 cgid = scav_memcg_id(memcg);
+	struct scav_link *l, *old;
+
+	if (READ_ONCE(s->link_cgid) == cgid && READ_ONCE(s->link))
+		goto out;
+	mutex_lock(&s->link_lock);
+	if (s->link_dead || (s->link && s->link_cgid == cgid))
+		goto unlock;
+	old_memcg = set_active_memcg(memcg);
+	l = kmem_cache_alloc_lru(scav_link_cache, &scav_lru,
+				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old_memcg);
+	if (!l)
+		goto unlock;
+	l->s = s;
+	l->cgid = cgid;
+	INIT_LIST_HEAD(&l->lru);
+	scav_lru_add(&scav_lru, &l->lru);
+	old = s->link;
+	WRITE_ONCE(s->link, l);
+	WRITE_ONCE(s->link_cgid, cgid);
+	if (old) {
+		scav_lru_del(&scav_lru, &old->lru);
+		kmem_cache_free(scav_link_cache, old);
+	}
+unlock:
+	mutex_unlock(&s->link_lock);
+out:
+	mem_cgroup_put(memcg);
+}
+
+/*
+ * The session ends: off the lists for good.  Once this returns no walk of
+ * scav_lru can find the session (they look under the list's lock).
+ */
+void scav_memcg_untrack(struct scav_session *s)
+{
+	struct scav_link *l;
+
+	mutex_lock(&s->link_lock);
+	s->link_dead = true;
+	l = s->link;
+	WRITE_ONCE(s->link, NULL);
+	mutex_unlock(&s->link_lock);
+	if (l) {
+		scav_lru_del(&scav_lru, &l->lru);
+		kmem_cache_free(scav_link_cache, l);
+	}
+}
+
+/* Global reclaim and drop_caches, or a cgroup's own. */
+bool scav_memcg_is_root(struct shrink_control *sc)
+{
+	return !sc->memcg || !sc->memcg->css.parent;
+}
+
+/*
+ * Walk callbacks run under the list's spinlock: no sleeping, and no session
+ * lock (a report takes the session's locks, then the list's).
+ */
+static SCAV_LRU_WALK_CB(scav_lru_count_cb, item, arg)
+{
+	struct scav_link *l = list_entry(item, struct scav_link, lru);
+
+	*(unsigned long *)arg += scav_session_reclaimable(l->s);
+	return LRU_SKIP;
+}
+
+/* Sessions taken from a cgroup's list for one scan, with references. */
+#define SCAV_MEMCG_BATCH	16
+
+struct scav_memcg_pick {
+	struct scav_session *v[SCAV_MEMCG_BATCH];
+	unsigned int nr;
+};
+
+static SCAV_LRU_WALK_CB(scav_lru_pick_cb, item, arg)
+{
+	struct scav_link *l = list_entry(item, struct scav_link, lru);
+	struct scav_memcg_pick *pk = arg;
+
+	if (pk->nr < SCAV_MEMCG_BATCH && refcount_inc_not_zero(&l->s->ref))
+		pk->v[pk->nr++] = l->s;
+	/* The next scan starts with the sessions this one did not take. */
+	return LRU_ROTATE;
+}
+
+/*
+ * What a cgroup's sessions could give, by the count the global shrinker
+ * uses; SHRINK_EMPTY only when its lists hold no session, so that the
+ * kernel asks again as soon as one reports (list_lru_add() sets its bit).
+ * The links are not NUMA-aware: every node's list counts.
+ */
+unsigned long scav_memcg_count(struct shrink_control *sc)
+{
+	unsigned long pages = 0, linked = 0;
+	int nid;
+
+	for_each_online_node(nid) {
+		unsigned long n = list_lru_count_one(&scav_lru, nid, sc->memcg);
+
+		if (!n)
+			continue;
+		linked += n;
+		list_lru_walk_one(&scav_lru, nid, sc->memcg, scav_lru_count_cb,
+				  &pages, &n);
+	}
+	return linked ? pages : SHRINK_EMPTY;
+}
+
+/*
+ * Discard up to @sc->nr_to_scan pages of the cgroup's sessions, oldest
+ * first, as the global shrinker does for all (reclaim.c); returns the pages
+ * freed.  Sessions of its descendants are reached when the kernel visits
+ * each of them.
+ */
+unsigned long scav_memcg_scan(struct shrink_control *sc)
+{
+	struct scav_memcg_pick pk = { .nr = 0 };
+	struct scav_pass p;
+	unsigned int i;
+	int nid;
+
+	for_each_online_node(nid) {
+		unsigned long n = SCAV_MEMCG_BATCH - pk.nr;
+
+		if (!n)
+			break;
+		list_lru_walk_one(&scav_lru, nid, sc->memcg, scav_lru_pick_cb,
+				  &pk, &n);
+	}
+	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
+	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
+	scav_reclaim_among(&p, pk.v, pk.nr);
+	for (i = 0; i < pk.nr; i++)
+		scav_session_put(pk.v[i]);
+	sc->nr_scanned = p.resident >> PAGE_SHIFT;
+	return p.freed_pages;
+}
+
+int scav_memcg_init(void)
+{
+	scav_link_cache = KMEM_CACHE(scav_link, SLAB_ACCOUNT);
+	return scav_link_cache ? 0 : -ENOMEM;
+}
+
+/* After the shrinker is gone and every session ended. */
+void scav_memcg_exit(void)
+{
+	if (scav_lru_ready)
+		list_lru_destroy(&scav_lru);
+	kmem_cache_destroy(scav_link_cache);
+}

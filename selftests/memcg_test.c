@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory cgroups (cgroup v2): a cgroup's reclaim takes the idle memory of
+ * the sessions charged to it and its descendants before the OOM killer is
+ * considered, and never another cgroup's.  Each test runs its processes in
+ * child cgroups of its own under /sys/fs/cgroup (mounted here if it is not)
+ * and removes them at the end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG2_MAGIC	0x63677270
+
+/* cgroup v2 with the memory controller for children, or why not. */
+static const char *cg_setup(void)
+{
+	struct statfs fs;
+
+	if (statfs(CG_ROOT, &fs) || fs.f_type != CG2_MAGIC) {
+		mkdir(CG_ROOT, 0755);
+		if (mount("none", CG_ROOT, "cgroup2", 0, NULL))
+			return "cannot mount cgroup2 on " CG_ROOT;
+	}
+	if (write_file(CG_ROOT "/cgroup.subtree_control", "+memory"))
+		return "the memory controller is not available to child cgroups";
+	return NULL;
+}
+
+static void cg_path(char *buf, size_t len, const char *cg, const char *file)
+{
+	snprintf(buf, len, CG_ROOT "/%s%s%s", cg, file ? "/" : "", file ? file : "");
+}
+
+static int cg_write(const char *cg, const char *file, const char *value)
+{
+	char path[256];
+
+	cg_path(path, sizeof(path), cg, file);
+	return write_file(path, value);
+}
+
+static int cg_make(const char *cg, const char *max)
+{
+	char path[256];
+
+	cg_path(path, sizeof(path), cg, NULL);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return max ? cg_write(cg, "memory.max", max) : 0;
+}
+
+static void cg_remove(const char *cg)
+{
+	char path[256];
+
+	cg_path(path, sizeof(path), cg, NULL);
+	rmdir(path);
+}
+
+/* A key of a cgroup's flat-keyed file (memory.events), or -1. */
+static long long cg_key(const char *cg, const char *file, const char *key)
+{
+	char path[256], line[256];
+	size_t n = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	cg_path(path, sizeof(path), cg, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ' ')
+			v = strtoll(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * A process in a cgroup: touch @touch bytes, report the first @idle of
+ * them, tell the parent, wait for its go, then touch @alloc bytes more,
+ * and check and send back what became of the memory.
+ */
+struct plan {
+	const char *cg;
+	size_t touch, idle, alloc;
+	const char *move_to;	/* after reporting: move here, report again */
+	int claim;		/* at the end, claim the idle part back */
+};
+
+struct outcome {
+	uint64_t reclaimed_pressure;
+	uint64_t kept, discarded;	/* of the claim */
+	int reported, intact;
+};
+
+struct proc {
+	pid_t pid;
+	int to, from;
+};
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void holder(const struct plan *pl, int in, int out)
+{
+	struct outcome o = { 0 };
+	struct scav_stats st;
+	size_t len = pl->touch, keep = len - pl->idle;
+	char *m, *more = NULL, c;
+	int fd;
+
+	if (cg_write(pl->cg, "cgroup.procs", "0"))
+		_exit(10);
+	fd = open("/dev/scav", O_RDWR | O_CLOEXEC);
+	m = map_filled(len, 7);
+	if (fd < 0 || !m)
+		_exit(11);
+	/* The idle part is the tail: what stays in use is checked at the end. */
+	o.reported = !sc_report1(fd, m + keep, pl->idle);
+	if (pl->move_to) {
+		if (cg_write(pl->move_to, "cgroup.procs", "0"))
+			_exit(12);
+		/* A report after the move puts the session on the new list. */
+		o.reported &= !sc_report1(fd, m + keep, pl->idle);
+	}
+	c = 'r';
+	if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
+		_exit(13);
+	if (pl->alloc) {
+		more = mmap(NULL, pl->alloc, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (more == MAP_FAILED)
+			_exit(14);
+		memset(more, 0x5a, pl->alloc);
+	}
+	o.intact = holds_pattern(m, m, keep, 7);
+	if (pl->claim) {
+		struct scav_claim_range cr = { (uintptr_t)(m + keep), pl->idle };
+		size_t i;
+
+		if (sc_claim(fd, &cr, 1, NULL) == 0) {
+			o.kept = cr.kept;
+			o.discarded = cr.discarded;
+		}
+		/* Kept bytes hold their data; discarded ones read as zeros. */
+		for (i = keep; i < len; i += pagesz())
+			if (!holds_pattern(m, m + i, pagesz(), 7) && !is_zero(m + i, pagesz()))
+				o.intact = 0;
+	}
+	if (!sc_stats(fd, &st))
+		o.reclaimed_pressure = st.reclaimed_pressure_bytes;
+	if (write(out, &o, sizeof(o)) != sizeof(o))
+		_exit(15);
+	_exit(0);
+}
+
+static int start(struct proc *p, const struct plan *pl)
+{
+	int a[2], b[2];
+	char c;
+
+	if (pipe(a) || pipe(b))
+		return -1;
+	p->pid = fork();
+	if (p->pid == 0) {
+		close(a[1]);
+		close(b[0]);
+		holder(pl, a[0], b[1]);
+	}
+	close(a[0]);
+	close(b[1]);
+	p->to = a[1];
+	p->from = b[0];
+	/* Reported (or gone). */
+	return p->pid > 0 && read(p->from, &c, 1) == 1 ? 0 : -1;
+}
+
+/* Let it go on; its outcome, and its exit status (-1: killed). */
+static int finish(struct proc *p, struct outcome *o)
+{
+	char c = 'g';
+	int status = 0, ret;
+
+	memset(o, 0, sizeof(*o));
+	ret = write(p->to, &c, 1) == 1 ? read_full(p->from, o, sizeof(*o)) : -1;
+	waitpid(p->pid, &status, 0);
+	close(p->to);
+	close(p->from);
+	if (WIFSIGNALED(status))
+		return -1;
+	return ret ? -2 : WEXITSTATUS(status);
+}
+
+FIXTURE(memcg) {
+	long long saved[3];
+};
+
+static const char *const knobs[] = { "enabled", "shrinker_enabled", "idle_age_ms" };
+
+FIXTURE_SETUP(memcg)
+{
+	const char *why;
+	size_t i;
+
+	if (access("/dev/scav", F_OK))
+		SKIP(return, "scav is not loaded");
+	why = cg_setup();
+	if (why)
+		SKIP(return, "%s", why);
+	for (i = 0; i < 3; i++)
+		self->saved[i] = knob_read(knobs[i]);
+	/* Nothing ages: only pressure discards. */
+	ASSERT_EQ(0, knob_write("enabled", "1"));
+	ASSERT_EQ(0, knob_write("shrinker_enabled", "1"));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	char v[32];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (self->saved[i] < 0)
+			continue;
+		snprintf(v, sizeof(v), "%lld", self->saved[i]);
+		knob_write(knobs[i], v);
+	}
+}
+
+/*
+ * The report that filed the issue: 64M limit, 48 MiB touched, 32 of them
+ * idle, then 40 MiB more.  Stock madvise() survives this; so must scav,
+ * and a bystander cgroup's idle memory stays as it was.
+ */
+TEST_F_TIMEOUT(memcg, limit_takes_idle_memory_first_and_spares_other_cgroups, 300)
+{
+	struct plan pa = { "scav-a", 48 * MiB, 32 * MiB, 40 * MiB, NULL, 1 };
+	struct plan pb = { "scav-b", 16 * MiB, 16 * MiB, 0, NULL, 1 };
+	struct proc a, b;
+	struct outcome oa, ob;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-a", "64M"));
+	ASSERT_EQ(0, cg_make("scav-b", NULL));
+	ASSERT_EQ(0, start(&b, &pb));
+	ASSERT_EQ(0, start(&a, &pa));
+	EXPECT_EQ(0, finish(&a, &oa));
+	EXPECT_EQ(0, finish(&b, &ob));
+	TH_LOG("limited cgroup: %llu MiB discarded under its pressure, claim kept %llu MiB, discarded %llu MiB",
+	       (unsigned long long)oa.reclaimed_pressure >> 20,
+	       (unsigned long long)oa.kept >> 20, (unsigned long long)oa.discarded >> 20);
+	EXPECT_EQ(0, cg_key("scav-a", "memory.events", "oom_kill"));
+	EXPECT_TRUE(oa.reported);
+	EXPECT_TRUE(oa.intact);
+	EXPECT_LE(8 * MiB, oa.reclaimed_pressure);
+	EXPECT_EQ(32 * MiB, oa.kept + oa.discarded);
+	/* The bystander: nothing of it was touched. */
+	EXPECT_TRUE(ob.reported);
+	EXPECT_TRUE(ob.intact);
+	EXPECT_EQ(0, ob.reclaimed_pressure);
+	EXPECT_EQ(16 * MiB, ob.kept);
+	cg_remove("scav-a");
+	cg_remove("scav-b");
+}
+
+/* A parent's limit reaches the idle memory of its children's sessions. */
+TEST_F_TIMEOUT(memcg, a_parent_limit_reaches_its_children, 300)
+{
+	struct plan idle = { "scav-p/idle", 32 * MiB, 32 * MiB, 0, NULL, 1 };
+	struct plan hog = { "scav-p/hog", 4 * MiB, 0, 40 * MiB, NULL, 0 };
+	struct proc i, h;
+	struct outcome oi, oh;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-p", "64M"));
+	ASSERT_EQ(0, cg_write("scav-p", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_make("scav-p/idle", NULL));
+	ASSERT_EQ(0, cg_make("scav-p/hog", NULL));
+	ASSERT_EQ(0, start(&i, &idle));
+	ASSERT_EQ(0, start(&h, &hog));
+	EXPECT_EQ(0, finish(&h, &oh));
+	EXPECT_EQ(0, finish(&i, &oi));
+	TH_LOG("the idle child: %llu MiB discarded under its parent's pressure",
+	       (unsigned long long)oi.reclaimed_pressure >> 20);
+	EXPECT_EQ(0, cg_key("scav-p", "memory.events", "oom_kill"));
+	EXPECT_LE(4 * MiB, oi.reclaimed_pressure);
+	EXPECT_TRUE(oi.intact);
+	EXPECT_EQ(32 * MiB, oi.kept + oi.discarded);
+	cg_remove("scav-p/idle");
+	cg_remove("scav-p/hog");
+	cg_remove("scav-p");
+}
+
+/*
+ * Run @pl's process, ask @cg to give back 16M through memory.reclaim (as a
+ * proactive reclaimer does), and check that scav's idle memory went, and
+ * nothing else: the process has nothing else to give (no swap, no page
+ * cache of note).  With @gone, the process first moves out of that cgroup
+ * (to the root) and the cgroup is removed.  memory.reclaim's status is not
+ * checked: 6.12 and later may answer EAGAIN although pages were freed, as
+ * they credit a shrinker's pages only to global reclaim.
+ */
+static void proactive(struct __test_metadata *_metadata, const struct plan *pl,
+		      const char *cg, const char *gone)
+{
+	struct proc p;
+	struct outcome o;
+	char pid[16];
+
+	ASSERT_EQ(0, start(&p, pl));
+	if (gone) {
+		snprintf(pid, sizeof(pid), "%d", p.pid);
+		EXPECT_EQ(0, write_file(CG_ROOT "/cgroup.procs", pid));
+		cg_remove(gone);
+	}
+	cg_write(cg, "memory.reclaim", "16M");
+	EXPECT_EQ(0, finish(&p, &o));
+	TH_LOG("memory.reclaim of 16M on %s: %llu MiB discarded", cg,
+	       (unsigned long long)o.reclaimed_pressure >> 20);
+	EXPECT_TRUE(o.reported);
+	EXPECT_LE(8 * MiB, o.reclaimed_pressure);
+	EXPECT_TRUE(o.intact);
+	EXPECT_EQ(pl->idle, o.kept + o.discarded);
+}
+
+TEST_F_TIMEOUT(memcg, memory_reclaim_takes_idle_memory, 300)
+{
+	struct plan pl = { "scav-r", 32 * MiB, 32 * MiB, 0, NULL, 1 };
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-r", NULL));
+	proactive(_metadata, &pl, "scav-r", NULL);
+	cg_remove("scav-r");
+}
+
+/*
+ * A process that moves to another cgroup after reporting is found by the
+ * new cgroup's reclaim once it reports there (its charges stay behind:
+ * cgroup v2 does not move them).
+ */
+TEST_F_TIMEOUT(memcg, a_moved_process_is_reached_by_its_new_cgroup, 300)
+{
+	struct plan pl = { "scav-m1", 32 * MiB, 32 * MiB, 0, "scav-m2", 1 };
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-m1", NULL));
+	ASSERT_EQ(0, cg_make("scav-m2", NULL));
+	proactive(_metadata, &pl, "scav-m2", NULL);
+	cg_remove("scav-m1");
+	cg_remove("scav-m2");
+}
+
+/*
+ * A cgroup removed while a session reported in it lives: its list goes to
+ * the parent, whose reclaim then reaches the session.
+ */
+TEST_F_TIMEOUT(memcg, a_removed_cgroup_leaves_its_sessions_to_the_parent, 300)
+{
+	struct plan pl = { "scav-d/x", 32 * MiB, 32 * MiB, 0, NULL, 1 };
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-d", NULL));
+	ASSERT_EQ(0, cg_write("scav-d", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_make("scav-d/x", NULL));
+	proactive(_metadata, &pl, "scav-d", "scav-d/x");
+	cg_remove("scav-d");
+}
+
+/*
+ * Oldest first within a cgroup: of two sessions, the one that reported
+ * first gives first (on 6.12 and later the reclaim may go on past what
+ * was asked, and then both give all).
+ */
+TEST_F_TIMEOUT(memcg, a_cgroup_gives_its_oldest_idle_memory_first, 300)
+{
+	struct plan pl = { "scav-o", 16 * MiB, 16 * MiB, 0, NULL, 1 };
+	struct outcome old, young;
+	struct proc a, b;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-o", NULL));
+	ASSERT_EQ(0, start(&a, &pl));
+	usleep(100 * 1000);
+	ASSERT_EQ(0, start(&b, &pl));
+	cg_write("scav-o", "memory.reclaim", "8M");
+	EXPECT_EQ(0, finish(&a, &old));
+	EXPECT_EQ(0, finish(&b, &young));
+	TH_LOG("memory.reclaim of 8M: the older session gave %llu KiB, the younger %llu KiB",
+	       (unsigned long long)old.reclaimed_pressure >> 10,
+	       (unsigned long long)young.reclaimed_pressure >> 10);
+	EXPECT_LT(0, old.reclaimed_pressure);
+	EXPECT_GE(old.reclaimed_pressure, young.reclaimed_pressure);
+	EXPECT_TRUE(old.intact);
+	EXPECT_TRUE(young.intact);
+	cg_remove("scav-o");
+}
+
+/* A small cgroup: 8 MiB idle is reached before its OOM. */
+TEST_F_TIMEOUT(memcg, a_small_cgroup_reaches_a_few_mib_before_its_oom, 300)
+{
+	struct plan pl = { "scav-s", 16 * MiB, 8 * MiB, 12 * MiB, NULL, 1 };
+	struct proc p;
+	struct outcome o;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-s", "24M"));
+	ASSERT_EQ(0, start(&p, &pl));
+	EXPECT_EQ(0, finish(&p, &o));
+	TH_LOG("24M cgroup: %llu KiB discarded", (unsigned long long)o.reclaimed_pressure >> 10);
+	EXPECT_EQ(0, cg_key("scav-s", "memory.events", "oom_kill"));
+	EXPECT_LT(0, o.reclaimed_pressure);
+	EXPECT_TRUE(o.intact);
+	cg_remove("scav-s");
+}
+
+TEST_HARNESS_MAIN
