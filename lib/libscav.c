@@ -202,6 +202,27 @@ int scav_stats(struct scav *s, unsigned int flags, struct scav_stats *st)
 	return KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_STATS, st) < 0 ? -errno : 0);
 }
 
+int scav_pressure_fd(const struct scav *s)
+{
+	if (!s)
+		return -EINVAL;
+	return s->fd < 0 ? -ENOTSUP : s->fd;
+}
+
+int scav_pressure(struct scav *s, struct scav_pressure *pr)
+{
+	int ret;
+
+	if (!s || !pr)
+		return -EINVAL;
+	memset(pr, 0, sizeof(*pr));
+	if (s->fd < 0)
+		return -ENOTSUP;
+	ret = KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_PRESSURE, pr) < 0 ? -errno : 0);
+	/* A module before ABI 1.1 does not know the call. */
+	return ret == -ENOTTY ? -ENOTSUP : ret;
+}
+
 int scav_version(struct scav *s, struct scav_version *v)
 {
 	if (!s || !v)

@@ -50,6 +50,16 @@ int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 int scav_stats(struct scav *s, unsigned int flags, struct scav_stats *st);
 int scav_version(struct scav *s, struct scav_version *v);
 
+/*
+ * Memory pressure: scav_pressure_fd() is a descriptor to poll() for
+ * POLLPRI, which it reports while memory pressure discarded idle memory of
+ * the session that scav_pressure() has not returned yet; scav_pressure()
+ * returns that and clears it.  Without the module (or with a module older
+ * than ABI 1.1) there is nothing to poll: -ENOTSUP.
+ */
+int scav_pressure_fd(const struct scav *s);
+int scav_pressure(struct scav *s, struct scav_pressure *pr);
+
 #ifdef __cplusplus
 }
 #endif

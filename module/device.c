@@ -9,6 +9,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -29,7 +30,8 @@ static long scav_ioc_version(void __user *argp)
 		.abi_major = SCAV_ABI_MAJOR,
 		.abi_minor = SCAV_ABI_MINOR,
 		.features = SCAV_FEATURE_UNMAP_TRACKING | SCAV_FEATURE_LAZYFREE |
-			    SCAV_FEATURE_RESIDENT | SCAV_FEATURE_AGING,
+			    SCAV_FEATURE_RESIDENT | SCAV_FEATURE_AGING |
+			    SCAV_FEATURE_PRESSURE,
 		.max_ranges_per_call = SCAV_MAX_RANGES_PER_CALL,
 		.max_ranges = scav_cfg(max_ranges),
 		.page_size = PAGE_SIZE,
@@ -170,7 +172,7 @@ static long scav_ioc_report(struct scav_session *s, void __user *argp)
 	mmap_read_unlock(s->mm);
 	/* Discarded now, and counted as requested: listeners hear of it too. */
 	if (rep.flags & SCAV_REPORT_DISCARD && rep.bytes)
-		scav_nl_reclaim_event(s, rep.bytes, SCAV_CAUSE_REQUEST);
+		scav_nl_reclaim_event(s, rep.bytes, SCAV_CAUSE_REQUEST, 0);
 free:
 	scav_spare_release(&sp);
 	kvfree(v);
@@ -392,6 +394,53 @@ static long scav_ioc_stats(struct scav_session *s, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* SCAV_IOC_PRESSURE: what pressure discarded since the last call. */
+static long scav_ioc_pressure(struct scav_session *s, void __user *argp)
+{
+	struct scav_pressure pr;
+
+	if (copy_from_user(&pr, argp, sizeof(pr)))
+		return -EFAULT;
+	if (!scav_args_ok(pr.flags, pr.__reserved0, pr.__reserved,
+			  ARRAY_SIZE(pr.__reserved)))
+		return -EINVAL;
+	spin_lock(&s->rlock);
+	pr.global_bytes = s->pressure_global_bytes;
+	pr.cgroup_bytes = s->pressure_cgroup_bytes;
+	pr.cgroup_id = s->pressure_cgroup_id;
+	s->pressure_global_bytes = 0;
+	s->pressure_cgroup_bytes = 0;
+	s->pressure_cgroup_id = 0;
+	spin_unlock(&s->rlock);
+	if (!copy_to_user(argp, &pr, sizeof(pr)))
+		return 0;
+	/* Not delivered: keep it pending. */
+	spin_lock(&s->rlock);
+	s->pressure_global_bytes += pr.global_bytes;
+	s->pressure_cgroup_bytes += pr.cgroup_bytes;
+	if (!s->pressure_cgroup_id)
+		s->pressure_cgroup_id = pr.cgroup_id;
+	spin_unlock(&s->rlock);
+	return -EFAULT;
+}
+
+/*
+ * POLLPRI while pressure discarded memory SCAV_IOC_PRESSURE has not
+ * returned; any holder of the descriptor may poll.
+ */
+static __poll_t scav_dev_poll(struct file *file, poll_table *wait)
+{
+	struct scav_session *s = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &s->poll_wq, wait);
+	spin_lock(&s->rlock);
+	if (s->pressure_global_bytes || s->pressure_cgroup_bytes)
+		mask |= EPOLLPRI;
+	spin_unlock(&s->rlock);
+	return mask;
+}
+
 static long scav_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -416,6 +465,8 @@ static long scav_dev_ioctl(struct file *file, unsigned int cmd,
 		return scav_ioc_reclaim(s, argp);
 	case SCAV_IOC_STATS:
 		return scav_ioc_stats(s, argp);
+	case SCAV_IOC_PRESSURE:
+		return scav_ioc_pressure(s, argp);
 	}
 	return -ENOTTY;
 }
@@ -459,6 +510,7 @@ static const struct file_operations scav_fops = {
 	.flush = scav_dev_flush,
 	.release = scav_dev_release,
 	.unlocked_ioctl = scav_dev_ioctl,
+	.poll = scav_dev_poll,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
@@ -481,6 +533,7 @@ int scav_dev_init(void)
 	BUILD_BUG_ON(sizeof(struct scav_claim) != 56);
 	BUILD_BUG_ON(sizeof(struct scav_reclaim) != 48);
 	BUILD_BUG_ON(sizeof(struct scav_stats) != 176);
+	BUILD_BUG_ON(sizeof(struct scav_pressure) != 64);
 
 	return misc_register(&scav_misc);
 }

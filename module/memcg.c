@@ -44,8 +44,8 @@ struct list_lru scav_lru;
 bool scav_lru_ready;
 static struct kmem_cache *scav_link_cache;
 
-/* The cgroup ID of @s's memory cgroup now (0 without one). */
-static u64 scav_memcg_id(struct mem_cgroup *memcg)
+/* The cgroup ID of a memory cgroup (0 without one). */
+u64 scav_memcg_id(struct mem_cgroup *memcg)
 {
 	return memcg ? cgroup_id(memcg->css.cgroup) : 0;
 }
@@ -192,6 +192,7 @@ unsigned long scav_memcg_scan(struct shrink_control *sc)
 	}
 	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
 	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
+	p.cgroup_id = scav_memcg_id(sc->memcg);
 	scav_reclaim_among(&p, pk.v, pk.nr);
 	for (i = 0; i < pk.nr; i++)
 		scav_session_put(pk.v[i]);
@@ -211,4 +212,14 @@ void scav_memcg_exit(void)
 	if (scav_lru_ready)
 		list_lru_destroy(&scav_lru);
 	kmem_cache_destroy(scav_link_cache);
+}
+
+/* The ID of the memory cgroup @s's process is in now (0: none). */
+u64 scav_session_cgroup_id(struct scav_session *s)
+{
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(s->mm);
+	u64 id = scav_memcg_id(memcg);
+
+	mem_cgroup_put(memcg);
+	return id;
 }

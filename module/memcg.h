@@ -11,6 +11,9 @@ struct scav_session;
 extern struct list_lru scav_lru;
 extern bool scav_lru_ready;
 
+struct mem_cgroup;
+u64 scav_memcg_id(struct mem_cgroup *memcg);
+u64 scav_session_cgroup_id(struct scav_session *s);
 void scav_memcg_track(struct scav_session *s);
 void scav_memcg_untrack(struct scav_session *s);
 bool scav_memcg_is_root(struct shrink_control *sc);

@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "memcg.h"
 #include "netlink.h"
 #include "ranges.h"
 #include "reclaim.h"
@@ -120,9 +121,13 @@ static int scav_put_figures(struct sk_buff *skb, const u64 *v,
 
 static int scav_put_session(struct sk_buff *skb, struct scav_session *s, u32 pid)
 {
+	u64 cgroup_id = scav_session_cgroup_id(s);
+
 	if (nla_put_u64_64bit(skb, SCAV_A_SESSION_ID, s->id, SCAV_A_PAD) ||
 	    nla_put_u32(skb, SCAV_A_PID, pid) ||
-	    nla_put_string(skb, SCAV_A_COMM, s->comm))
+	    nla_put_string(skb, SCAV_A_COMM, s->comm) ||
+	    (cgroup_id &&
+	     nla_put_u64_64bit(skb, SCAV_A_CGROUP_ID, cgroup_id, SCAV_A_PAD)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -459,8 +464,8 @@ static struct genl_family scav_family __ro_after_init = {
 
 /* Events */
 
-/* EVENT, SEQ + SESSION_ID + BYTES, PID, COMM, CAUSE */
-#define SCAV_EVENT_SIZE	(nla_total_size(4) + 3 * nla_total_size_64bit(8) + \
+/* EVENT, SEQ + SESSION_ID + BYTES + CGROUP_ID, PID, COMM, CAUSE */
+#define SCAV_EVENT_SIZE	(nla_total_size(4) + 4 * nla_total_size_64bit(8) + \
 			 nla_total_size(4) + nla_total_size(TASK_COMM_LEN) + \
 			 nla_total_size(4))
 
@@ -469,8 +474,8 @@ static struct genl_family scav_family __ro_after_init = {
  * NULL if it could not be allocated.
  */
 static struct sk_buff *scav_nl_event_build(u32 event, struct scav_session *s,
-					   u64 bytes, u32 cause, gfp_t gfp,
-					   struct nlattr **seq_attr)
+					   u64 bytes, u32 cause, u64 cgroup_id,
+					   gfp_t gfp, struct nlattr **seq_attr)
 {
 	struct sk_buff *skb = genlmsg_new(SCAV_EVENT_SIZE, gfp);
 	void *hdr;
@@ -491,6 +496,9 @@ static struct sk_buff *scav_nl_event_build(u32 event, struct scav_session *s,
 	    nla_put_u64_64bit(skb, SCAV_A_BYTES, bytes, SCAV_A_PAD))
 		goto drop;
 	if (event == SCAV_EVENT_RECLAIM && nla_put_u32(skb, SCAV_A_CAUSE, cause))
+		goto drop;
+	if (cgroup_id &&
+	    nla_put_u64_64bit(skb, SCAV_A_CGROUP_ID, cgroup_id, SCAV_A_PAD))
 		goto drop;
 	genlmsg_end(skb, hdr);
 	return skb;
@@ -519,29 +527,30 @@ static void scav_nl_event_send(struct sk_buff *skb, struct nlattr *seq_attr)
 }
 
 static void scav_nl_event(u32 event, struct scav_session *s, u64 bytes,
-			  u32 cause, gfp_t gfp)
+			  u32 cause, u64 cgroup_id, gfp_t gfp)
 {
 	struct nlattr *seq_attr = NULL;
 	struct sk_buff *skb;
 
 	if (!READ_ONCE(scav_nl_up) || !genl_has_listeners(&scav_family, &init_net, 0))
 		return;
-	skb = scav_nl_event_build(event, s, bytes, cause, gfp, &seq_attr);
+	skb = scav_nl_event_build(event, s, bytes, cause, cgroup_id, gfp,
+				  &seq_attr);
 	scav_nl_event_send(skb, seq_attr);
 }
 
 void scav_nl_session_event(struct scav_session *s, u32 event)
 {
-	scav_nl_event(event, s, 0, 0, GFP_KERNEL);
+	scav_nl_event(event, s, 0, 0, 0, GFP_KERNEL);
 }
 
 /* Under memory pressure the event must not dig into the reserves. */
 #define SCAV_GFP_PRESSURE	(GFP_NOWAIT | __GFP_NOWARN | __GFP_NOMEMALLOC)
 
 void scav_nl_reclaim_event(struct scav_session *s, u64 bytes,
-			   enum scav_cause cause)
+			   enum scav_cause cause, u64 cgroup_id)
 {
-	scav_nl_event(SCAV_EVENT_RECLAIM, s, bytes, cause,
+	scav_nl_event(SCAV_EVENT_RECLAIM, s, bytes, cause, cgroup_id,
 		      cause == SCAV_CAUSE_PRESSURE ? SCAV_GFP_PRESSURE : GFP_KERNEL);
 }
 
@@ -553,7 +562,7 @@ void scav_nl_pressure_event(u64 kept_bytes)
 	if (time_before(jiffies, next) ||
 	    cmpxchg(&scav_pressure_next, next, jiffies + HZ / 10) != next)
 		return;
-	scav_nl_event(SCAV_EVENT_PRESSURE, NULL, kept_bytes, 0, SCAV_GFP_PRESSURE);
+	scav_nl_event(SCAV_EVENT_PRESSURE, NULL, kept_bytes, 0, 0, SCAV_GFP_PRESSURE);
 }
 
 int scav_nl_init(void)

@@ -14,7 +14,7 @@ void scav_nl_exit(void);
 /* Events for the multicast group; any context but atomic. */
 void scav_nl_session_event(struct scav_session *s, u32 event);
 void scav_nl_reclaim_event(struct scav_session *s, u64 bytes,
-			   enum scav_cause cause);
+			   enum scav_cause cause, u64 cgroup_id);
 void scav_nl_pressure_event(u64 kept_bytes);
 
 #endif /* _SCAV_NETLINK_H */

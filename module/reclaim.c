@@ -10,6 +10,7 @@
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/memcontrol.h>
+#include <linux/poll.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -158,6 +159,21 @@ static void scav_size_piece(struct scav_session *s, struct scav_pass *p,
 	}
 }
 
+/* What pressure discarded, for SCAV_IOC_PRESSURE and poll(). */
+static void scav_pressure_note(struct scav_session *s, const struct scav_pass *p,
+			       u64 bytes)
+{
+	lockdep_assert_held(&s->rlock);
+	if (!bytes)
+		return;
+	if (p->cgroup_id) {
+		s->pressure_cgroup_bytes += bytes;
+		s->pressure_cgroup_id = p->cgroup_id;
+	} else {
+		s->pressure_global_bytes += bytes;
+	}
+}
+
 /*
  * Discard the oldest kept piece of the session.  Returns 0 on progress
  * (a skip counts), -ENOENT when nothing old enough is left.
@@ -199,9 +215,13 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 	spin_lock(&s->rlock);
 	bytes = scav_ranges_settle(&s->ranges, pc.start, pc.end);
 	s->reclaimed_bytes[p->cause] += bytes;
+	if (p->cause == SCAV_CAUSE_PRESSURE)
+		scav_pressure_note(s, p, bytes);
 	spin_unlock(&s->rlock);
 	if (wq_has_sleeper(&s->busy_wq))
 		wake_up_all(&s->busy_wq);
+	if (p->cause == SCAV_CAUSE_PRESSURE && bytes && wq_has_sleeper(&s->poll_wq))
+		wake_up_poll(&s->poll_wq, EPOLLPRI);
 
 	atomic64_add(bytes, &scav_totals.reclaimed_bytes[p->cause]);
 	p->budget -= min(scav_pass_charged(p) ? pc.w.resident : bytes, p->budget);
@@ -288,8 +308,10 @@ put:
  */
 static struct workqueue_struct *scav_wq;
 
-static void scav_reclaim_defer(struct scav_session *s, unsigned long pages)
+static void scav_reclaim_defer(struct scav_session *s, unsigned long pages,
+			       u64 cgroup_id)
 {
+	atomic64_set(&s->deferred_cgroup_id, cgroup_id);
 	atomic_long_add(pages, &s->pressure_pages);
 	refcount_inc(&s->ref);
 	if (!queue_work(scav_wq, &s->pressure_work))
@@ -304,6 +326,7 @@ void scav_pressure_work(struct work_struct *work)
 
 	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
 	p.budget = (u64)atomic_long_xchg(&s->pressure_pages, 0) << PAGE_SHIFT;
+	p.cgroup_id = atomic64_read(&s->deferred_cgroup_id);
 	if (scav_cfg(enabled) && scav_cfg(shrinker_enabled))
 		scav_reclaim_session(s, &p);
 	atomic64_inc(&scav_totals.deferred_reclaims);
@@ -343,7 +366,7 @@ int scav_reclaim_session(struct scav_session *s, struct scav_pass *p)
 		cond_resched();
 	}
 	if (p->bytes > before)
-		scav_nl_reclaim_event(s, p->bytes - before, p->cause);
+		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
 	return ret == -ENOENT ? 0 : ret;
 }
 
@@ -359,7 +382,7 @@ static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
 	int ret = scav_reclaim_batch(s, p, round);
 
 	if (p->bytes > before)
-		scav_nl_reclaim_event(s, p->bytes - before, p->cause);
+		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
 	if (ret == -EBUSY)
 		atomic64_inc(&scav_totals.busy_skips[p->cause]);
 	if (ret) {
@@ -394,7 +417,7 @@ static void scav_reclaim_loop(struct scav_pass *p, struct scav_session **v,
 		if (scav_reclaim_try(s, p, round) == -EBUSY &&
 		    p->cause == SCAV_CAUSE_PRESSURE)
 			scav_reclaim_defer(s, min_t(u64, p->budget >> PAGE_SHIFT,
-						    totalram_pages()));
+						    totalram_pages()), p->cgroup_id);
 		scav_session_put(s);
 		cond_resched();
 	}

@@ -23,6 +23,7 @@ struct scav_pass {
 	u64 bytes;		/* bytes discarded */
 	u64 resident;		/* resident bytes they held (charged passes) */
 	long freed_pages;	/* pages mapped only there: the zaps freed them */
+	u64 cgroup_id;		/* pressure: the memory cgroup's (0: the machine's) */
 };
 
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);

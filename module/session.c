@@ -144,6 +144,7 @@ struct scav_session *scav_session_create(void)
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	init_waitqueue_head(&s->busy_wq);
+	init_waitqueue_head(&s->poll_wq);
 	INIT_WORK(&s->pressure_work, scav_pressure_work);
 	mutex_init(&s->link_lock);
 	spin_lock_init(&s->rlock);

@@ -64,6 +64,12 @@ struct scav_session {
 	u64 claimed_kept_bytes;
 	u64 claimed_discarded_bytes;
 	u64 forgotten_bytes;
+	/* Discarded under pressure, not yet returned by SCAV_IOC_PRESSURE. */
+	u64 pressure_global_bytes;
+	u64 pressure_cgroup_bytes;
+	u64 pressure_cgroup_id;
+	wait_queue_head_t poll_wq;	/* pollers of the descriptor */
+	atomic64_t deferred_cgroup_id;	/* whose pressure the worker owes */
 };
 
 struct scav_session *scav_session_create(void);

@@ -530,8 +530,9 @@ static int readable_kind(enum ptr_kind k, size_t size, size_t room)
 
 static const unsigned int known_cmds[] = {
 	SCAV_IOC_VERSION, SCAV_IOC_REPORT, SCAV_IOC_CLAIM, SCAV_IOC_RECLAIM,
-	SCAV_IOC_STATS,
+	SCAV_IOC_STATS, SCAV_IOC_PRESSURE,
 };
+#define NR_KNOWN_CMDS	(sizeof(known_cmds) / sizeof(known_cmds[0]))
 
 /* The errors <linux/scav.h> documents for each call. */
 static int documented(unsigned int cmd, int err)
@@ -546,6 +547,7 @@ static int documented(unsigned int cmd, int err)
 		return err == EINVAL || err == EFAULT || err == EINTR || err == ENOMEM;
 	case SCAV_IOC_RECLAIM: return err == EINVAL || err == EFAULT || err == EINTR;
 	case SCAV_IOC_STATS: return err == EINVAL || err == EFAULT;
+	case SCAV_IOC_PRESSURE: return err == EINVAL || err == EFAULT;
 	}
 	return err == ENOTTY;
 }
@@ -980,10 +982,42 @@ static int fuzz_reclaim(struct fz *f, struct call *c, int fd, int quirk)
 	return 0;
 }
 
+/*
+ * What a call whose argument is read, then written back whole, must get:
+ * @quirk if set, EFAULT for an argument it cannot read, -1 (not predicted)
+ * for random reserved fields (@bad < 0), EINVAL for bad ones, EFAULT when
+ * it cannot write the answer back, or success.
+ */
+/* Reserved output fields come back zero. */
+static int reserved_out(struct fz *f, const __u64 *res, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (res[i])
+			return fail(f, "reserved output field %u is %llx", i,
+				    (unsigned long long)res[i]);
+	return 0;
+}
+
+static void expect_for(struct fz *f, struct call *c, int quirk, size_t size, int bad)
+{
+	if (quirk)
+		c->expect = quirk;
+	else if (!readable_kind(c->ak, size, ARG_PAGES * f->pg))
+		c->expect = EFAULT;
+	else if (bad < 0)
+		c->expect = -1;
+	else if (bad)
+		c->expect = EINVAL;
+	else
+		c->expect = c->ak == PTR_RO ? EFAULT : 0;
+}
+
 static int fuzz_stats(struct fz *f, struct call *c, int fd, int quirk)
 {
 	struct scav_stats st, out;
-	int bad, ret, err, i;
+	int bad, ret, err;
 
 	fill_random(f, &st, sizeof(st));
 	st.flags = rnd(f, 2);
@@ -1001,16 +1035,7 @@ static int fuzz_stats(struct fz *f, struct call *c, int fd, int quirk)
 	}
 	put_arg(f, c, &st, sizeof(st));
 	op_set(f, "STATS flags=%#x arg=%d%s", st.flags, c->ak, bad < 0 ? " random" : "");
-	if (quirk)
-		c->expect = quirk;
-	else if (!readable_kind(c->ak, sizeof(st), ARG_PAGES * f->pg))
-		c->expect = EFAULT;
-	else if (bad < 0)
-		c->expect = -1;
-	else if (bad)
-		c->expect = EINVAL;
-	else
-		c->expect = c->ak == PTR_RO ? EFAULT : 0;
+	expect_for(f, c, quirk, sizeof(st), bad);
 
 	ret = ioctl(fd, SCAV_IOC_STATS, (void *)(uintptr_t)c->argp);
 	err = ret ? errno : 0;
@@ -1025,10 +1050,8 @@ static int fuzz_stats(struct fz *f, struct call *c, int fd, int quirk)
 	if (err)
 		return 0;
 	memcpy(&out, c->arg, sizeof(out));
-	for (i = 0; i < 5; i++)
-		if (out.__reserved[i])
-			return fail(f, "reserved output field %d is %llx", i,
-				    (unsigned long long)out.__reserved[i]);
+	if (reserved_out(f, out.__reserved, 5))
+		return -1;
 	if (out.idle_bytes != idle_in(f, 0, UINT64_MAX - 1))
 		return fail(f, "idle %llu, the model says %llu", (unsigned long long)out.idle_bytes,
 			    (unsigned long long)idle_in(f, 0, UINT64_MAX - 1));
@@ -1036,6 +1059,39 @@ static int fuzz_stats(struct fz *f, struct call *c, int fd, int quirk)
 	    (out.idle_resident_bytes || out.lazyfree_bytes || out.used_rss_bytes))
 		return fail(f, "walked figures without SCAV_STATS_RESIDENT");
 	return 0;
+}
+
+/* PRESSURE: flags and reserved fields zero, or EINVAL; nothing else out. */
+static int fuzz_pressure(struct fz *f, struct call *c, int fd, int quirk)
+{
+	struct scav_pressure pr, out;
+	int bad, ret, err;
+
+	fill_random(f, &pr, sizeof(pr));
+	pr.flags = 0;
+	bad = hdr_fields(f, NULL, &pr.__reserved0, pr.__reserved, 4, 0);
+	if (!rnd(f, 12)) {
+		pr.flags = 1U << rnd(f, 32);
+		bad = 1;
+	}
+	c->ak = pick_ptr(f);
+	c->asize = sizeof(pr);
+	c->arg = place(f, f->arg, ARG_PAGES, sizeof(pr), c->ak, &c->argp);
+	put_arg(f, c, &pr, sizeof(pr));
+	op_set(f, "PRESSURE flags=%#x arg=%d", pr.flags, c->ak);
+	expect_for(f, c, quirk, sizeof(pr), bad);
+	ret = ioctl(fd, SCAV_IOC_PRESSURE, (void *)(uintptr_t)c->argp);
+	err = ret ? errno : 0;
+	if (err != c->expect)
+		return fail(f, "returned %s, expected %s", err ? strerror(err) : "success",
+			    c->expect ? strerror(c->expect) : "success");
+	if (err)
+		return 0;
+	memcpy(&out, c->arg, sizeof(out));
+	if (out.flags || out.__reserved0)
+		return fail(f, "flags %#x, reserved %#x written back", out.flags,
+			    out.__reserved0);
+	return reserved_out(f, out.__reserved, 4) ? -1 : 0;
 }
 
 static int fuzz_version(struct fz *f, struct call *c, int fd, int quirk)
@@ -1062,7 +1118,7 @@ static int fuzz_version(struct fz *f, struct call *c, int fd, int quirk)
 	memcpy(&v, c->arg, sizeof(v));
 	if (v.abi_major != SCAV_ABI_MAJOR || v.max_ranges_per_call != SCAV_MAX_RANGES_PER_CALL ||
 	    v.page_size != f->pg || v.__reserved0 || v.__reserved[0] || v.__reserved[1] ||
-	    v.__reserved[2] || v.__reserved[3] || (v.features & ~0xfULL) || v.max_ranges < 2)
+	    v.__reserved[2] || v.__reserved[3] || (v.features & ~0x1fULL) || v.max_ranges < 2)
 		return fail(f, "odd answer: abi %u.%u features %llx per call %u max %u page %u",
 			    v.abi_major, v.abi_minor, (unsigned long long)v.features,
 			    v.max_ranges_per_call, v.max_ranges, v.page_size);
@@ -1081,14 +1137,14 @@ static int fuzz_unknown(struct fz *f, struct call *c, int fd, int quirk)
 		type = rnd(f, 4) ? SCAV_IOC_MAGIC - 1 + rnd(f, 3) : 0xa0 + rnd(f, 0x60);
 		if (rnd(f, 3) == 0) {
 			/* A known command with another size or direction. */
-			cmd = known_cmds[rnd(f, 5)];
+			cmd = known_cmds[rnd(f, NR_KNOWN_CMDS)];
 			cmd = _IOC(dirs[rnd(f, 4)], _IOC_TYPE(cmd), _IOC_NR(cmd),
 				   rnd(f, 2) ? _IOC_SIZE(cmd) + 8 : rnd(f, 1 << 14));
 		} else {
 			cmd = _IOC(dirs[rnd(f, 4)], type, rnd(f, 256), rnd(f, 2) ? rnd(f, 256) :
 				   rnd(f, 1 << 14));
 		}
-		for (known = 0, i = 0; i < 5; i++)
+		for (known = 0, i = 0; i < NR_KNOWN_CMDS; i++)
 			known |= cmd == known_cmds[i];
 	} while (known);
 	c->ak = pick_ptr(f);
@@ -1114,10 +1170,10 @@ static int fuzz_ioctl(struct fz *f, int fd, int quirk)
 {
 	static int (*const fn[])(struct fz *, struct call *, int, int) = {
 		fuzz_version, fuzz_report, fuzz_claim, fuzz_reclaim, fuzz_stats,
-		fuzz_unknown,
+		fuzz_unknown, fuzz_pressure,
 	};
 	static struct call c;
-	unsigned int k = rnd(f, 6);
+	unsigned int k = rnd(f, 7);
 	char *arg_keep;
 	int ret;
 
@@ -1596,9 +1652,9 @@ static void fz_run(struct fz *f, double seconds)
 
 static void fz_log(struct fz *f, const char *who)
 {
-	printf("# fuzz_test %s: %lu iterations: VERSION %lu REPORT %lu CLAIM %lu RECLAIM %lu STATS %lu unknown %lu; netlink UNSPEC %lu GET_SESSIONS %lu GET_STATS %lu RECLAIM %lu GET_CONFIG %lu SET_CONFIG %lu other %lu; %lu fork children refused\n",
+	printf("# fuzz_test %s: %lu iterations: VERSION %lu REPORT %lu CLAIM %lu RECLAIM %lu STATS %lu unknown %lu PRESSURE %lu; netlink UNSPEC %lu GET_SESSIONS %lu GET_STATS %lu RECLAIM %lu GET_CONFIG %lu SET_CONFIG %lu other %lu; %lu fork children refused\n",
 	       who, f->iter, f->n_ioctl[0], f->n_ioctl[1], f->n_ioctl[2], f->n_ioctl[3],
-	       f->n_ioctl[4], f->n_ioctl[5], f->n_nl[0], f->n_nl[1], f->n_nl[2], f->n_nl[3],
+	       f->n_ioctl[4], f->n_ioctl[5], f->n_ioctl[6], f->n_nl[0], f->n_nl[1], f->n_nl[2], f->n_nl[3],
 	       f->n_nl[4], f->n_nl[5], f->n_nl[6], f->n_eperm_kids);
 	if (f->failures)
 		printf("# fuzz_test %s: seed=%llu, %d failure(s), first: %s\n", who,

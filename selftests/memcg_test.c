@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -63,6 +65,16 @@ static int cg_make(const char *cg, const char *max)
 	return max ? cg_write(cg, "memory.max", max) : 0;
 }
 
+/* A cgroup's ID: the inode number of its directory. */
+static uint64_t cg_id(const char *cg)
+{
+	char path[256];
+	struct stat st;
+
+	cg_path(path, sizeof(path), cg, NULL);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
 static void cg_remove(const char *cg)
 {
 	char path[256];
@@ -105,8 +117,23 @@ struct plan {
 struct outcome {
 	uint64_t reclaimed_pressure;
 	uint64_t kept, discarded;	/* of the claim */
+	struct scav_pressure pr;	/* SCAV_IOC_PRESSURE after it all */
 	int reported, intact;
+	int polled, polled_after;	/* epoll saw POLLPRI, before and after */
 };
+
+/* Whether epoll reports POLLPRI on @fd now. */
+static int pollpri(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLPRI };
+	int ep = epoll_create1(EPOLL_CLOEXEC), n;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+		return -1;
+	n = epoll_wait(ep, &ev, 1, 0);
+	close(ep);
+	return n == 1 && (ev.events & EPOLLPRI);
+}
 
 struct proc {
 	pid_t pid;
@@ -161,6 +188,10 @@ static void holder(const struct plan *pl, int in, int out)
 		memset(more, 0x5a, pl->alloc);
 	}
 	o.intact = holds_pattern(m, m, keep, 7);
+	o.polled = pollpri(fd);
+	if (ioctl(fd, SCAV_IOC_PRESSURE, &o.pr))
+		o.pr.flags = 0xffffffff;
+	o.polled_after = pollpri(fd);
 	if (pl->claim) {
 		struct scav_claim_range cr = { (uintptr_t)(m + keep), pl->idle };
 		size_t i;
@@ -283,11 +314,20 @@ TEST_F_TIMEOUT(memcg, limit_takes_idle_memory_first_and_spares_other_cgroups, 30
 	EXPECT_TRUE(oa.intact);
 	EXPECT_LE(8 * MiB, oa.reclaimed_pressure);
 	EXPECT_EQ(32 * MiB, oa.kept + oa.discarded);
+	/* Its descriptor said so, and which cgroup's pressure it was. */
+	EXPECT_EQ(1, oa.polled);
+	EXPECT_EQ(0, oa.polled_after);
+	EXPECT_EQ(0, oa.pr.flags);
+	EXPECT_EQ(oa.reclaimed_pressure, oa.pr.cgroup_bytes + oa.pr.global_bytes);
+	EXPECT_LT(0, oa.pr.cgroup_bytes);
+	EXPECT_EQ(cg_id("scav-a"), oa.pr.cgroup_id);
 	/* The bystander: nothing of it was touched. */
 	EXPECT_TRUE(ob.reported);
 	EXPECT_TRUE(ob.intact);
 	EXPECT_EQ(0, ob.reclaimed_pressure);
 	EXPECT_EQ(16 * MiB, ob.kept);
+	EXPECT_EQ(0, ob.polled);
+	EXPECT_EQ(0, ob.pr.cgroup_bytes + ob.pr.global_bytes);
 	cg_remove("scav-a");
 	cg_remove("scav-b");
 }
@@ -446,6 +486,58 @@ TEST_F_TIMEOUT(memcg, a_small_cgroup_reaches_a_few_mib_before_its_oom, 300)
 	EXPECT_LT(0, o.reclaimed_pressure);
 	EXPECT_TRUE(o.intact);
 	cg_remove("scav-s");
+}
+
+/*
+ * The descriptor polls for pressure only: not after aging, not after the
+ * session's own RECLAIM; drop_caches (the machine's reclaim) counts as
+ * global pressure.
+ */
+TEST_F_TIMEOUT(memcg, the_descriptor_polls_for_pressure_only, 120)
+{
+	char *m = map_filled(8 * MiB, 3);
+	struct scav_pressure pr;
+	int fd = open("/dev/scav", O_RDWR | O_CLOEXEC);
+	int i;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, m);
+	/* Its own RECLAIM. */
+	ASSERT_EQ(0, sc_report1(fd, m, 2 * MiB));
+	EXPECT_EQ(2 * MiB, sc_reclaim(fd, 0, 0));
+	EXPECT_EQ(0, pollpri(fd));
+	/* Aging. */
+	ASSERT_EQ(0, knob_write("idle_age_ms", "0"));
+	ASSERT_EQ(0, sc_report1(fd, m + 2 * MiB, 2 * MiB));
+	for (i = 0; i < 100 && knob_read("idle_bytes") != knob_read("discarded_bytes"); i++)
+		usleep(50 * 1000);
+	EXPECT_EQ(knob_read("idle_bytes"), knob_read("discarded_bytes"));
+	EXPECT_EQ(0, pollpri(fd));
+	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
+	/* The machine's reclaim. */
+	ASSERT_EQ(0, sc_report1(fd, m + 4 * MiB, 4 * MiB));
+	ASSERT_EQ(0, write_file("/proc/sys/vm/drop_caches", "2"));
+	EXPECT_EQ(1, pollpri(fd));
+	memset(&pr, 0, sizeof(pr));
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_PRESSURE, &pr));
+	EXPECT_EQ(4 * MiB, pr.global_bytes);
+	EXPECT_EQ(0, pr.cgroup_bytes);
+	EXPECT_EQ(0, pr.cgroup_id);
+	EXPECT_EQ(0, pollpri(fd));
+	/* Reserved fields and flags must be zero. */
+	pr.flags = 1;
+	EXPECT_EQ(-1, ioctl(fd, SCAV_IOC_PRESSURE, &pr));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&pr, 0, sizeof(pr));
+	pr.__reserved[3] = 1;
+	EXPECT_EQ(-1, ioctl(fd, SCAV_IOC_PRESSURE, &pr));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, SCAV_IOC_PRESSURE, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+	munmap(m, 8 * MiB);
 }
 
 TEST_HARNESS_MAIN

@@ -75,7 +75,7 @@
 
 /* Incremented on incompatible changes; minor on compatible additions. */
 #define SCAV_ABI_MAJOR		1
-#define SCAV_ABI_MINOR		0
+#define SCAV_ABI_MINOR		1
 
 /* Maximum number of ranges in one REPORT or CLAIM call (as UIO_MAXIOV). */
 #define SCAV_MAX_RANGES_PER_CALL	1024
@@ -120,6 +120,8 @@ struct scav_version {
 #define SCAV_FEATURE_RESIDENT		(1ULL << 2)
 /* Idle ranges are discarded when they age and under memory pressure. */
 #define SCAV_FEATURE_AGING		(1ULL << 3)
+/* SCAV_IOC_PRESSURE, and poll() on the session's descriptor (ABI 1.1). */
+#define SCAV_FEATURE_PRESSURE		(1ULL << 4)
 
 /*
  * SCAV_IOC_REPORT: mark ranges idle.
@@ -314,6 +316,34 @@ struct scav_stats {
 
 #define SCAV_STATS_RESIDENT	(1U << 0)
 
+/*
+ * SCAV_IOC_PRESSURE: what memory pressure discarded of the session since the
+ * last call, so that an allocator can react (give back more, shrink a cache)
+ * without the administrators' netlink events.
+ *
+ * The session's descriptor polls (poll, select, epoll) with POLLPRI while
+ * memory pressure has discarded idle memory of the session that this call
+ * has not returned yet: the machine's (global reclaim, drop_caches) or a
+ * memory cgroup's (the session's, or an ancestor's: memory.max,
+ * memory.high, memory.reclaim).  Aging and requests (SCAV_IOC_RECLAIM,
+ * SCAV_CMD_RECLAIM) never make it pollable.  The call returns what is
+ * pending and clears it, and POLLPRI with it.
+ *
+ * @flags: in, must be 0.
+ * @global_bytes: out, bytes discarded under the machine's pressure.
+ * @cgroup_bytes: out, bytes discarded under a memory cgroup's pressure.
+ * @cgroup_id: out, the cgroup whose pressure discarded last (its ID: the
+ *	inode number of its directory in cgroup2), 0 if none did.
+ */
+struct scav_pressure {
+	__u32 flags;
+	__u32 __reserved0;
+	__u64 global_bytes;
+	__u64 cgroup_bytes;
+	__u64 cgroup_id;
+	__u64 __reserved[4];
+};
+
 /* A private type byte: 0xD5 is unassigned in ioctl-number.rst. */
 #define SCAV_IOC_MAGIC		0xD5
 
@@ -322,6 +352,7 @@ struct scav_stats {
 #define SCAV_IOC_CLAIM		_IOWR(SCAV_IOC_MAGIC, 0x12, struct scav_claim)
 #define SCAV_IOC_RECLAIM	_IOWR(SCAV_IOC_MAGIC, 0x13, struct scav_reclaim)
 #define SCAV_IOC_STATS		_IOWR(SCAV_IOC_MAGIC, 0x14, struct scav_stats)
+#define SCAV_IOC_PRESSURE	_IOWR(SCAV_IOC_MAGIC, 0x15, struct scav_pressure)
 
 /*
  * Generic netlink: the machine-wide view
@@ -355,8 +386,10 @@ struct scav_stats {
  *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk each session's page
  *	tables for the resident figures, as SCAV_IOC_STATS does).
  *	One message per session, in order of SCAV_A_SESSION_ID: SCAV_A_SESSION_ID,
- *	SCAV_A_PID, SCAV_A_COMM (the opener's command name at open) and
- *	SCAV_A_STATS with the SCAV_STAT_* of struct scav_stats.  A session
+ *	SCAV_A_PID, SCAV_A_COMM (the opener's command name at open),
+ *	SCAV_A_CGROUP_ID (the memory cgroup of the process now; absent
+ *	without one) and SCAV_A_STATS with the SCAV_STAT_* of struct
+ *	scav_stats.  A session
  *	opened or closed while the dump runs may be missed, but none is listed
  *	twice; the messages after such a change carry NLM_F_DUMP_INTR.
  *	Without CAP_SYS_PTRACE (the right to read any process's smaps), a
@@ -434,6 +467,7 @@ enum scav_genl_attr {
 	SCAV_A_EVENT,		/* u32: SCAV_EVENT_* */
 	SCAV_A_SEQ,		/* u64 */
 	SCAV_A_CAUSE,		/* u32: SCAV_CAUSE_* */
+	SCAV_A_CGROUP_ID,	/* u64: a cgroup's ID (inode number in cgroup2) */
 	__SCAV_A_MAX,
 };
 #define SCAV_A_MAX	(__SCAV_A_MAX - 1)
@@ -526,7 +560,9 @@ enum scav_genl_event {
 	SCAV_EVENT_UNSPEC,
 	/*
 	 * Idle memory of a session was discarded: SCAV_A_PID, SCAV_A_SESSION_ID,
-	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE.  One per session for each
+	 * SCAV_A_COMM, SCAV_A_BYTES, SCAV_A_CAUSE, and with SCAV_CAUSE_PRESSURE
+	 * from a memory cgroup's reclaim that cgroup's SCAV_A_CGROUP_ID.  One
+	 * per session for each
 	 * request (SCAV_IOC_RECLAIM, SCAV_CMD_RECLAIM, a REPORT call with
 	 * SCAV_REPORT_DISCARD), and one per batch (up to 64 pieces) of aging
 	 * or pressure reclaim.
