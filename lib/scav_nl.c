@@ -153,6 +153,7 @@ static const struct nla_policy scav_nl_policy[SCAV_A_MAX + 1] = {
 	[SCAV_A_EVENT] = { .type = NLA_U32 },
 	[SCAV_A_SEQ] = { .type = NLA_U64 },
 	[SCAV_A_CAUSE] = { .type = NLA_U32 },
+	[SCAV_A_CGROUP_ID] = { .type = NLA_U64 },
 };
 
 static int scav_nl_valid_cb(struct nl_msg *msg, void *arg)
@@ -398,6 +399,8 @@ static int scav_nl_parse_session(struct nlattr **tb, void *arg)
 	s->pid = nla_get_u32(tb[SCAV_A_PID]);
 	if (tb[SCAV_A_COMM])
 		snprintf(s->comm, sizeof(s->comm), "%s", nla_get_string(tb[SCAV_A_COMM]));
+	if (tb[SCAV_A_CGROUP_ID])
+		s->cgroup_id = nla_get_u64(tb[SCAV_A_CGROUP_ID]);
 	st = &s->stats;
 	st->flags = d->flags;
 	SCAV_FIGURES(FIGURE, FIGURE, NOT_HERE)
@@ -432,10 +435,50 @@ static int scav_nl_sessions_(struct scav_nl *n, unsigned int flags,
 	return intr;
 }
 
-int scav_nl_sessions(struct scav_nl *n, unsigned int flags,
-		     struct scav_nl_session **v, size_t *nr)
+__attribute__((symver("scav_nl_sessions@@LIBSCAV_NL_1.1")))
+int scav_nl_sessions_1_1(struct scav_nl *n, unsigned int flags,
+			 struct scav_nl_session **v, size_t *nr)
 {
 	return KEEP_ERRNO(scav_nl_sessions_(n, flags, v, nr));
+}
+
+/* LIBSCAV_NL_1.0's struct scav_nl_session, before cgroup_id. */
+struct scav_nl_session_1_0 {
+	uint64_t id;
+	uint32_t pid;
+	char comm[16];
+	struct scav_stats stats;
+};
+
+__attribute__((symver("scav_nl_sessions@LIBSCAV_NL_1.0")))
+int scav_nl_sessions_1_0(struct scav_nl *n, unsigned int flags,
+			 struct scav_nl_session_1_0 **v, size_t *nr)
+{
+	struct scav_nl_session *all = NULL;
+	struct scav_nl_session_1_0 *old;
+	size_t i, k = 0;
+	int ret;
+
+	if (!v || !nr)
+		return -EINVAL;
+	ret = scav_nl_sessions_(n, flags, &all, &k);
+	if (ret < 0)
+		return KEEP_ERRNO(ret);
+	old = calloc(k ? k : 1, sizeof(*old));
+	if (!old) {
+		free(all);
+		return -ENOMEM;
+	}
+	for (i = 0; i < k; i++) {
+		old[i].id = all[i].id;
+		old[i].pid = all[i].pid;
+		memcpy(old[i].comm, all[i].comm, sizeof(old[i].comm));
+		old[i].stats = all[i].stats;
+	}
+	free(all);
+	*v = old;
+	*nr = k;
+	return ret;
 }
 
 static int scav_nl_parse_global(struct nlattr **tb, void *arg)
@@ -659,6 +702,8 @@ static int scav_nl_parse_event(struct nlattr **tb, struct scav_nl_event *ev)
 		ev->bytes = nla_get_u64(tb[SCAV_A_BYTES]);
 	if (tb[SCAV_A_CAUSE])
 		ev->cause = nla_get_u32(tb[SCAV_A_CAUSE]);
+	if (tb[SCAV_A_CGROUP_ID])
+		ev->cgroup_id = nla_get_u64(tb[SCAV_A_CGROUP_ID]);
 	return 1;
 }
 
@@ -699,9 +744,25 @@ static int scav_nl_event_read_(struct scav_nl *n, struct scav_nl_event *ev)
 	}
 }
 
-int scav_nl_event_read(struct scav_nl *n, struct scav_nl_event *ev)
+__attribute__((symver("scav_nl_event_read@@LIBSCAV_NL_1.1")))
+int scav_nl_event_read_1_1(struct scav_nl *n, struct scav_nl_event *ev)
 {
 	return KEEP_ERRNO(scav_nl_event_read_(n, ev));
+}
+
+/* LIBSCAV_NL_1.0's struct scav_nl_event ended with cause. */
+__attribute__((symver("scav_nl_event_read@LIBSCAV_NL_1.0")))
+int scav_nl_event_read_1_0(struct scav_nl *n, struct scav_nl_event *ev)
+{
+	struct scav_nl_event all;
+	int ret;
+
+	if (!ev)
+		return -EINVAL;
+	ret = KEEP_ERRNO(scav_nl_event_read_(n, &all));
+	if (ret > 0)
+		memcpy(ev, &all, offsetof(struct scav_nl_event, cgroup_id));
+	return ret;
 }
 
 const char *scav_nl_event_name(uint32_t type)

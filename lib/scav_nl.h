@@ -45,6 +45,8 @@ struct scav_nl_session {
 	char comm[16];
 	/* The fields of SCAV_IOC_STATS; the walked ones with SCAV_STATS_RESIDENT. */
 	struct scav_stats stats;
+	/* Since LIBSCAV_NL_1.1: its process's memory cgroup now (0: none). */
+	uint64_t cgroup_id;
 };
 
 /*
@@ -134,6 +136,8 @@ struct scav_nl_event {
 	char comm[16];
 	uint64_t bytes;		/* RECLAIM: discarded; PRESSURE: held kept */
 	uint32_t cause;		/* RECLAIM: SCAV_CAUSE_* */
+	/* Since LIBSCAV_NL_1.1: RECLAIM under a memory cgroup's pressure: it. */
+	uint64_t cgroup_id;
 };
 
 int scav_nl_event_read(struct scav_nl *n, struct scav_nl_event *ev);

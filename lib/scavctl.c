@@ -4,6 +4,7 @@
  * by default, one JSON document per result with --json.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scav.h"
@@ -24,7 +26,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: scavctl [--json] COMMAND [ARGS]\n"
 "\n"
-"  status                  the module, its tunables and figures\n"
+"  status [--cgroup PATH]  the module, its tunables and figures; or the\n"
+"                          sessions of a cgroup and its descendants, summed\n"
 "  top [-s idle|resident] [-n COUNT] [-d SECONDS]\n"
 "                          sessions by idle (or idle resident) memory,\n"
 "                          refreshed every SECONDS (2), COUNT times (forever)\n"
@@ -111,6 +114,93 @@ static uint32_t parse_pid(const char *s)
 		exit(2);
 	}
 	return v;
+}
+
+/* cgroups: a memory cgroup's ID is the inode number of its cgroup2 directory */
+
+struct cgroups {
+	char root[256];		/* where cgroup2 is mounted, or "" */
+	struct cg { uint64_t id; char *path; } *v;
+	size_t nr, cap;
+};
+
+static struct cgroups *cg_walk;
+
+static int cg_add(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	struct cgroups *c = cg_walk;
+	const char *rel = path + strlen(c->root);
+
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	if (c->nr == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		void *v = realloc(c->v, cap * sizeof(*c->v));
+
+		if (!v)
+			return 1;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->nr].id = st->st_ino;
+	c->v[c->nr].path = strdup(*rel ? rel : "/");
+	if (!c->v[c->nr].path)
+		return 1;
+	c->nr++;
+	return 0;
+}
+
+/* Every cgroup under @under (a path in the cgroup2 mount, or NULL: all). */
+static int cgroups_read(struct cgroups *c, const char *under)
+{
+	char line[512], dir[512];
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	memset(c, 0, sizeof(*c));
+	while (f && fgets(line, sizeof(line), f)) {
+		char mnt[256], type[32];
+
+		if (sscanf(line, "%*s %255s %31s", mnt, type) == 2 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(c->root, sizeof(c->root), "%s", mnt);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!c->root[0])
+		return -ENOENT;
+	if (!under)
+		snprintf(dir, sizeof(dir), "%s", c->root);
+	else if (!strncmp(under, c->root, strlen(c->root)))
+		snprintf(dir, sizeof(dir), "%s", under);
+	else
+		snprintf(dir, sizeof(dir), "%s/%s", c->root, under[0] == '/' ? under + 1 : under);
+	cg_walk = c;
+	if (nftw(dir, cg_add, 16, FTW_PHYS | FTW_MOUNT))
+		return errno ? -errno : -ENOMEM;
+	return 0;
+}
+
+static void cgroups_free(struct cgroups *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr; i++)
+		free(c->v[i].path);
+	free(c->v);
+}
+
+/* A cgroup's path below the mount, or NULL if it is not in @c. */
+static const char *cg_path(const struct cgroups *c, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; id && i < c->nr; i++)
+		if (c->v[i].id == id)
+			return c->v[i].path;
+	return NULL;
 }
 
 /* status */
@@ -217,6 +307,70 @@ static int cmd_status(void)
 	return 0;
 }
 
+/*
+ * status --cgroup PATH: the sessions whose processes are in the cgroup or
+ * below it, summed (those the caller may see: its own without
+ * CAP_SYS_PTRACE).
+ */
+static int cmd_status_cgroup(const char *path)
+{
+	uint64_t idle = 0, res = 0, by[3] = { 0 };
+	struct scav_nl_session *v;
+	struct cgroups c;
+	struct scav_nl *n;
+	size_t nr, i, in = 0;
+	int ret;
+
+	ret = cgroups_read(&c, path);
+	if (ret)
+		die(path, ret, NULL);
+	n = nl_open(0);
+	ret = scav_nl_sessions(n, SCAV_STATS_RESIDENT, &v, &nr);
+	if (ret < 0)
+		die("status", ret, scav_nl_errmsg(n));
+	for (i = 0; i < nr; i++) {
+		const struct scav_stats *st = &v[i].stats;
+
+		if (!cg_path(&c, v[i].cgroup_id))
+			continue;
+		in++;
+		idle += st->idle_bytes;
+		res += st->idle_resident_bytes;
+		by[0] += st->reclaimed_request_bytes;
+		by[1] += st->reclaimed_age_bytes;
+		by[2] += st->reclaimed_pressure_bytes;
+	}
+	{
+		const struct field f[] = {
+			{ "sessions", in, 0 },
+			{ "idle_bytes", idle, 1 },
+			{ "idle_resident_bytes", res, 1 },
+			{ "reclaimed_request_bytes", by[0], 1 },
+			{ "reclaimed_age_bytes", by[1], 1 },
+			{ "reclaimed_pressure_bytes", by[2], 1 },
+		};
+		char esc[SCAVCTL_ESC_JSON_SIZE(512)];
+
+		if (json) {
+			printf("{\"cgroup\":");
+			fputs(scavctl_esc_json(c.nr ? c.v[0].path : path, esc, sizeof(esc)),
+			      stdout);
+			printf(",\"cgroups\":%zu,\"stats\":{", c.nr);
+			print_fields(f, sizeof(f) / sizeof(f[0]), 0);
+			printf("}}\n");
+		} else {
+			printf("cgroup %s and %zu below it:\n",
+			       scavctl_esc_text(c.nr ? c.v[0].path : path, esc, sizeof(esc)),
+			       c.nr ? c.nr - 1 : 0);
+			print_fields(f, sizeof(f) / sizeof(f[0]), 2);
+		}
+	}
+	free(v);
+	cgroups_free(&c);
+	scav_nl_close(n);
+	return 0;
+}
+
 /* top */
 
 static int sort_resident;
@@ -246,13 +400,35 @@ static void session_fields(const struct scav_stats *st, struct field *f)
 	memcpy(f, t, sizeof(t));
 }
 
-static void print_session_json(const struct scav_nl_session *s)
+/* A cgroup's path for people (escaped), its ID if unknown, "-" if none. */
+static const char *cg_label(const struct cgroups *c, uint64_t id, char *buf,
+			    size_t len)
+{
+	const char *p = cg_path(c, id);
+
+	if (p)
+		return scavctl_esc_text(p, buf, len);
+	if (!id)
+		return "-";
+	snprintf(buf, len, "%" PRIu64, id);
+	return buf;
+}
+
+static void print_session_json(const struct scav_nl_session *s,
+			       const struct cgroups *c)
 {
 	struct field f[SESSION_FIELDS];
+	const char *cg = cg_path(c, s->cgroup_id);
+	char esc[SCAVCTL_ESC_JSON_SIZE(256)];
 
 	session_fields(&s->stats, f);
 	printf("{\"id\":%" PRIu64 ",\"pid\":%u,\"comm\":", s->id, s->pid);
 	json_comm(s->comm);
+	printf(",\"cgroup_id\":%" PRIu64 ",\"cgroup\":", s->cgroup_id);
+	if (cg)
+		fputs(scavctl_esc_json(cg, esc, sizeof(esc)), stdout);
+	else
+		fputs("null", stdout);
 	putchar(',');
 	print_fields(f, SESSION_FIELDS, 0);
 	putchar('}');
@@ -292,6 +468,7 @@ static int cmd_top(int argc, char **argv)
 	n = nl_open(0);
 	for (iter = 0; count < 0 || iter < count; iter++) {
 		struct scav_nl_session *v;
+		struct cgroups cgs;
 		uint64_t idle = 0, res = 0;
 		size_t nr, i;
 		char a[32], b[32], c[32], d[32], e[32];
@@ -302,17 +479,20 @@ static int cmd_top(int argc, char **argv)
 		ret = scav_nl_sessions(n, SCAV_STATS_RESIDENT, &v, &nr);
 		if (ret < 0)
 			die("top", ret, scav_nl_errmsg(n));
+		/* Without cgroup2 mounted, IDs stay numbers. */
+		cgroups_read(&cgs, NULL);
 		qsort(v, nr, sizeof(*v), by_idle);
 		if (json) {
 			printf("{\"sessions\":[");
 			for (i = 0; i < nr; i++) {
 				if (i)
 					putchar(',');
-				print_session_json(&v[i]);
+				print_session_json(&v[i], &cgs);
 			}
 			printf("]}\n");
 			fflush(stdout);
 			free(v);
+			cgroups_free(&cgs);
 			continue;
 		}
 		for (i = 0; i < nr; i++) {
@@ -324,23 +504,27 @@ static int cmd_top(int argc, char **argv)
 		printf("scav: %zu sessions, %s idle, %s of it resident%s\n\n", nr,
 		       human(idle, a, sizeof(a)), human(res, b, sizeof(b)),
 		       ret ? " (sessions changed while listed)" : "");
-		printf("%8s %-15s %11s %11s %11s %11s %11s %7s\n", "PID", "COMMAND",
-		       "IDLE", "RES-IDLE", "ANON-RSS", "USED-RSS", "RECLAIMED", "RANGES");
+		printf("%8s %-15s %11s %11s %11s %11s %11s %7s  %s\n", "PID", "COMMAND",
+		       "IDLE", "RES-IDLE", "ANON-RSS", "USED-RSS", "RECLAIMED", "RANGES",
+		       "CGROUP");
 		for (i = 0; i < nr; i++) {
 			const struct scav_stats *st = &v[i].stats;
 			char comm[SCAVCTL_ESC_TEXT_SIZE(COMM_LEN)];
+			char cg[SCAVCTL_ESC_TEXT_SIZE(256)];
 
-			printf("%8u %-15s %11s %11s %11s %11s %11s %7" PRIu64 "\n",
+			printf("%8u %-15s %11s %11s %11s %11s %11s %7" PRIu64 "  %s\n",
 			       v[i].pid, scavctl_esc_text(v[i].comm, comm, sizeof(comm)),
 			       human(st->idle_bytes, a, sizeof(a)),
 			       human(st->idle_resident_bytes, b, sizeof(b)),
 			       human(st->anon_rss_bytes, c, sizeof(c)),
 			       human(st->used_rss_bytes, d, sizeof(d)),
 			       human(st->reclaimed_bytes, e, sizeof(e)),
-			       (uint64_t)st->nr_ranges);
+			       (uint64_t)st->nr_ranges,
+			       cg_label(&cgs, v[i].cgroup_id, cg, sizeof(cg)));
 		}
 		fflush(stdout);
 		free(v);
+		cgroups_free(&cgs);
 	}
 	scav_nl_close(n);
 	return 0;
@@ -479,6 +663,8 @@ static void print_event(const struct scav_nl_event *ev)
 			printf(",\"bytes\":%" PRIu64, ev->bytes);
 		if (ev->type == SCAV_EVENT_RECLAIM)
 			printf(",\"cause\":\"%s\"", cause ? cause : "unknown");
+		if (ev->cgroup_id)
+			printf(",\"cgroup_id\":%" PRIu64, ev->cgroup_id);
 		printf("}\n");
 		return;
 	}
@@ -492,6 +678,8 @@ static void print_event(const struct scav_nl_event *ev)
 	if (ev->type == SCAV_EVENT_RECLAIM)
 		printf(": %s discarded (%s)", human(ev->bytes, buf, sizeof(buf)),
 		       cause ? cause : "unknown");
+	if (ev->cgroup_id)
+		printf(" in cgroup %" PRIu64, ev->cgroup_id);
 	putchar('\n');
 }
 
@@ -744,6 +932,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "status") && argc == 1)
 		return cmd_status();
+	if (!strcmp(cmd, "status") && argc == 3 && !strcmp(argv[1], "--cgroup"))
+		return cmd_status_cgroup(argv[2]);
 	if (!strcmp(cmd, "top"))
 		return cmd_top(argc, argv);
 	if (!strcmp(cmd, "reclaim"))

@@ -540,4 +540,63 @@ TEST_F_TIMEOUT(memcg, the_descriptor_polls_for_pressure_only, 120)
 	munmap(m, 8 * MiB);
 }
 
+/* A command's whole output, or NULL. */
+static char *output_of(const char *cmd)
+{
+	static char buf[65536];
+	FILE *f = popen(cmd, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	return pclose(f) == 0 ? buf : NULL;
+}
+
+/*
+ * scavctl shows each session's cgroup, and sums a cgroup subtree: a session
+ * in scav-c/leaf counts for scav-c, not for its sibling.
+ */
+TEST_F_TIMEOUT(memcg, scavctl_shows_and_sums_cgroups, 120)
+{
+	struct plan pl = { "scav-c/leaf", 16 * MiB, 16 * MiB, 0, NULL, 0 };
+	char want[128], *out;
+	struct outcome o;
+	struct proc p;
+
+	if (_metadata->skip)
+		return;
+	if (access("/scav/scavctl", X_OK))
+		SKIP(return, "no /scav/scavctl (this runs in the test VM)");
+	ASSERT_EQ(0, cg_make("scav-c", NULL));
+	ASSERT_EQ(0, cg_write("scav-c", "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, cg_make("scav-c/leaf", NULL));
+	ASSERT_EQ(0, cg_make("scav-c/other", NULL));
+	ASSERT_EQ(0, start(&p, &pl));
+
+	out = output_of("/scav/scavctl --json top -n 1");
+	ASSERT_NE(NULL, out);
+	snprintf(want, sizeof(want), "\"cgroup_id\":%llu,\"cgroup\":\"/scav-c/leaf\"",
+		 (unsigned long long)cg_id("scav-c/leaf"));
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("top: %s", out);
+
+	out = output_of("/scav/scavctl --json status --cgroup /sys/fs/cgroup/scav-c");
+	ASSERT_NE(NULL, out);
+	snprintf(want, sizeof(want), "\"sessions\":1,\"idle_bytes\":%lu,", 16 * MiB);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("status --cgroup: %s", out);
+	EXPECT_NE(NULL, strstr(out, "\"cgroups\":3,")) TH_LOG("status --cgroup: %s", out);
+
+	out = output_of("/scav/scavctl --json status --cgroup scav-c/other");
+	ASSERT_NE(NULL, out);
+	EXPECT_NE(NULL, strstr(out, "\"sessions\":0,\"idle_bytes\":0,"))
+		TH_LOG("status --cgroup: %s", out);
+	EXPECT_EQ(NULL, output_of("/scav/scavctl status --cgroup scav-none 2>/dev/null"));
+
+	EXPECT_EQ(0, finish(&p, &o));
+	cg_remove("scav-c/leaf");
+	cg_remove("scav-c/other");
+	cg_remove("scav-c");
+}
+
 TEST_HARNESS_MAIN
