@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -538,6 +539,93 @@ TEST_F_TIMEOUT(memcg, the_descriptor_polls_for_pressure_only, 120)
 	EXPECT_EQ(EFAULT, errno);
 	close(fd);
 	munmap(m, 8 * MiB);
+}
+
+/*
+ * Racing the limit: in a 64M cgroup a process keeps 48 chunks of 1 MiB,
+ * reports and claims them at random while it maps, touches and unmaps
+ * 16 MiB again and again, for a few seconds, but only while at most 24
+ * chunks are in use.  Each claim must find a chunk as it left it where scav
+ * says kept, zeros where discarded; and the cgroup must never OOM-kill: what
+ * is in use always fits, and what does not is idle, held by scav (without
+ * it giving back, 48 MiB and 16 MiB would not fit).
+ */
+#define RACE_CHUNKS	48
+
+static int race(unsigned int seed, double secs)
+{
+	unsigned char idle[RACE_CHUNKS] = { 0 }, gen[RACE_CHUNKS] = { 0 };
+	size_t pg = pagesz(), i, j, used = RACE_CHUNKS;
+	char *m = mmap(NULL, RACE_CHUNKS * MiB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = open("/dev/scav", O_RDWR | O_CLOEXEC);
+	struct timespec t0, t;
+
+	if (m == MAP_FAILED || fd < 0)
+		return 20;
+	for (i = 0; i < RACE_CHUNKS; i++)
+		memset(m + i * MiB, gen[i] = 1, MiB);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		unsigned int r = rand_r(&seed);
+
+		i = r % RACE_CHUNKS;
+		if (r % 7 == 0 && used <= RACE_CHUNKS / 2) {
+			char *h = mmap(NULL, 16 * MiB, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (h == MAP_FAILED)
+				return 21;
+			memset(h, 0x77, 16 * MiB);
+			munmap(h, 16 * MiB);
+		} else if (!idle[i]) {
+			if (sc_report1(fd, m + i * MiB, MiB))
+				return 22;
+			idle[i] = 1;
+			used--;
+		} else {
+			struct scav_claim_range c = { (uintptr_t)(m + i * MiB), MiB };
+
+			if (sc_claim(fd, &c, 1, NULL) || c.kept + c.discarded != MiB)
+				return 23;
+			for (j = 0; j < MiB; j += pg) {
+				const char *p = m + i * MiB + j;
+
+				if (p[0] == (char)gen[i] && p[pg - 1] == (char)gen[i])
+					continue;
+				/* Only a discarded page may read as zeros. */
+				if (!c.discarded || !is_zero(p, pg))
+					return 24;
+			}
+			idle[i] = 0;
+			used++;
+			memset(m + i * MiB, ++gen[i] ?: ++gen[i], MiB);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	return 0;
+}
+
+TEST_F_TIMEOUT(memcg, racing_the_limit_loses_nothing_and_kills_nothing, 300)
+{
+	int status = 0;
+	pid_t pid;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, cg_make("scav-race", "64M"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (cg_write("scav-race", "cgroup.procs", "0"))
+			_exit(19);
+		_exit(race(1234, 8));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_FALSE(WIFSIGNALED(status)) TH_LOG("killed by signal %d", WTERMSIG(status));
+	EXPECT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	EXPECT_EQ(0, cg_key("scav-race", "memory.events", "oom_kill"));
+	cg_remove("scav-race");
 }
 
 /* A command's whole output, or NULL. */
