@@ -113,14 +113,6 @@ static unsigned int rnd(struct fz *f, unsigned int n)
 	return n ? rnd64(f) % n : 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void fill_random(struct fz *f, void *p, size_t len)
 {
 	unsigned char *b = p;

@@ -37,14 +37,6 @@ static const char *go_dir(void)
 	return access(path, R_OK) ? NULL : d;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Start $SCAV_GO_DIR/@prog with @args (NULL-terminated) and "K=V" settings
  * @env added to the environment, its stdout on a pipe; returns the pid and

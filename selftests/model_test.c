@@ -185,19 +185,6 @@ static unsigned int rnd(struct thr *t, unsigned int n)
 	return n ? rnd64(t) % n : 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t now_ms(void)
-{
-	return (uint64_t)(now_s() * 1000);
-}
-
 /* ---- reporting */
 
 static void out_line(const char *fmt, ...)

@@ -30,14 +30,6 @@ static const char *const knob_names[] = {
 };
 #define NR_KNOBS (sizeof(knob_names) / sizeof(knob_names[0]))
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };

@@ -22,6 +22,23 @@
 
 #define MiB (1024UL * 1024)
 
+/* Seconds, and milliseconds, on CLOCK_MONOTONIC. */
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 static inline size_t pagesz(void)
 {
 	return sysconf(_SC_PAGESIZE);

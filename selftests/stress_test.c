@@ -21,14 +21,6 @@
 #define SLOTS 256
 #define RUN_SECONDS 6
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 struct stress {
 	int fd;
 	size_t pg;
