@@ -94,7 +94,7 @@ struct fz {
 	int nl;
 	int family;
 	uint32_t seq;
-	struct scav_nl_config conf0;	/* the tunables at the start */
+	struct tunables conf0;		/* the tunables at the start */
 	/* what ran */
 	unsigned long n_ioctl[8], n_nl[8], n_err, n_eperm_kids;
 };
@@ -1474,17 +1474,6 @@ static int nl_exchange(struct fz *f, struct nlreq *m, uint32_t seq, int *err,
 	}
 }
 
-/* Put back the tunables a netlink request may have changed. */
-static void conf_restore(struct fz *f)
-{
-	struct scav_nl *n;
-
-	if (!f->root || scav_nl_open(&n, 0))
-		return;
-	scav_nl_config_set(n, &f->conf0, NULL);
-	scav_nl_close(n);
-}
-
 static int fuzz_netlink(struct fz *f)
 {
 	static struct nlreq m;
@@ -1576,7 +1565,7 @@ static int fuzz_netlink(struct fz *f)
 	if (err && !nl_documented(cmd, err, f->root))
 		return fail(f, "undocumented error %s", strerror(err));
 	if (cmd == SCAV_CMD_SET_CONFIG && !err)
-		conf_restore(f);
+		tunables_restore(&f->conf0);
 	return 0;
 }
 
@@ -1584,8 +1573,6 @@ static int fuzz_netlink(struct fz *f)
 
 static int fz_setup(struct fz *f, uint64_t seed)
 {
-	struct scav_nl *n;
-
 	memset(f, 0, sizeof(*f));
 	f->seed = seed;
 	f->rng = seed ^ (uint64_t)geteuid() << 32;
@@ -1606,10 +1593,8 @@ static int fz_setup(struct fz *f, uint64_t seed)
 		return -1;
 	f->family = nl_family();
 	f->nl = f->family > 0 ? nl_socket() : -1;
-	if (f->root && !scav_nl_open(&n, 0)) {
-		scav_nl_config_get(n, &f->conf0);
-		scav_nl_close(n);
-	}
+	if (f->root)
+		tunables_save(&f->conf0);
 	f->maps0 = maps_read();
 	return 0;
 }
@@ -1633,7 +1618,7 @@ static void fz_run(struct fz *f, double seconds)
 		if (!(f->iter % 256) && !f->failures)
 			check_memory(f, 0);
 	}
-	conf_restore(f);
+	tunables_restore(&f->conf0);
 	if (!f->failures)
 		check_memory(f, 1);
 	/* Claim all back: nothing idle is left behind for the checks. */

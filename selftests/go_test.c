@@ -230,23 +230,16 @@ static int session_of(pid_t pid, struct scav_stats *st)
 	return found == 1 ? 0 : -ENOENT;
 }
 
-static const char *const knobs[] = {
-	"enabled", "idle_age_ms", "scan_interval_ms", "quota_ms_per_sec",
-};
-
 FIXTURE(go) {
-	long long saved[4];
+	struct tunables saved;
 	char *a, *b;
 };
 
 FIXTURE_SETUP(go)
 {
-	size_t i;
-
 	if (!go_dir())
 		SKIP(return, "no Go programs in $SCAV_GO_DIR: build them with scripts/go.sh (make go)");
-	for (i = 0; i < 4; i++)
-		self->saved[i] = knob_read(knobs[i]);
+	tunables_save(&self->saved);
 	/* Unreadable, -1 == -1 would pass every "reported nothing" check. */
 	ASSERT_LE(0, knob_read("reported_bytes"));
 	self->a = calloc(1, OUT_MAX);
@@ -258,15 +251,9 @@ FIXTURE_SETUP(go)
 
 FIXTURE_TEARDOWN(go)
 {
-	char v[32];
-	size_t i;
-
 	if (access(SCAV_SYSFS, F_OK))
 		scav_load();
-	for (i = 0; i < 4; i++) {
-		snprintf(v, sizeof(v), "%lld", self->saved[i]);
-		knob_write(knobs[i], v);
-	}
+	tunables_restore(&self->saved);
 	free(self->a);
 	free(self->b);
 }

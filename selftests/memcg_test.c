@@ -251,23 +251,19 @@ static int finish(struct proc *p, struct outcome *o)
 }
 
 FIXTURE(memcg) {
-	long long saved[3];
+	struct tunables saved;
 };
-
-static const char *const knobs[] = { "enabled", "shrinker_enabled", "idle_age_ms" };
 
 FIXTURE_SETUP(memcg)
 {
 	const char *why;
-	size_t i;
 
 	if (access("/dev/scav", F_OK))
 		SKIP(return, "scav is not loaded");
 	why = cg_setup();
 	if (why)
 		SKIP(return, "%s", why);
-	for (i = 0; i < 3; i++)
-		self->saved[i] = knob_read(knobs[i]);
+	tunables_save(&self->saved);
 	/* Nothing ages: only pressure discards. */
 	ASSERT_EQ(0, knob_write("enabled", "1"));
 	ASSERT_EQ(0, knob_write("shrinker_enabled", "1"));
@@ -276,15 +272,7 @@ FIXTURE_SETUP(memcg)
 
 FIXTURE_TEARDOWN(memcg)
 {
-	char v[32];
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		if (self->saved[i] < 0)
-			continue;
-		snprintf(v, sizeof(v), "%lld", self->saved[i]);
-		knob_write(knobs[i], v);
-	}
+	tunables_restore(&self->saved);
 }
 
 /*

@@ -1875,13 +1875,12 @@ static int proc_main(struct shared *sh, int idx, uint64_t seed, double deadline,
 /* ---- the test */
 
 FIXTURE(model) {
-	char saved[NKNOBS][32];
+	struct tunables saved;
 	int root;
 };
 
 FIXTURE_SETUP(model)
 {
-	unsigned int i;
 	int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
@@ -1893,9 +1892,7 @@ FIXTURE_SETUP(model)
 	self->root = geteuid() == 0;
 	if (!self->root)
 		return;
-	for (i = 0; i < NKNOBS; i++)
-		snprintf(self->saved[i], sizeof(self->saved[i]), "%lld",
-			 knob_read(knobs[i].name));
+	tunables_save(&self->saved);
 	/* Start eager: idle memory ages out in a fraction of a second. */
 	ASSERT_EQ(0, set_aging("200", "20", "0", "0"));
 	ASSERT_EQ(0, knob_write("enabled", "1"));
@@ -1903,13 +1900,7 @@ FIXTURE_SETUP(model)
 
 FIXTURE_TEARDOWN(model)
 {
-	unsigned int i;
-
-	if (!self->root)
-		return;
-	/* enabled last, so that nothing runs with a half-restored set. */
-	for (i = NKNOBS; i-- > 0;)
-		knob_write(knobs[i].name, self->saved[i]);
+	tunables_restore(&self->saved);
 }
 
 TEST_F_TIMEOUT(model, random_operations_agree_with_the_model, 900)

@@ -186,7 +186,7 @@ static int wait_event_type(struct scav_nl *n, uint32_t type,
 
 FIXTURE(nl) {
 	struct scav_nl *n;
-	struct scav_nl_config saved;
+	struct tunables saved;
 };
 
 FIXTURE_SETUP(nl)
@@ -199,7 +199,7 @@ FIXTURE_SETUP(nl)
 	if (ret == -ENOENT)
 		SETUP_SKIP("the scav module is not loaded");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, scav_nl_config_get(self->n, &self->saved));
+	tunables_save(&self->saved);
 	/*
 	 * The kids' idle memory must not age out while a test looks at it
 	 * (a slow kernel takes seconds per step); tests that want aging set
@@ -210,11 +210,10 @@ FIXTURE_SETUP(nl)
 
 FIXTURE_TEARDOWN(nl)
 {
-	if (self->n) {
-		/* Tests change tunables; put them back. */
-		scav_nl_config_set(self->n, &self->saved, NULL);
+	/* Tests change tunables; put them back. */
+	tunables_restore(&self->saved);
+	if (self->n)
 		scav_nl_close(self->n);
-	}
 }
 
 TEST_F(nl, stats_and_config_agree_with_sysfs)

@@ -23,13 +23,6 @@
 #define MADV_PAGEOUT 21
 #endif
 
-static const char *const knob_names[] = {
-	"enabled", "shrinker_enabled", "idle_age_ms", "scan_interval_ms",
-	"quota_bytes_per_sec", "quota_ms_per_sec", "max_ranges_per_session",
-	"max_ranges_total", "max_ranges_per_user",
-};
-#define NR_KNOBS (sizeof(knob_names) / sizeof(knob_names[0]))
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -92,21 +85,17 @@ static void pin_to_cpu0(void)
 }
 
 FIXTURE(policy) {
-	char saved[NR_KNOBS][32];
+	struct tunables saved;
 	int fd;
 };
 
 FIXTURE_SETUP(policy)
 {
-	size_t i;
-
 	if (geteuid() != 0)
 		SETUP_SKIP("needs root for /sys/kernel/scav");
 	if (access(SCAV_SYSFS "enabled", F_OK))
 		SETUP_SKIP("scav.ko not loaded");
-	for (i = 0; i < NR_KNOBS; i++)
-		snprintf(self->saved[i], sizeof(self->saved[i]), "%lld",
-			 knob_read(knob_names[i]));
+	tunables_save(&self->saved);
 	/* Start every test from a quiet module: no aging until asked. */
 	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
 	self->fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -115,11 +104,8 @@ FIXTURE_SETUP(policy)
 
 FIXTURE_TEARDOWN(policy)
 {
-	size_t i;
-
 	close(self->fd);
-	for (i = 0; i < NR_KNOBS; i++)
-		knob_write(knob_names[i], self->saved[i]);
+	tunables_restore(&self->saved);
 }
 
 struct knob_case {

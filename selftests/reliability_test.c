@@ -24,42 +24,10 @@
 #define __NR_mseal 462
 #endif
 
-/* The aging knobs as they were, put back by the teardown. */
-struct knobs {
-	long long v[5];
-};
-
-static const char *const knob_names[] = {
-	"idle_age_ms", "scan_interval_ms", "quota_bytes_per_sec",
-	"quota_ms_per_sec", "enabled",
-};
-
-static void knobs_save(struct knobs *k)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(knob_names); i++)
-		k->v[i] = knob_read(knob_names[i]);
-}
-
-static void knobs_restore(const struct knobs *k)
-{
-	char v[32];
-	size_t i;
-
-	/* enabled last: the others first take their old values quietly. */
-	for (i = 0; i < ARRAY_SIZE(knob_names); i++) {
-		if (k->v[i] < 0)
-			continue;
-		snprintf(v, sizeof(v), "%lld", k->v[i]);
-		knob_write(knob_names[i], v);
-	}
-}
-
 FIXTURE(rel) {
 	int fd;
 	size_t pg;
-	struct knobs saved;
+	struct tunables saved;
 };
 
 FIXTURE_SETUP(rel)
@@ -71,7 +39,7 @@ FIXTURE_SETUP(rel)
 	if (geteuid())
 		SETUP_SKIP("needs root to set the aging knobs");
 	self->pg = pagesz();
-	knobs_save(&self->saved);
+	tunables_save(&self->saved);
 	/* No aging unless a test asks for it. */
 	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
 	ASSERT_EQ(0, knob_write("enabled", "1"));
@@ -81,7 +49,7 @@ FIXTURE_TEARDOWN(rel)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	knobs_restore(&self->saved);
+	tunables_restore(&self->saved);
 }
 
 /* Wait up to @ms for a child to be ready (it closes its end of @pipefd). */

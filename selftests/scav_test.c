@@ -22,7 +22,7 @@ FIXTURE(scav) {
 	size_t pg;
 	size_t len;
 	char *mem;
-	long long idle_age_ms;
+	struct tunables saved;
 };
 
 FIXTURE_SETUP(scav)
@@ -36,19 +36,15 @@ FIXTURE_SETUP(scav)
 	self->mem = map_filled(self->len, 1);
 	ASSERT_NE(NULL, self->mem);
 	/* These tests are about the contract: no aging behind their back. */
-	self->idle_age_ms = knob_read("idle_age_ms");
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
+		tunables_save(&self->saved);
 		ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
+	}
 }
 
 FIXTURE_TEARDOWN(scav)
 {
-	char v[32];
-
-	if (geteuid() == 0 && self->idle_age_ms >= 0) {
-		snprintf(v, sizeof(v), "%lld", self->idle_age_ms);
-		knob_write("idle_age_ms", v);
-	}
+	tunables_restore(&self->saved);
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->mem)

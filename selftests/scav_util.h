@@ -259,6 +259,45 @@ static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
 }
 
 /*
+ * Every tunable under /sys/kernel/scav/, as a fixture found them, for its
+ * teardown to put back (a fixture that never saved them restores nothing).
+ * enabled comes last, so that nothing runs with a half-restored set.
+ */
+static const char *const scav_tunables[] = {
+	"shrinker_enabled", "idle_age_ms", "scan_interval_ms", "quota_bytes_per_sec",
+	"quota_ms_per_sec", "max_ranges_per_session", "max_ranges_total",
+	"max_ranges_per_user", "enabled",
+};
+
+struct tunables {
+	int saved;
+	long long v[sizeof(scav_tunables) / sizeof(scav_tunables[0])];
+};
+
+static inline void tunables_save(struct tunables *t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(t->v) / sizeof(t->v[0]); i++)
+		t->v[i] = knob_read(scav_tunables[i]);
+	t->saved = 1;
+}
+
+/* Those tunables_save() could read; errors are the teardown's to ignore. */
+static inline void tunables_restore(const struct tunables *t)
+{
+	char v[32];
+	size_t i;
+
+	for (i = 0; t->saved && i < sizeof(t->v) / sizeof(t->v[0]); i++) {
+		if (t->v[i] < 0)
+			continue;
+		snprintf(v, sizeof(v), "%lld", t->v[i]);
+		knob_write(scav_tunables[i], v);
+	}
+}
+
+/*
  * Signal storms.  A process's first session registers the mm's first mmu
  * notifier, which takes every VMA's locks and gives up when a signal is
  * pending; a runtime that signals its threads all the time (Go preempts

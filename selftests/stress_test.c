@@ -169,34 +169,23 @@ static void *presser(void *arg)
 }
 
 FIXTURE(stress) {
-	char saved[4][32];
-};
-
-static const char *const knobs[4] = {
-	"idle_age_ms", "scan_interval_ms", "quota_bytes_per_sec", "quota_ms_per_sec",
+	struct tunables saved;
 };
 
 FIXTURE_SETUP(stress)
 {
-	int i;
-
 	if (geteuid() != 0)
 		SETUP_SKIP("needs root for /sys/kernel/scav");
 	if (access(SCAV_SYSFS "enabled", F_OK))
 		SETUP_SKIP("scav.ko not loaded");
-	for (i = 0; i < 4; i++)
-		snprintf(self->saved[i], sizeof(self->saved[i]), "%lld",
-			 knob_read(knobs[i]));
+	tunables_save(&self->saved);
 	/* The worker as eager as it goes: everything idle is old at once. */
 	ASSERT_EQ(0, set_aging("0", "10", "0", "0"));
 }
 
 FIXTURE_TEARDOWN(stress)
 {
-	int i;
-
-	for (i = 0; i < 4; i++)
-		knob_write(knobs[i], self->saved[i]);
+	tunables_restore(&self->saved);
 }
 
 TEST_F_TIMEOUT(stress, everything_at_once_loses_nothing, 120)
