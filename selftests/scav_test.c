@@ -986,6 +986,9 @@ FIXTURE(signals) {
 
 FIXTURE_SETUP(signals)
 {
+	if (access(SCAV_DEVICE_PATH, F_OK))
+		SETUP_SKIP("%s: %s (scav.ko not loaded)", SCAV_DEVICE_PATH,
+			   strerror(errno));
 }
 
 FIXTURE_TEARDOWN(signals)
