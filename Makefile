@@ -44,6 +44,8 @@ LIB_SO := $(O)/lib/libscav.so.$(SOVERSION)
 # allocators linking libscav need nothing but libc).
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+JSON_CFLAGS = $(shell pkg-config --cflags json-c)
+JSON_LIBS = $(shell pkg-config --libs json-c)
 NL_HDR := lib/scav_nl.h lib/scav_nl_private.h uapi/linux/scav.h
 NL_OBJ := $(O)/lib/scav_nl.o
 NL_SO := $(O)/lib/libscav-nl.so.$(SOVERSION)
@@ -151,44 +153,32 @@ $(KSFT_HDR):
 
 tests: $(TESTS) $(ASAN_TESTS)
 
+# A selftest links libscav, and what its TEST_CFLAGS and TEST_LIBS add.
 $(O)/selftests/%: selftests/%.c selftests/scav_util.h $(KSFT_HDR) $(O)/lib/libscav.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(KSFT_DIR) \
-		-o $@ $< $(O)/lib/libscav.a -lpthread
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
+		$(TEST_LIBS) $(O)/lib/libscav.a -lpthread
 
-# The netlink tests: libscav-nl's internals, libnl, json-c to read scavctl.
-$(O)/selftests/netlink_test: selftests/netlink_test.c selftests/scav_util.h \
-		$(KSFT_HDR) $(O)/lib/libscav.a $(O)/lib/libscav-nl.a
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
-		-I$(KSFT_DIR) -o $@ $< $(O)/lib/libscav-nl.a $(O)/lib/libscav.a \
-		$(NL_LIBS) $(shell pkg-config --libs json-c) -lpthread
-
-# The Go runtime on scav: libscav-nl for each process's figures.
-$(O)/selftests/go_test: selftests/go_test.c selftests/scav_util.h \
-		$(KSFT_HDR) $(O)/lib/libscav.a $(O)/lib/libscav-nl.a
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
-		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
-
-# The fuzzers: the model test reclaims and sets tunables through
-# libscav-nl; the fuzz target crafts netlink messages and resolves the
-# family with libnl.
-$(O)/selftests/model_test $(O)/selftests/fuzz_test: $(O)/selftests/%: \
-		selftests/%.c selftests/scav_util.h $(KSFT_HDR) \
-		$(O)/lib/libscav.a $(O)/lib/libscav-nl.a
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
-		$(O)/lib/libscav-nl.a $(O)/lib/libscav.a $(NL_LIBS) -lpthread
+# Tests on libscav-nl and libnl: the netlink family (libscav-nl's internals
+# too), the Go runtime (each process's figures), the model test (it
+# reclaims and sets tunables through netlink) and the fuzz target (it
+# crafts netlink messages and resolves the family).
+NL_TESTS := $(addprefix $(O)/selftests/,netlink_test go_test model_test fuzz_test)
+$(NL_TESTS): $(O)/lib/libscav-nl.a
+$(NL_TESTS): TEST_CFLAGS += $(NL_CFLAGS)
+$(NL_TESTS): TEST_LIBS += $(O)/lib/libscav-nl.a $(NL_LIBS)
+# netlink_test reads scavctl's JSON with json-c.
+$(O)/selftests/netlink_test: TEST_CFLAGS += $(JSON_CFLAGS)
+$(O)/selftests/netlink_test: TEST_LIBS += $(JSON_LIBS)
 
 # What libscav-nl and scavctl make of bytes they cannot trust (crafted
 # netlink errors, process names): no module, run on the host.
 $(O)/selftests/untrusted_test: selftests/untrusted_test.c lib/scavctl_esc.c \
 		lib/scavctl_esc.h $(KSFT_HDR) $(O)/lib/libscav-nl.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(JSON_CFLAGS) \
 		-I$(KSFT_DIR) -o $@ $< lib/scavctl_esc.c $(O)/lib/libscav-nl.a \
-		$(NL_LIBS) $(shell pkg-config --libs json-c)
+		$(NL_LIBS) $(JSON_LIBS)
 
 # build/asan/: the library sources for the sanitized tests.
 $(ASAN)/lib/%.o: lib/%.c $(LIB_HDR) $(NL_HDR) lib/scavctl_esc.h
@@ -204,9 +194,9 @@ $(ASAN)/selftests/libscav_test: selftests/libscav_test.c selftests/scav_util.h \
 $(ASAN)/selftests/untrusted_test: selftests/untrusted_test.c $(KSFT_HDR) \
 		$(ASAN)/lib/scav_nl.o $(ASAN)/lib/scavctl_esc.o
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(shell pkg-config --cflags json-c) \
+	$(CC) $(ALL_CFLAGS) $(NL_CFLAGS) $(JSON_CFLAGS) \
 		$(SAN_FLAGS) -I$(KSFT_DIR) -o $@ $< $(filter %.o,$^) \
-		$(NL_LIBS) $(shell pkg-config --libs json-c)
+		$(NL_LIBS) $(JSON_LIBS)
 
 # The ioctl ABI from a 32-bit process (compat_ptr_ioctl); no libscav.
 # Static: the VM gets no 32-bit libraries, and a host without IA32
