@@ -44,11 +44,29 @@ add_bin() {
 	done
 }
 
+# The selftests for the VM: every one built, but those for the host alone
+# (scripts/check.sh runs them), in the order of their names; those that
+# unload the module (their source calls scav_unload()) run last.
+tests=
+last=
+for f in "$b"/selftests/*_test; do
+	t=$(basename "$f")
+	case $t in
+	untrusted_test) continue ;;
+	esac
+	if grep -q 'scav_unload()' "$top/selftests/$t.c"; then
+		last="$last $t"
+	else
+		tests="$tests $t"
+	fi
+	LD_LIBRARY_PATH=$b/lib add_bin "$f"
+done
+
 cp /bin/busybox "$root/bin/busybox"
 cp "$ko" "$root/scav/scav.ko"
 mkdir -p "$root/usr/lib"
 cp -L "$b"/lib/libscav.so.* "$b"/lib/libscav-nl.so.* "$root/usr/lib/"
-for f in "$b"/selftests/*_test "$b/scavctl" "$b/scav-demo" "$b/scavbench"; do
+for f in "$b/scavctl" "$b/scav-demo" "$b/scavbench"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
 # The Go programs of scripts/go.sh, for go_test: the versions in $SCAV_VM_GO
@@ -75,6 +93,7 @@ case $job in
 tests|tests-debug)
 	cp "$guest/tests.sh" "$root/scav/job"
 	{
+		echo "SCAV_VM_TESTS='${tests# }$last'"
 		# How long the fuzzers (model_test, fuzz_test) run: briefly in
 		# make check, longer on the debug kernel, which then unloads the
 		# module and looks for leaks.

@@ -1,9 +1,9 @@
 # shellcheck shell=sh
 # The selftests job of scripts/vm.sh, sourced by the VM's init: the tests
-# as TAP, each followed by checks of the kernel log and of the taint flags;
-# then, with SCAV_VM_KMEMLEAK=1 (the debug kernel), the module unloaded and
-# a kmemleak scan.  /scav/env sets it, and SCAV_FUZZ_SECONDS for the
-# fuzzers.
+# in $SCAV_VM_TESTS, in that order, as TAP, each followed by checks of the
+# kernel log and of the taint flags; then, with SCAV_VM_KMEMLEAK=1 (the
+# debug kernel), the module unloaded and a kmemleak scan.  /scav/env sets
+# both, and SCAV_FUZZ_SECONDS for the fuzzers.
 
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
@@ -67,8 +67,10 @@ kmemleak_scan() {
 	fi
 }
 
-for t in scav_test reliability_test compat32_test libscav_test policy_test stress_test model_test fuzz_test netlink_test module_test; do
-	run_test "$t" "/scav/$t"
+for t in $SCAV_VM_TESTS; do
+	case $t in
+	go_test) run_go_test ;;
+	*) run_test "$t" "/scav/$t" ;;
+	esac
 done
-run_go_test
 [ "${SCAV_VM_KMEMLEAK:-0}" != 1 ] || kmemleak_scan
