@@ -160,16 +160,17 @@ $(O)/selftests/%: selftests/%.c selftests/scav_util.h $(KSFT_HDR) $(O)/lib/libsc
 		$(TEST_LIBS) $(O)/lib/libscav.a -lpthread
 
 # Tests on libscav-nl and libnl: the netlink family (libscav-nl's internals
-# too), the Go runtime (each process's figures), the model test (it
-# reclaims and sets tunables through netlink) and the fuzz target (it
-# crafts netlink messages and resolves the family).
-NL_TESTS := $(addprefix $(O)/selftests/,netlink_test go_test model_test fuzz_test)
+# too), a module unload under a dump, the Go runtime (each process's
+# figures), the model test (it reclaims and sets tunables through netlink)
+# and the fuzz target (it crafts netlink messages and resolves the family).
+NL_TESTS := $(addprefix $(O)/selftests/,netlink_test netlink_unload_test go_test \
+	    model_test fuzz_test)
 $(NL_TESTS): $(O)/lib/libscav-nl.a
 $(NL_TESTS): TEST_CFLAGS += $(NL_CFLAGS)
 $(NL_TESTS): TEST_LIBS += $(O)/lib/libscav-nl.a $(NL_LIBS)
-# netlink_test reads scavctl's JSON with json-c.
-$(O)/selftests/netlink_test: TEST_CFLAGS += $(JSON_CFLAGS)
-$(O)/selftests/netlink_test: TEST_LIBS += $(JSON_LIBS)
+# scavctl_test reads scavctl's JSON with json-c.
+$(O)/selftests/scavctl_test: TEST_CFLAGS += $(JSON_CFLAGS)
+$(O)/selftests/scavctl_test: TEST_LIBS += $(JSON_LIBS)
 
 # What libscav-nl and scavctl make of bytes they cannot trust (crafted
 # netlink errors, process names): no module, run on the host.

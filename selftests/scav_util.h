@@ -20,6 +20,8 @@
 
 #include <linux/scav.h>
 
+#include "scav.h"
+
 #define MiB (1024UL * 1024)
 
 /* Seconds, and milliseconds, on CLOCK_MONOTONIC. */
@@ -295,6 +297,112 @@ static inline void tunables_restore(const struct tunables *t)
 		snprintf(v, sizeof(v), "%lld", t->v[i]);
 		knob_write(scav_tunables[i], v);
 	}
+}
+
+/* A process holding @n sessions on raw descriptors. */
+static inline int open_sessions(int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (fds[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static inline int become_nobody(void)
+{
+	return setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534);
+}
+
+#define KID_LEN		(4 * MiB)
+
+/*
+ * A child process with a session: it fills 2 x KID_LEN, reports the first
+ * half idle (the second it keeps in use), says so, and waits.  Told to go
+ * on, it claims the idle half and answers what the claim said and whether
+ * the half it never reported still holds its pattern.
+ */
+struct kid {
+	pid_t pid;
+	int to, from;
+};
+
+struct kid_result {
+	uint64_t discarded, kept;
+	int zeros;	/* the discarded half reads as zeros */
+	int intact;	/* the half never reported is untouched */
+};
+
+static inline int kid_start(struct kid *k, unsigned int seed)
+{
+	int to[2], from[2];
+	char c;
+
+	if (pipe(to) || pipe(from))
+		return -1;
+	k->pid = fork();
+	if (k->pid < 0)
+		return -1;
+	if (k->pid == 0) {
+		struct scav_claim_range cr;
+		struct kid_result r = { 0 };
+		struct scav_range rg;
+		struct scav *s;
+		char *m;
+
+		close(to[1]);
+		close(from[0]);
+		m = map_filled(2 * KID_LEN, seed);
+		if (!m || scav_open(&s, 0) || scav_is_fallback(s))
+			_exit(1);
+		rg.addr = (uintptr_t)m;
+		rg.len = KID_LEN;
+		if (scav_report(s, &rg, 1, 0) < 0)
+			_exit(1);
+		if (write(from[1], "r", 1) != 1 || read(to[0], &c, 1) != 1)
+			_exit(1);
+		if (c == 'x')
+			_exit(0);	/* ended without a claim */
+		cr.addr = (uintptr_t)m;
+		cr.len = KID_LEN;
+		if (scav_claim(s, &cr, 1, 0) < 0)
+			_exit(1);
+		r.discarded = cr.discarded;
+		r.kept = cr.kept;
+		r.zeros = is_zero(m, cr.discarded);
+		r.intact = holds_pattern(m, m + KID_LEN, KID_LEN, seed);
+		if (write(from[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		/* Wait to be told to exit, so the parent sees the session go. */
+		_exit(read(to[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(to[0]);
+	close(from[1]);
+	k->to = to[1];
+	k->from = from[0];
+	return read(k->from, &c, 1) == 1 ? 0 : -1;
+}
+
+static inline int kid_claim(struct kid *k, struct kid_result *r)
+{
+	return write(k->to, "c", 1) == 1 &&
+	       read(k->from, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+}
+
+static inline int kid_end(struct kid *k)
+{
+	int status;
+
+	if (write(k->to, "x", 1) != 1)
+		kill(k->pid, SIGKILL);
+	close(k->to);
+	close(k->from);
+	if (waitpid(k->pid, &status, 0) != k->pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /*

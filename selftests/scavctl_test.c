@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scavctl end to end, through its JSON and its text: every command on a
+ * process with a session, events, process names it must escape, and
+ * errors that say what is wrong.  Needs the module, root and scavctl on
+ * PATH.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+#include "scav.h"
+
+FIXTURE(scavctl) {
+	struct tunables saved;
+};
+
+FIXTURE_SETUP(scavctl)
+{
+	if (geteuid() != 0)
+		SETUP_SKIP("needs root");
+	if (access(SCAV_DEVICE_PATH, F_OK))
+		SETUP_SKIP("the scav module is not loaded");
+	tunables_save(&self->saved);
+	/*
+	 * The kid's idle memory must not age out while a test looks at it (a
+	 * slow kernel takes seconds per step).  The teardown puts it back.
+	 */
+	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
+}
+
+FIXTURE_TEARDOWN(scavctl)
+{
+	tunables_restore(&self->saved);
+}
+
+/* All that @f prints until it ends, NUL-terminated (malloc'd); its status. */
+static char *read_all(FILE *f, int *status)
+{
+	size_t cap = 0, len = 0, got;
+	char *out = NULL;
+
+	do {
+		if (len + 4096 > cap) {
+			cap = 2 * cap + 4096;
+			out = realloc(out, cap);
+		}
+		got = fread(out + len, 1, cap - len - 1, f);
+		len += got;
+	} while (got);
+	out[len] = '\0';
+	*status = pclose(f);
+	return out;
+}
+
+static json_object *scavctl_json(const char *args, int *status)
+{
+	char cmd[256], *out;
+	json_object *j;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "scavctl --json %s", args);
+	f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	out = read_all(f, status);
+	j = json_tokener_parse(out);
+	free(out);
+	return j;
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return -1;
+	return json_object_get_int64(v);
+}
+
+TEST_F_TIMEOUT(scavctl, commands_end_to_end_in_json, 120)
+{
+	json_object *j, *arr, *s, *cfg;
+	char args[64];
+	int status, found = 0;
+	size_t i;
+	struct kid k;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	ASSERT_EQ(0, kid_start(&k, 11));
+
+	j = scavctl_json("status", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	ASSERT_TRUE(json_object_object_get_ex(j, "stats", &s));
+	EXPECT_LE(KID_LEN, jint(s, "idle_bytes"));
+	EXPECT_LE(1, jint(s, "sessions"));
+	ASSERT_TRUE(json_object_object_get_ex(j, "config", &cfg));
+	EXPECT_EQ(knob_read("idle_age_ms"), jint(cfg, "idle_age_ms"));
+	json_object_put(j);
+
+	j = scavctl_json("top -n 1 -s resident", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	ASSERT_TRUE(json_object_object_get_ex(j, "sessions", &arr));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		s = json_object_array_get_idx(arr, i);
+		if (jint(s, "pid") != k.pid)
+			continue;
+		found++;
+		EXPECT_EQ(KID_LEN, jint(s, "idle_bytes"));
+		EXPECT_EQ(KID_LEN, jint(s, "idle_resident_bytes"));
+	}
+	EXPECT_EQ(1, found);
+	json_object_put(j);
+
+	snprintf(args, sizeof(args), "rss %d", k.pid);
+	j = scavctl_json(args, &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(1, jint(j, "sessions"));
+	EXPECT_EQ(KID_LEN, jint(j, "scav_idle_resident_bytes"));
+	EXPECT_LE(2 * KID_LEN, jint(j, "vm_rss_bytes"));
+	EXPECT_EQ(jint(j, "vm_rss_bytes") - jint(j, "lazyfree_bytes") - KID_LEN,
+		  jint(j, "honest_rss_bytes"));
+	json_object_put(j);
+
+	/* Long enough that the kid's memory does not age out before the reclaim. */
+	j = scavctl_json("config idle_age_ms=4321000", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(4321000, jint(j, "idle_age_ms"));
+	EXPECT_EQ(4321000, knob_read("idle_age_ms"));
+	json_object_put(j);
+	j = scavctl_json("config idle_age_ms", &status);
+	EXPECT_EQ(4321000, jint(j, "idle_age_ms"));
+	json_object_put(j);
+
+	snprintf(args, sizeof(args), "reclaim %d", k.pid);
+	j = scavctl_json(args, &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(KID_LEN, jint(j, "bytes"));
+	EXPECT_EQ(1, jint(j, "sessions"));
+	json_object_put(j);
+	j = scavctl_json("reclaim --all", &status);
+	ASSERT_NE(NULL, j);
+	EXPECT_EQ(0, status);
+	EXPECT_LE(0, jint(j, "bytes"));
+	json_object_put(j);
+	EXPECT_EQ(0, kid_end(&k));
+
+	j = scavctl_json("version", &status);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(SCAV_ABI_MAJOR, jint(j, "abi_major"));
+	json_object_put(j);
+	j = scavctl_json("stats", &status);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, jint(j, "idle_bytes"));
+	json_object_put(j);
+}
+
+TEST_F_TIMEOUT(scavctl, watch_prints_events_as_json_lines, 120)
+{
+	char line[512];
+	json_object *j;
+	FILE *f;
+	int fd, opens = 0, closes = 0, n = 0;
+	int64_t last = 0;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	f = popen("scavctl --json watch -n 4", "r");
+	ASSERT_NE(NULL, f);
+	/* Give it time to join the group, then make four events. */
+	sleep(2);
+	for (fd = 0; fd < 2; fd++)
+		close(open(SCAV_DEVICE_PATH, O_RDWR));
+	while (fgets(line, sizeof(line), f)) {
+		j = json_tokener_parse(line);
+		ASSERT_NE(NULL, j);
+		if (last)
+			EXPECT_EQ(last + 1, jint(j, "seq"));
+		last = jint(j, "seq");
+		{
+			json_object *e;
+			const char *name;
+
+			ASSERT_TRUE(json_object_object_get_ex(j, "event", &e));
+			name = json_object_get_string(e);
+			opens += !strcmp(name, "open");
+			closes += !strcmp(name, "close");
+		}
+		EXPECT_EQ(getpid(), jint(j, "pid"));
+		json_object_put(j);
+		n++;
+	}
+	EXPECT_EQ(0, pclose(f));
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(2, opens);
+	EXPECT_EQ(2, closes);
+}
+
+/*
+ * A process names itself (prctl(PR_SET_NAME)), and scavctl prints the name
+ * to root's terminal: ESC, BEL, a newline, a quote, a backslash and a byte
+ * that is not UTF-8 must reach neither a terminal nor a JSON reader raw.
+ */
+#define HOSTILE_COMM		"a\033[2J\a\n\"\\\xff" "z"
+#define HOSTILE_COMM_TEXT	"a\\x1b[2J\\x07\\x0a\"\\\\\\xffz"
+#define HOSTILE_COMM_JSON	"a\033[2J\a\n\"\\\xef\xbf\xbd" "z"	/* as read back */
+
+/* A child named HOSTILE_COMM with a session, until @to is closed. */
+static pid_t hostile_start(int *to)
+{
+	int go[2], ready[2];
+	pid_t pid;
+	char c;
+
+	/* Close-on-exec: no scavctl started meanwhile may keep the kid waiting. */
+	if (pipe2(go, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct scav *s;
+
+		close(go[1]);
+		close(ready[0]);
+		if (prctl(PR_SET_NAME, HOSTILE_COMM) || scav_open(&s, 0) ||
+		    scav_is_fallback(s) || write(ready[1], "o", 1) != 1)
+			_exit(1);
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(go[0]);
+	close(ready[1]);
+	*to = go[1];
+	if (pid < 0 || read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	return pid;
+}
+
+static int has_raw_bytes(const char *out)
+{
+	return strchr(out, '\033') || strchr(out, '\a') || strchr(out, '\xff');
+}
+
+/*
+ * How many lines of @out are the kid's, each with its name as it should
+ * read; -1 if a line does not parse or names the kid otherwise.
+ */
+static int json_lines_name(const char *out, pid_t kid)
+{
+	char *copy = strdup(out), *line, *save;
+	int n = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line && n >= 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_object *j = json_tokener_parse(line), *v;
+
+		if (!j) {
+			n = -1;
+		} else if (jint(j, "pid") == kid) {
+			n = json_object_object_get_ex(j, "comm", &v) &&
+			    !strcmp(HOSTILE_COMM_JSON, json_object_get_string(v)) ? n + 1 : -1;
+		}
+		json_object_put(j);
+	}
+	free(copy);
+	return n;
+}
+
+TEST_F_TIMEOUT(scavctl, escapes_process_names, 120)
+{
+	char *top, *top_json, *watch, *watch_json, line[64];
+	FILE *wf, *wj, *f;
+	json_object *j, *arr, *v;
+	int to, status, found = 0;
+	size_t i;
+	pid_t kid;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	wf = popen("scavctl watch -n 2", "r");
+	wj = popen("scavctl --json watch -n 2", "r");
+	ASSERT_NE(NULL, wf);
+	ASSERT_NE(NULL, wj);
+	sleep(2);	/* both join the group before the kid's session opens */
+	kid = hostile_start(&to);
+	ASSERT_LT(0, kid);
+
+	f = popen("scavctl top -n 1", "r");
+	ASSERT_NE(NULL, f);
+	top = read_all(f, &status);
+	EXPECT_EQ(0, status);
+	f = popen("scavctl --json top -n 1", "r");
+	ASSERT_NE(NULL, f);
+	top_json = read_all(f, &status);
+	EXPECT_EQ(0, status);
+	close(to);
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	EXPECT_EQ(0, status);
+	watch = read_all(wf, &status);
+	EXPECT_EQ(0, status);
+	watch_json = read_all(wj, &status);
+	EXPECT_EQ(0, status);
+
+	EXPECT_FALSE(has_raw_bytes(top));
+	EXPECT_FALSE(has_raw_bytes(top_json));
+	EXPECT_FALSE(has_raw_bytes(watch));
+	EXPECT_FALSE(has_raw_bytes(watch_json));
+	/* The kid's line holds the whole name, escaped: no newline split it. */
+	snprintf(line, sizeof(line), "\n%8d " HOSTILE_COMM_TEXT " ", kid);
+	EXPECT_NE(NULL, strstr(top, line));
+	snprintf(line, sizeof(line), " pid %d (" HOSTILE_COMM_TEXT ") ", kid);
+	EXPECT_NE(NULL, strstr(watch, line));
+
+	j = json_tokener_parse(top_json);
+	ASSERT_NE(NULL, j);
+	ASSERT_TRUE(json_object_object_get_ex(j, "sessions", &arr));
+	for (i = 0; i < json_object_array_length(arr); i++) {
+		json_object *s = json_object_array_get_idx(arr, i);
+
+		if (jint(s, "pid") != kid)
+			continue;
+		ASSERT_TRUE(json_object_object_get_ex(s, "comm", &v));
+		EXPECT_STREQ(HOSTILE_COMM_JSON, json_object_get_string(v));
+		found++;
+	}
+	EXPECT_EQ(1, found);
+	json_object_put(j);
+	/* Its session's open and close. */
+	EXPECT_EQ(2, json_lines_name(watch_json, kid));
+	free(top);
+	free(top_json);
+	free(watch);
+	free(watch_json);
+}
+
+static int run_as_nobody(const char *cmd)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		if (become_nobody())
+			_exit(100);
+		execlp("sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(101);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST_F(scavctl, fails_clearly)
+{
+	char cmd[128];
+	long pid_max;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	/* Usage errors are 2, failures 1, and say what to do. */
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl nonsense 2>/dev/null")));
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl reclaim abc 2>/dev/null")));
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl config no_such_knob 2>/dev/null")));
+	EXPECT_EQ(1, WEXITSTATUS(system("scavctl config scan_interval_ms=1 2>/dev/null")));
+	EXPECT_EQ(0, WEXITSTATUS(system(
+		"scavctl config scan_interval_ms=1 2>&1 | grep -q 'takes values 10 to 3600000'")));
+	/* Just below pid_max: in range, and free but for a fast wrap-around. */
+	pid_max = file_value("/proc/sys/kernel/pid_max");
+	ASSERT_LT(1, pid_max);
+	snprintf(cmd, sizeof(cmd), "scavctl reclaim %ld 2>&1 | grep -q 'no process'",
+		 pid_max - 1);
+	EXPECT_EQ(0, WEXITSTATUS(system(cmd)));
+	EXPECT_EQ(0, WEXITSTATUS(system(
+		"scavctl reclaim 1 2>&1 | grep -q 'has no scav session'")));
+	EXPECT_EQ(0, run_as_nobody("scavctl reclaim --all 2>&1 | grep -q 'CAP_SYS_ADMIN'"));
+	EXPECT_EQ(1, run_as_nobody("scavctl reclaim --all"));
+	EXPECT_EQ(1, run_as_nobody("scavctl watch -n 1"));
+	EXPECT_EQ(0, run_as_nobody("scavctl status"));
+	EXPECT_EQ(0, WEXITSTATUS(system("scavctl status | grep -q 'module: loaded'")));
+	EXPECT_EQ(0, WEXITSTATUS(system("scavctl top -n 1 | grep -q 'PID'")));
+}
+
+TEST_HARNESS_MAIN
