@@ -73,12 +73,19 @@ module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh or set KDIR" >&2; exit 1; }
 	$(MAKE) kmod KDIR=$(KDIR)
 
-# Each kernel builds in its own copy of the sources under build/kmod/.
+# Each kernel builds in its own copy of the sources under build/kmod/, kept
+# from one build to the next: only files whose contents changed are copied
+# (files gone from the tree go from the copy), and Kbuild's dependency
+# tracking rebuilds what they touch.
 .PHONY: kmod
-kmod: $(KSRC)
-	rm -rf $(O)/kmod/$(KREL)
-	mkdir -p $(O)/kmod/$(KREL)
-	cp -r Kbuild module uapi $(O)/kmod/$(KREL)/
+kmod:
+	@d=$(O)/kmod/$(KREL); mkdir -p $$d/module $$d/uapi/linux && \
+	for f in $(KSRC); do \
+		cmp -s $$f $$d/$$f || cp $$f $$d/$$f || exit 1; \
+	done && \
+	for f in $$(cd $$d && ls module/*.[ch] uapi/linux/*.h); do \
+		[ -e $$f ] || rm -f $$d/$$f || exit 1; \
+	done
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(O)/kmod/$(KREL) modules
 
 # Every kernel: the host's installed ones, then any built in the Debian 13
