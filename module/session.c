@@ -497,10 +497,17 @@ void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st
 			      st->reclaimed_pressure_bytes;
 	st->anon_rss_bytes = (u64)scav_anon_rss_pages(s->mm) << PAGE_SHIFT;
 	if (flags & SCAV_STATS_RESIDENT) {
-		st->idle_resident_bytes = w.resident;
-		st->lazyfree_bytes = w.lazyfree;
-		st->used_rss_bytes = st->anon_rss_bytes > w.resident ?
-				     st->anon_rss_bytes - w.resident : 0;
+		/*
+		 * The walk went range by range before the figures above were
+		 * read, while other threads may have claimed: the answer must
+		 * still hold together, and no more can be resident than is
+		 * kept idle (nor more lazily freed than resident).
+		 */
+		st->idle_resident_bytes = min(w.resident, st->idle_bytes -
+					      st->discarded_bytes);
+		st->lazyfree_bytes = min(w.lazyfree, st->idle_resident_bytes);
+		st->used_rss_bytes = st->anon_rss_bytes > st->idle_resident_bytes ?
+				     st->anon_rss_bytes - st->idle_resident_bytes : 0;
 	}
 }
 

@@ -285,7 +285,9 @@ struct scav_reclaim {
  * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).
  * @idle_resident_bytes: (walk) idle bytes whose pages are resident, by the
  *	rules of smaps' Rss: mapped pages, not the shared zero pages (small or
- *	huge), whole huge pages clipped to the ranges.
+ *	huge), whole huge pages clipped to the ranges.  Never more than
+ *	@idle_bytes - @discarded_bytes: the walk goes range by range, and if
+ *	other threads claim meanwhile, it is cut to the figures of the answer.
  * @lazyfree_bytes: (walk) those of them that are lazily freed and not yet
  *	taken (smaps' LazyFree).  Right after madvise(MADV_FREE) pages may sit in
  *	a per-CPU batch for a while before they count, in smaps too.
