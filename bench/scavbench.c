@@ -9,7 +9,7 @@
  *
  *   scavbench [--quick] [-o DIR] [--only FIGURE]
  *
- * FIGURE: release, reuse, rss, pressure, asking or neighbours.
+ * FIGURE: release, reuse, rss, pressure, container, asking or neighbours.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -646,13 +648,30 @@ static void fig_rss(void)
 
 /* ---- figure 4: under memory pressure ------------------------------------ */
 
+/* Move the calling process into cgroup @cg (a directory), if any. */
+static int cg_enter(const char *cg)
+{
+	char path[512];
+	FILE *f;
+	int ret;
+
+	if (!cg)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "0\n") < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
 /*
  * A holder touches @idle bytes and gives them back in @mode; then a hog
  * touches @hog bytes.  Returns the hog's time in ms (-1 if it was killed),
  * and in *kills the OOM kills meanwhile.
  */
-static double pressure_run(int mode, size_t idle, size_t hog, long long *kills,
-			   long long *holder_kb)
+static double pressure_run(int mode, size_t idle, size_t hog, const char *cg,
+			   long long *kills, long long *holder_kb)
 {
 	int ready[2], done[2], status;
 	long long k0 = proc_value("/proc/vmstat", "oom_kill");
@@ -664,7 +683,8 @@ static double pressure_run(int mode, size_t idle, size_t hog, long long *kills,
 		return -1;
 	holder = fork();
 	if (holder == 0) {
-		char *p = mmap(NULL, idle, PROT_READ | PROT_WRITE,
+		char *p = cg_enter(cg) ? MAP_FAILED :
+			  mmap(NULL, idle, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		struct scav_range r = { (uintptr_t)p, idle };
 		struct scav *hs = NULL;
@@ -693,7 +713,8 @@ static double pressure_run(int mode, size_t idle, size_t hog, long long *kills,
 	t0 = now_ns();
 	hogger = fork();
 	if (hogger == 0) {
-		char *p = mmap(NULL, hog, PROT_READ | PROT_WRITE,
+		char *p = cg_enter(cg) ? MAP_FAILED :
+			  mmap(NULL, hog, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		size_t i;
 
@@ -737,7 +758,7 @@ static void fig_pressure(void)
 		double t;
 
 		knob("shrinker_enabled", m == 3 ? "0" : "1");
-		t = pressure_run(m, idle, hog, &kills, &kb);
+		t = pressure_run(m, idle, hog, NULL, &kills, &kb);
 		if (t >= 0)
 			printf("| %s | %.0f ms | %lld | %lld MiB |\n", names[m], t, kills, kb / 1024);
 		else
@@ -748,6 +769,122 @@ static void fig_pressure(void)
 	}
 	knob("shrinker_enabled", "1");
 	knob("enabled", "0");
+	if (f)
+		fclose(f);
+}
+
+/* ---- figure 8: the same in a container ----------------------------------- */
+
+#define CG_ROOT	"/sys/fs/cgroup"
+#define CG_DIR	CG_ROOT "/scavbench"
+
+static int write_str(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(s, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* A cgroup v2 group with memory.max @max, mounting the hierarchy if need be. */
+static int container_make(size_t max)
+{
+	char v[32];
+
+	if (access(CG_ROOT "/cgroup.controllers", R_OK) &&
+	    mount("none", CG_ROOT, "cgroup2", 0, NULL))
+		return -1;
+	if (write_str(CG_ROOT "/cgroup.subtree_control", "+memory") ||
+	    (mkdir(CG_DIR, 0755) && errno != EEXIST))
+		return -1;
+	snprintf(v, sizeof(v), "%zu", max);
+	return write_str(CG_DIR "/memory.max", v);
+}
+
+static double median3(double *v)
+{
+	double t;
+
+	if (v[0] > v[1])
+		t = v[0], v[0] = v[1], v[1] = t;
+	if (v[1] > v[2])
+		t = v[1], v[1] = v[2], v[2] = t;
+	if (v[0] > v[1])
+		t = v[0], v[0] = v[1], v[1] = t;
+	return v[1];
+}
+
+static double t_container = -1;	/* scav / DONTNEED hog time in a cgroup */
+static long long t_container_kills = -1;
+
+/*
+ * Figure 4's load in a cgroup whose memory.max holds the hog and only part
+ * of the holder's idle memory: the cgroup's own reclaim must find what the
+ * holder gave back, as it does when a container hits its limit.  Three
+ * runs each; the hog's median time.
+ */
+static void fig_container(void)
+{
+	static const char *const names[] = {
+		"madvise(DONTNEED)", "madvise(FREE)", "scav, shrinker on",
+		"scav, shrinker off",
+	};
+	size_t max = 256 * MiB, idle = 160 * MiB, hog = 192 * MiB;
+	FILE *f = csv("container", "mode,run,hog_ms,oom_kills,holder_rss_kb");
+	int m, r, nmodes = mode_available(M_SCAV) ? 4 : 2;
+	double base = -1;
+
+	printf("\n## 8. In a container\n\n");
+	if (container_make(max)) {
+		printf("No cgroup v2 memory controller here (%s): not measured.\n",
+		       strerror(errno));
+		if (f)
+			fclose(f);
+		return;
+	}
+	printf("In a cgroup with memory.max %zu MiB, a holder touches %zu MiB and gives it back; then a hog touches %zu MiB. Three runs each, the hog's median time.\n\n",
+	       max / MiB, idle / MiB, hog / MiB);
+	printf("| holder gave back with | hog's time | / DONTNEED | OOM kills | holder's RssAnon at the end |\n|---|---|---|---|---|\n");
+	knob("idle_age_ms", "3600000");
+	knob("enabled", "1");
+	for (m = 0; m < nmodes; m++) {
+		long long kills = 0, kb = -1, k;
+		double t[3];
+		int lost = 0;
+
+		knob("shrinker_enabled", m == 3 ? "0" : "1");
+		for (r = 0; r < 3; r++) {
+			t[r] = pressure_run(m, idle, hog, CG_DIR, &k, &kb);
+			kills += k;
+			lost += t[r] < 0;
+			if (f)
+				fprintf(f, "%s,%d,%.0f,%lld,%lld\n", names[m], r, t[r], k, kb);
+		}
+		if (lost) {
+			printf("| %s | killed in %d of 3 | - | %lld | - |\n", names[m], lost, kills);
+		} else {
+			double med = median3(t);
+
+			if (m == 0)
+				base = med;
+			printf("| %s | %.0f ms | %.2fx | %lld | ", names[m], med,
+			       base > 0 ? med / base : 0, kills);
+			if (kb >= 0)
+				printf("%lld MiB |\n", kb / 1024);
+			else
+				printf("killed |\n");
+			if (m == 2 && base > 0)
+				t_container = med / base;
+		}
+		if (m == 2)
+			t_container_kills = kills;
+	}
+	knob("shrinker_enabled", "1");
+	knob("enabled", "0");
+	rmdir(CG_DIR);
 	if (f)
 		fclose(f);
 }
@@ -936,6 +1073,9 @@ static void targets(void)
 		t_free_ms > -2, t_free_ms < 0, t_free_ms >= 0 ? "after %.0f ms" : "never in 6 s%.0s", t_free_ms);
 	verdict("scav's used figure within 1% of pagemap ground truth at every sample",
 		t_honest >= 0, t_honest <= 1, "%.2f%% at worst", t_honest);
+	verdict("in a container: scav has no OOM kill and the hog takes <= 1.1x its time after DONTNEED",
+		t_container_kills >= 0, t_container >= 0 && t_container <= 1.1 && !t_container_kills,
+		"%.2fx", t_container);
 	printf("| STATS from counters >= 100x cheaper than smaps_rollup (%zu MiB, 4 KiB pages) | ",
 	       t_asking_mib);
 	if (t_asking < 0)
@@ -961,6 +1101,8 @@ int main(int argc, char **argv)
 		}
 	}
 	pg = sysconf(_SC_PAGESIZE);
+	/* A holder the OOM killer took must not take scavbench with it. */
+	signal(SIGPIPE, SIG_IGN);
 	detect_pmadv();
 	if (scav_open(&sv, 0))
 		sv = NULL;
@@ -976,6 +1118,8 @@ int main(int argc, char **argv)
 		fig_rss();
 	if (!quick && wanted("pressure") && mode_available(M_SCAV))
 		fig_pressure();
+	if (!quick && wanted("container") && mode_available(M_SCAV))
+		fig_container();
 	if (wanted("asking"))
 		fig_asking();
 	if (wanted("neighbours"))
