@@ -127,7 +127,9 @@ cmdline="$cmdline loglevel=5"
 hardened=false
 case $job in tests|tests-debug|cmd) hardened=true ;; esac
 if $hardened; then
-	cmdline="$cmdline panic_on_warn=1 slub_debug=FZPU slab_nomerge"
+	# A: scav's range nodes may be made to fail (failslab, where the
+	# kernel has it: the debug kernel; reliability_test).
+	cmdline="$cmdline panic_on_warn=1 slub_debug=FZPU;FZPUA,scav_node slab_nomerge"
 	cmdline="$cmdline page_poison=1 init_on_free=1"
 fi
 

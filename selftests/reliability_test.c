@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -612,6 +613,136 @@ TEST_F(rel, alternate_page_claims_stay_within_the_session_bound)
 		ASSERT_EQ(0, knob_write("max_ranges_per_session", v));
 	}
 	munmap(mem, len);
+}
+
+/*
+ * Item 3: a claim that fails part way through a range.  The uapi promises
+ * that the failed entry says what of it was claimed, the sums include it,
+ * those bytes are no longer idle and the rest still is, and that claiming
+ * again is safe.  failslab (the debug kernel has it) fails the nth
+ * allocation of scav's range nodes made by this task, for every n until a
+ * claim goes through: with lazily freed ranges split at both ends of the
+ * claim, some of those failures come after part of the range was taken.
+ */
+#define FAILSLAB	"/sys/kernel/debug/failslab"
+
+static int failslab_set(const char *knob, const char *value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAILSLAB "/%s", knob);
+	return write_file(path, value);
+}
+
+static int make_it_fail(int on)
+{
+	return write_file("/proc/thread-self/make-it-fail", on ? "1" : "0");
+}
+
+TEST_F_TIMEOUT(rel, a_claim_that_fails_part_way_says_what_it_took, 300)
+{
+	size_t pg = self->pg, obj, n, partial = 0;
+	/* Three lazily freed ranges, pages 0-1, 3-4 and 6-7; the claim is 1-6. */
+	static const int idle_at[][2] = { { 0, 2 }, { 3, 5 }, { 6, 8 } };
+	const uint64_t in_claim = 4, all = 6;
+	int mounted = 0, ret;
+	char v[32];
+
+	if (access(FAILSLAB, F_OK)) {
+		if (mount("none", "/sys/kernel/debug", "debugfs", 0, NULL) == 0)
+			mounted = 1;
+		if (access(FAILSLAB, F_OK)) {
+			if (mounted)
+				umount("/sys/kernel/debug");
+			SKIP(return, "no failslab in this kernel (CONFIG_FAILSLAB: the debug kernel has it)");
+		}
+	}
+	obj = file_value("/sys/kernel/slab/scav_node/object_size");
+	ASSERT_LT(0, (long long)obj);
+	/* The VM boots with slub_debug=...A,scav_node: failslab may fail it. */
+	ASSERT_EQ(1, file_value("/sys/kernel/slab/scav_node/failslab"));
+	ASSERT_EQ(0, failslab_set("cache-filter", "Y"));
+	ASSERT_EQ(0, failslab_set("task-filter", "Y"));
+	ASSERT_EQ(0, failslab_set("ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, failslab_set("probability", "100"));
+	ASSERT_EQ(0, failslab_set("interval", "1"));
+	ASSERT_EQ(0, failslab_set("verbose", "0"));
+
+	for (n = 0; n < 16; n++) {
+		char *mem = mmap(NULL, 8 * pg, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct scav_range r[3];
+		struct scav_report rep = { .ranges = (uintptr_t)r, .count = 3,
+					   .flags = SCAV_REPORT_LAZYFREE };
+		struct scav_claim_range c = { (uintptr_t)mem + pg, 6 * pg };
+		struct scav_claim cl = { .ranges = (uintptr_t)&c, .count = 1 };
+		struct scav_stats s0, s1;
+		uint64_t took;
+		size_t i;
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+		ASSERT_LE(0, fd);
+		ASSERT_NE(MAP_FAILED, mem);
+		for (i = 0; i < 8 * pg; i += sizeof(uint64_t))
+			*(uint64_t *)(mem + i) = (n << 32) ^ (i + 1);
+		for (i = 0; i < 3; i++)
+			r[i] = (struct scav_range){ (uintptr_t)mem + idle_at[i][0] * pg,
+						    (idle_at[i][1] - idle_at[i][0]) * pg };
+		ASSERT_EQ(0, ioctl(fd, SCAV_IOC_REPORT, &rep));
+		ASSERT_EQ(0, sc_stats(fd, &s0));
+		ASSERT_EQ(all * pg, s0.idle_bytes);
+		ASSERT_EQ(all * pg, s0.lazy_bytes);
+
+		/* Let n allocations of a node through, fail the next one. */
+		snprintf(v, sizeof(v), "%zu", n * obj + 1);
+		ASSERT_EQ(0, failslab_set("space", v));
+		ASSERT_EQ(0, failslab_set("times", "1"));
+		ASSERT_EQ(0, make_it_fail(1));
+		ret = ioctl(fd, SCAV_IOC_CLAIM, &cl);
+		ASSERT_EQ(0, make_it_fail(0));
+		ASSERT_EQ(0, sc_stats(fd, &s1));
+		took = s0.idle_bytes - s1.idle_bytes;
+		if (ret) {
+			ASSERT_EQ(ENOMEM, errno);
+			ASSERT_EQ(0, cl.done);
+		} else {
+			ASSERT_EQ(1, cl.done);
+			ASSERT_EQ(in_claim * pg, took);
+		}
+		/* What the entry says, the sums say, and STATS agree. */
+		EXPECT_EQ(took, c.kept + c.discarded) TH_LOG("n=%zu", n);
+		EXPECT_EQ(c.kept, cl.kept);
+		EXPECT_EQ(c.discarded, cl.discarded);
+		EXPECT_EQ(c.kept, s1.claimed_kept_bytes - s0.claimed_kept_bytes);
+		EXPECT_EQ(c.discarded, s1.claimed_discarded_bytes - s0.claimed_discarded_bytes);
+		EXPECT_EQ(s0.lazy_bytes - took, s1.lazy_bytes);
+		if (ret && took)
+			partial++;
+		/* Claiming again is safe and takes the rest of the range. */
+		if (ret) {
+			uint64_t d2, k2;
+
+			ASSERT_EQ(0, sc_claim1(fd, mem + pg, 6 * pg, &d2, &k2));
+			EXPECT_EQ(in_claim * pg, took + d2 + k2) TH_LOG("n=%zu", n);
+		}
+		ASSERT_EQ(0, sc_stats(fd, &s1));
+		EXPECT_EQ((all - in_claim) * pg, s1.idle_bytes);
+		/* Nothing was discarded, so every byte is as written. */
+		for (i = 0; i < 8 * pg; i += sizeof(uint64_t))
+			ASSERT_EQ((n << 32) ^ (i + 1), *(uint64_t *)(mem + i))
+				TH_LOG("n=%zu: byte %zu changed", n, i);
+		close(fd);
+		munmap(mem, 8 * pg);
+		if (!ret)
+			break;
+	}
+	failslab_set("times", "0");
+	if (mounted)
+		umount("/sys/kernel/debug");
+	TH_LOG("%zu allocations to get through; %zu claims failed after taking part of the range",
+	       n, partial);
+	EXPECT_GT(16, n);
+	EXPECT_LT(0, partial);
 }
 
 TEST_HARNESS_MAIN
