@@ -260,13 +260,36 @@ TEST_F(scav, report_discard_gives_memory_back_now_and_records_nothing)
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, MiB, 1));
 }
 
+/*
+ * Ages past what any range has been idle spare everything, up to 2^64 - 1
+ * ms: no truncation to 32 bits (2^32 + 1 would become 1 ms, 2^32 and 2^63
+ * zero, "all") and no overflow converting to jiffies.  The range is made a
+ * few milliseconds old first, so that a truncated age would take it.
+ */
 TEST_F(scav, reclaim_limits_round_to_pages_and_saturate)
 {
+	static const uint64_t ages[] = {
+		(1ULL << 32) - 1, 1ULL << 32, (1ULL << 32) + 1, 1ULL << 63,
+		(1ULL << 63) + 1, UINT64_MAX,
+	};
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	uint64_t discarded, kept;
+	size_t i;
 
 	ASSERT_EQ(0, sc_report1(self->fd, self->mem, MiB));
-	EXPECT_EQ(0, sc_reclaim(self->fd, UINT64_MAX, 0));
-	EXPECT_EQ(self->pg, sc_reclaim(self->fd, 0, 1));
+	nanosleep(&ts, NULL);
+	for (i = 0; i < sizeof(ages) / sizeof(ages[0]); i++) {
+		int64_t all = sc_reclaim(self->fd, ages[i], 0);
+		int64_t one = sc_reclaim(self->fd, ages[i], 1);
+
+		if (all || one)
+			TH_LOG("min_age_ms %#llx discarded %lld, then %lld",
+			       (unsigned long long)ages[i], (long long)all, (long long)one);
+		EXPECT_EQ(0, all);
+		EXPECT_EQ(0, one);
+	}
+	EXPECT_EQ(MiB / self->pg, resident_pages(self->mem, MiB));
+	EXPECT_EQ(self->pg, sc_reclaim(self->fd, 1, 1));
 	EXPECT_EQ(MiB - self->pg, sc_reclaim(self->fd, 0, UINT64_MAX));
 	ASSERT_EQ(0, sc_claim1(self->fd, self->mem, MiB, &discarded, &kept));
 	EXPECT_EQ(MiB, discarded);
