@@ -971,13 +971,86 @@ TEST(unprivileged_user_gets_a_working_session_of_its_own)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/* The module-wide figures, the files of /sys/kernel/scav, in SCAV_FIGURES order. */
+#define FIGURE_NAME(name, stat, walk) #name,
+#define NOT_MODULE_WIDE(name, stat, walk)
+static const char *const module_figures[] = {
+	SCAV_FIGURES(FIGURE_NAME, NOT_MODULE_WIDE, FIGURE_NAME)
+};
+#define NR_MODULE_FIGURES (sizeof(module_figures) / sizeof(module_figures[0]))
+
+/*
+ * What the child of the exit test adds to each figure while it lives and
+ * after it is gone: the totals of what it did stay, its session, ranges
+ * and idle memory go.  Figures not named here must not move at all.
+ */
+static const struct {
+	const char *name;
+	long long alive, gone;
+} exit_deltas[] = {
+	{ "sessions", 1, 0 },
+	{ "nr_ranges", 2, 0 },		/* the discarded MiB and the kept rest */
+	{ "idle_bytes", 4 * MiB, 0 },
+	{ "discarded_bytes", MiB, 0 },
+	{ "idle_resident_bytes", 3 * MiB, 0 },
+	{ "reported_bytes", 4 * MiB, 4 * MiB },
+	{ "reclaimed_request_bytes", MiB, MiB },
+};
+
+static long long exit_delta(const char *name, int alive)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exit_deltas) / sizeof(exit_deltas[0]); i++)
+		if (!strcmp(exit_deltas[i].name, name))
+			return alive ? exit_deltas[i].alive : exit_deltas[i].gone;
+	return 0;
+}
+
+/* Every module-wide figure against @before plus the child's share. */
+static void expect_figures(struct __test_metadata *_metadata,
+			   const long long *before, int alive)
+{
+	size_t i;
+
+	for (i = 0; i < NR_MODULE_FIGURES; i++) {
+		long long want = before[i] + exit_delta(module_figures[i], alive);
+		long long v = knob_read(module_figures[i]);
+
+		if (v != want)
+			TH_LOG("%s %s: %lld, %lld before", alive ? "alive" : "gone",
+			       module_figures[i], v, before[i]);
+		EXPECT_EQ(want, v);
+	}
+}
+
+/*
+ * A process that exits with a session open and ranges idle, some of them
+ * discarded: its session, ranges and idle memory leave the module's
+ * figures, which return to where they were (no other session runs meanwhile,
+ * and aging is held off), and only its totals stay.
+ */
 TEST(process_exit_with_idle_ranges_and_open_session_is_clean)
 {
+	long long before[NR_MODULE_FIGURES];
+	struct tunables saved;
+	int to[2], from[2], status;
+	size_t i;
 	pid_t pid;
-	int status;
+	char c;
 
 	if (access(SCAV_DEVICE_PATH, F_OK))
 		SKIP(return, "scav.ko not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "needs root for /sys/kernel/scav");
+	tunables_save(&saved);
+	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
+	for (i = 0; i < NR_MODULE_FIGURES; i++) {
+		before[i] = knob_read(module_figures[i]);
+		ASSERT_LE(0, before[i]);
+	}
+	ASSERT_EQ(0, pipe(to));
+	ASSERT_EQ(0, pipe(from));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -985,13 +1058,24 @@ TEST(process_exit_with_idle_ranges_and_open_session_is_clean)
 		char *m = map_filled(4 * MiB, 2);
 
 		if (fd < 0 || !m || sc_report1(fd, m, 4 * MiB) ||
-		    sc_reclaim(fd, 0, MiB) != (int64_t)MiB)
+		    sc_reclaim(fd, 0, MiB) != (int64_t)MiB ||
+		    write(from[1], "r", 1) != 1 || read(to[0], &c, 1) != 1)
 			_exit(1);
 		_exit(0);	/* fd and ranges left for exit to clean up */
 	}
+	close(to[0]);
+	close(from[1]);
+	if (read(from[0], &c, 1) == 1) {
+		expect_figures(_metadata, before, 1);
+		EXPECT_EQ(1, write(to[1], "x", 1));
+	}
+	close(to[1]);
+	close(from[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+	expect_figures(_metadata, before, 0);
+	tunables_restore(&saved);
 }
 
 /*
