@@ -75,6 +75,34 @@ static inline int holds_pattern(const char *base, const char *p, size_t len,
 	return 1;
 }
 
+/*
+ * A pattern that differs in every 8-byte word: its address and @tag folded
+ * in, so a page that went missing, moved, or is a stale copy of an earlier
+ * round shows at any byte.
+ */
+static inline uint64_t addr_word(const char *p, uint64_t tag)
+{
+	return (uintptr_t)p ^ (tag * 0x9e3779b97f4a7c15ULL);
+}
+
+static inline void fill_addr_pattern(char *p, size_t len, uint64_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += sizeof(uint64_t))
+		*(uint64_t *)(p + i) = addr_word(p + i, tag);
+}
+
+static inline int holds_addr_pattern(const char *p, size_t len, uint64_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += sizeof(uint64_t))
+		if (*(const uint64_t *)(p + i) != addr_word(p + i, tag))
+			return 0;
+	return 1;
+}
+
 static inline int is_zero(const char *p, size_t len)
 {
 	size_t i;
