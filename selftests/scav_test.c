@@ -1113,7 +1113,9 @@ TEST(process_exit_with_idle_ranges_and_open_session_is_clean)
 /*
  * The first session of a process registers the mm's first mmu notifier,
  * which gives up when a signal is pending: with an SA_RESTART handler the
- * open is restarted, never failed with EINTR.
+ * open is restarted, never failed with EINTR.  A restart is invisible to
+ * the caller, so the handler counts them from its signal frame, and the
+ * test needs some: a storm that never hit the window proves nothing.
  */
 static int open_device(void)
 {
@@ -1136,13 +1138,17 @@ FIXTURE_TEARDOWN(signals)
 
 TEST_F_TIMEOUT(signals, open_is_restarted_when_a_signal_interrupts_it, 300)
 {
-	int n, eintr, other;
+	int n, eintr, other, hits;
 
-	n = storm_opens(open_device, SA_RESTART, &eintr, &other);
+	n = storm_opens(open_device, SA_RESTART, &eintr, &other, &hits);
 	ASSERT_LE(5, n);
-	TH_LOG("%d processes tried under signals: %d EINTR, %d other failures", n, eintr, other);
+	TH_LOG("%d processes opened under signals: %d opens restarted, %d EINTR, %d other failures",
+	       n, hits, eintr, other);
 	EXPECT_EQ(0, eintr);
 	EXPECT_EQ(0, other);
+	if (hits < 0)
+		SKIP(return, "no x86-64 signal frame to tell a restarted call by");
+	EXPECT_LT(0, hits);
 }
 
 TEST_HARNESS_MAIN

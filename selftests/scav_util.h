@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <linux/scav.h>
@@ -444,9 +445,30 @@ struct storm {
 	volatile int stop;
 };
 
-static inline void storm_handler(int sig)
+/* Signals that interrupted an openat(2), counted across a storm's processes. */
+static volatile int *storm_hits;
+
+/*
+ * With SA_RESTART the kernel restarts an interrupted call before the handler
+ * runs, which shows only in the registers the handler is given: the
+ * instruction pointer back on the syscall instruction (0f 05) and the call's
+ * number back in rax.  Without SA_RESTART it is past that instruction with
+ * -EINTR in rax.  Only the x86-64 frame is read (where REG_RIP is known);
+ * elsewhere nothing is counted and storm_opens() says so.
+ */
+static inline void storm_handler(int sig, siginfo_t *si, void *ctx)
 {
+#ifdef REG_RIP
+	const greg_t *r = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+	const unsigned char *ip = (const unsigned char *)r[REG_RIP];
+
+	if ((r[REG_RAX] == SYS_openat && ip[0] == 0x0f && ip[1] == 0x05) ||
+	    (r[REG_RAX] == -EINTR && ip[-2] == 0x0f && ip[-1] == 0x05))
+		(*storm_hits)++;
+#endif
 	(void)sig;
+	(void)si;
+	(void)ctx;
 }
 
 /* 5000 signals a second (Go preempts a goroutine every 10 ms), for at most
@@ -470,15 +492,21 @@ static inline void *storm_pester(void *arg)
  * has @sa_flags.  @open_fn returns 0 or an errno.  Stops starting processes
  * after 100 s (at least 5 run), since a debug kernel makes each slow.
  * Counts the processes whose @open_fn failed with EINTR and with anything
- * else; returns how many ran, or -1 if fork or wait failed.
+ * else, and in *@hits the signals that interrupted an openat(2), restarted
+ * or not (-1 where storm_handler() cannot tell); returns how many ran, or -1
+ * if fork, wait or the counter's mapping failed.
  */
 static inline int storm_opens(int (*open_fn)(void), int sa_flags,
-			      int *eintr, int *other)
+			      int *eintr, int *other, int *hits)
 {
 	time_t end = time(NULL) + 100;
 	int i;
 
 	*eintr = *other = 0;
+	storm_hits = mmap(NULL, sizeof(*storm_hits), PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (storm_hits == MAP_FAILED)
+		return -1;
 	for (i = 0; i < 50 && (i < 5 || time(NULL) < end); i++) {
 		int status;
 		pid_t pid = fork();
@@ -486,8 +514,8 @@ static inline int storm_opens(int (*open_fn)(void), int sa_flags,
 		if (pid < 0)
 			return -1;
 		if (!pid) {
-			struct sigaction sa = { .sa_handler = storm_handler,
-						.sa_flags = sa_flags };
+			struct sigaction sa = { .sa_sigaction = storm_handler,
+						.sa_flags = sa_flags | SA_SIGINFO };
 			struct storm st = { .tid = gettid() };
 			pthread_t t;
 			int j, err;
@@ -510,6 +538,12 @@ static inline int storm_opens(int (*open_fn)(void), int sa_flags,
 		else if (WEXITSTATUS(status))
 			(*other)++;
 	}
+#ifdef REG_RIP
+	*hits = *storm_hits;
+#else
+	*hits = -1;
+#endif
+	munmap((void *)storm_hits, sizeof(*storm_hits));
 	return i;
 }
 
