@@ -129,6 +129,34 @@ static inline long resident_pages(void *p, size_t len)
 }
 
 /*
+ * Pages of [p, p + len) present in memory by /proc/self/pagemap (bit 63),
+ * the page tables' own word, or -errno.
+ */
+static inline long present_by_pagemap(const void *p, size_t len)
+{
+	size_t n = len / pagesz(), i;
+	uint64_t ent[512];
+	long r = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < n; i += 512) {
+		size_t k = n - i < 512 ? n - i : 512, j;
+		off_t off = ((uintptr_t)p / pagesz() + i) * sizeof(uint64_t);
+
+		if (pread(fd, ent, k * sizeof(uint64_t), off) != (ssize_t)(k * sizeof(uint64_t))) {
+			r = -EIO;
+			break;
+		}
+		for (j = 0; j < k; j++)
+			r += ent[j] >> 63;
+	}
+	close(fd);
+	return r;
+}
+
+/*
  * The number after @field in a /proc file of "field: value" or "field value"
  * lines (kB for the memory ones), or -1.
  */
@@ -149,6 +177,44 @@ static inline long long proc_value(const char *path, const char *field)
 		}
 	fclose(f);
 	return v;
+}
+
+/*
+ * The rest of @field's line in /proc/self/smaps for the mapping that holds
+ * @addr, into @out; 0, or -1 if there is none.
+ */
+static inline int smaps_field(const void *addr, const char *field, char *out,
+			      size_t n)
+{
+	unsigned long lo, hi, a = (uintptr_t)addr;
+	size_t flen = strlen(field);
+	char line[512];
+	int in = 0, ret = -1;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)	/* a mapping's first line */
+			in = lo <= a && a < hi;
+		else if (in && !strncmp(line, field, flen) && line[flen] == ':') {
+			size_t k = strnlen(line + flen + 1, n - 1);
+
+			memcpy(out, line + flen + 1, k);	/* cut to fit */
+			out[k] = 0;
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* @field of /proc/self/smaps for the mapping that holds @addr (kB), or -1. */
+static inline long long smaps_kb(const void *addr, const char *field)
+{
+	char v[64];
+
+	return smaps_field(addr, field, v, sizeof(v)) ? -1 : strtoll(v, NULL, 10);
 }
 
 static inline long status_kb(const char *field)
