@@ -11,6 +11,8 @@
  * - idle drops most of its heap and sits without calling FreeOSMemory: on
  *   scav its VmRSS comes down to the stock RSS once the released memory has
  *   aged, and meanwhile scav's figures for it agree with smaps_rollup.
+ * - debug.FreeOSMemory() brings idle's VmRSS down to the stock figure at
+ *   once, what the background scavenger had reported idle included.
  * - The scavenger-related tests of Go's own runtime and runtime/debug
  *   packages, and testprog's GCPhys (TestPhysicalMemoryUtilization, which
  *   needs the go command to build testprog itself), pass.
@@ -116,9 +118,13 @@ static int run(const char *prog, const char *const args[],
 	return WEXITSTATUS(status);
 }
 
-/* idle's lines: "t_ms vm_rss released mapped", read from its pipe. */
+/*
+ * idle's lines: "t_ms vm_rss released mapped", read from its pipe; @freed
+ * for the line it prints right after debug.FreeOSMemory().
+ */
 struct idle_line {
 	long long t_ms, rss, released, mapped;
+	bool freed;
 };
 
 struct lines {
@@ -144,8 +150,9 @@ static int idle_next(struct lines *in, struct idle_line *l, int timeout_ms)
 		in->len += n;
 	}
 	*nl = 0;
-	if (sscanf(in->buf, "%lld %lld %lld %lld", &l->t_ms, &l->rss,
-		   &l->released, &l->mapped) != 4)
+	l->freed = !strncmp(in->buf, "freed ", 6);
+	if (sscanf(in->buf + (l->freed ? 6 : 0), "%lld %lld %lld %lld", &l->t_ms,
+		   &l->rss, &l->released, &l->mapped) != 4)
 		l->t_ms = -1;	/* "dropped", the first line */
 	in->len -= nl + 1 - in->buf;
 	memmove(in->buf, nl + 1, in->len);
@@ -443,6 +450,70 @@ TEST_F_TIMEOUT(go, idle_rss_comes_down_to_stock_after_aging, 300)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(in.fd);
+}
+
+/*
+ * Run idle with @args and @env until its line after debug.FreeOSMemory(),
+ * in @l; its pid (the process goes on) and pipe in @in, or -1.
+ */
+static pid_t idle_until_freed(const char *const args[], const char *const env[],
+			      struct lines *in, struct idle_line *l)
+{
+	long long start = now_ms();
+	pid_t pid;
+
+	in->len = 0;
+	pid = spawn("idle", args, env, &in->fd);
+	if (pid < 0)
+		return -1;
+	/* The background scavenger's pace: see idle_released_settled(). */
+	while (now_ms() - start < 120000)
+		if (idle_next(in, l, 5000) || l->freed)
+			break;
+	if (l->freed)
+		return pid;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(in->fd);
+	return -1;
+}
+
+TEST_F_TIMEOUT(go, free_os_memory_brings_rss_down_to_stock_at_once, 300)
+{
+	/*
+	 * 64 MiB dropped, 8 MiB live; FreeOSMemory once the background
+	 * scavenger has released 8 MiB, which scav holds idle: the call
+	 * must discard that as well as what it releases itself.
+	 */
+	const char *const args[] = { "-garbage", "64", "-live", "8", "-free-at", "8", NULL };
+	long long stock, req, held;
+	static struct lines in;
+	struct idle_line l;
+	pid_t pid;
+
+	pid = idle_until_freed(args, scav_off, &in, &l);
+	ASSERT_LT(0, pid);
+	stock = l.rss;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(in.fd);
+
+	/* Nothing ages, nothing is taken under pressure: only the call. */
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	req = knob_read("reclaimed_request_bytes");
+	pid = idle_until_freed(args, scav_debug, &in, &l);
+	ASSERT_LT(0, pid);
+	req = knob_read("reclaimed_request_bytes") - req;
+	TH_LOG("VmRSS right after debug.FreeOSMemory(): stock %lld KiB, scav %lld KiB; scav discarded %lld MiB on request",
+	       stock >> 10, l.rss >> 10, req >> 20);
+	held = figures_agree(_metadata, pid, "after FreeOSMemory");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(in.fd);
+	EXPECT_GE(stock + stock / 10, l.rss);
+	/* The call went through scav: all 64 MiB, less what the runtime keeps. */
+	EXPECT_LT(40 * (long long)MiB, req);
+	EXPECT_GT(2 * (long long)MiB, held);
 }
 
 /*

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// idle: grow the heap, drop most of it, then sit idle without calling
-// debug.FreeOSMemory(), printing once per interval
+// idle: grow the heap, drop most of it, then sit idle, printing once per
+// interval
 //
 //	t_ms vm_rss_bytes heap_released_bytes mapped_bytes
 //
 // (milliseconds since the drop, /proc/self/status VmRSS, and the runtime's
 // /memory/classes/heap/released:bytes and /memory/classes/total:bytes), so
-// a test can watch the background scavenger hand the memory back.
+// a test can watch the background scavenger hand the memory back.  With
+// -free-at, once the scavenger has released that much, it calls
+// debug.FreeOSMemory() and prints the same figures right after, as
+//
+//	freed t_ms vm_rss_bytes heap_released_bytes mapped_bytes
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -44,6 +49,7 @@ func main() {
 	live := flag.Int("live", 8, "MiB kept live")
 	garbage := flag.Int("garbage", 64, "MiB allocated and dropped")
 	interval := flag.Duration("interval", 100*time.Millisecond, "time between lines")
+	freeAt := flag.Int("free-at", -1, "MiB released before calling debug.FreeOSMemory() (-1: never)")
 	flag.Parse()
 
 	var junk [][]byte
@@ -71,6 +77,12 @@ func main() {
 	t0 := time.Now()
 	for {
 		metrics.Read(s)
+		if *freeAt >= 0 && s[0].Value.Uint64() >= uint64(*freeAt)<<20 {
+			*freeAt = -1
+			debug.FreeOSMemory()
+			metrics.Read(s)
+			fmt.Fprint(w, "freed ")
+		}
 		fmt.Fprintf(w, "%d %d %d %d\n", time.Since(t0).Milliseconds(), vmRSS(),
 			s[0].Value.Uint64(), s[1].Value.Uint64())
 		w.Flush()
