@@ -17,10 +17,14 @@
 #   go.sh all           every toolchain above (installing 1.26 in the root)
 #   go.sh set GO OUT    one toolchain, the go command GO, into OUT
 #   go.sh for KERNEL    the Go version the VM tests of KERNEL use
-#   go.sh host          TAP: the scavenger tests of each runtime.test built,
+#   go.sh host          TAP: the scavenger tests of each Go's runtime.test,
 #                       natively (no module here: the data structures only,
-#                       including TestScavengeIndex, too big for the VM)
+#                       including TestScavengeIndex, too big for the VM); a
+#                       Go above without a build is a failure
 set -eu
+
+# The Go versions scav is tested with, one per kernel (see "for" below).
+versions="1.19 1.23 1.26"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 b=$top/build
@@ -82,8 +86,14 @@ root_set() {
 }
 
 host_tests() {
-	for d in "$b"/go/*/; do
-		[ -r "$d/version" ] || continue
+	fail=0
+	for v in $versions; do
+		d=$b/go/$v
+		if [ ! -r "$d/version" ]; then
+			echo "not ok - Go $v: no build in $d (make go)"
+			fail=1
+			continue
+		fi
 		v=$(cat "$d/version")
 		if out=$(cd /tmp && "$d/runtime.test" -test.v -test.run \
 			'^(TestScavengeIndex|TestFillAligned|TestPallocDataFindScavengeCandidate|TestPageAllocScavenge|TestScavenger|TestScavChunkDataPack|TestPageAlloc.*|TestPallocBits.*|TestPageCache.*)$' 2>&1) &&
@@ -92,8 +102,10 @@ host_tests() {
 		else
 			echo "$out" | grep -- '--- FAIL' | sed 's/^/# /'
 			echo "not ok - $v runtime scavenger tests on the host"
+			fail=1
 		fi
 	done
+	return $fail
 }
 
 case ${1:-} in
@@ -113,7 +125,7 @@ set)
 	set_one "${2:?usage: go.sh set GO OUT}" "${3:?usage: go.sh set GO OUT}"
 	;;
 all)
-	for v in 1.19 1.23; do
+	for v in 1.19 1.23; do	# 1.26 below, in the Debian 13 root
 		g=/usr/lib/go-$v/bin/go
 		[ -x "$g" ] || { echo "go.sh: no $g (run scripts/deps.sh)" >&2; exit 1; }
 		(set_one "$g" "$b/go/$v")

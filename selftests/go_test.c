@@ -245,7 +245,7 @@ FIXTURE(go) {
 FIXTURE_SETUP(go)
 {
 	if (!go_dir())
-		SKIP(return, "no Go programs in $SCAV_GO_DIR: build them with scripts/go.sh (make go)");
+		SETUP_SKIP("no Go programs in $SCAV_GO_DIR: build them with scripts/go.sh (make go)");
 	tunables_save(&self->saved);
 	/* Unreadable, -1 == -1 would pass every "reported nothing" check. */
 	ASSERT_LE(0, knob_read("reported_bytes"));
