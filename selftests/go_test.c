@@ -15,7 +15,9 @@
  *   once, what the background scavenger had reported idle included.
  * - The scavenger-related tests of Go's own runtime and runtime/debug
  *   packages, and testprog's GCPhys (TestPhysicalMemoryUtilization, which
- *   needs the go command to build testprog itself), pass.
+ *   needs the go command to build testprog itself), pass, with a session
+ *   open; see go_runtime_scavenger_tests_pass for which of them go through
+ *   scav.
  */
 #include <poll.h>
 #include <signal.h>
@@ -41,11 +43,11 @@ static const char *go_dir(void)
 
 /*
  * Start $SCAV_GO_DIR/@prog with @args (NULL-terminated) and "K=V" settings
- * @env added to the environment, its stdout on a pipe; returns the pid and
- * the pipe's read end in @fd, or -1.
+ * @env added to the environment, its stdout (and its stderr too, with
+ * @err) on a pipe; returns the pid and the pipe's read end in @fd, or -1.
  */
-static pid_t spawn(const char *prog, const char *const args[],
-		   const char *const env[], int *fd)
+static pid_t spawn_err(const char *prog, const char *const args[],
+		       const char *const env[], bool err, int *fd)
 {
 	const char *argv[16] = { 0 };
 	char path[256];
@@ -63,6 +65,8 @@ static pid_t spawn(const char *prog, const char *const args[],
 		return -1;
 	if (!pid) {
 		dup2(p[1], 1);
+		if (err)
+			dup2(p[1], 2);
 		for (i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
 		execv(path, (char *const *)argv);
@@ -73,13 +77,19 @@ static pid_t spawn(const char *prog, const char *const args[],
 	return pid;
 }
 
+static pid_t spawn(const char *prog, const char *const args[],
+		   const char *const env[], int *fd)
+{
+	return spawn_err(prog, args, env, false, fd);
+}
+
 /*
- * Run a program to the end, its stdout into @out (NUL-terminated); returns
- * its exit status, or -1 if it failed to start, was killed, or ran past
- * @timeout_s.
+ * Run a program to the end, its stdout (and stderr, with @err) into @out
+ * (NUL-terminated); returns its exit status, or -1 if it failed to start,
+ * was killed, or ran past @timeout_s.
  */
-static int run(const char *prog, const char *const args[],
-	       const char *const env[], char *out, int timeout_s)
+static int run_err(const char *prog, const char *const args[],
+		   const char *const env[], bool err, char *out, int timeout_s)
 {
 	long long end = now_ms() + timeout_s * 1000LL;
 	size_t len = 0;
@@ -87,7 +97,7 @@ static int run(const char *prog, const char *const args[],
 	pid_t pid;
 
 	out[0] = 0;
-	pid = spawn(prog, args, env, &fd);
+	pid = spawn_err(prog, args, env, err, &fd);
 	if (pid < 0)
 		return -1;
 	for (;;) {
@@ -116,6 +126,12 @@ static int run(const char *prog, const char *const args[],
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+static int run(const char *prog, const char *const args[],
+	       const char *const env[], char *out, int timeout_s)
+{
+	return run_err(prog, args, env, false, out, timeout_s);
 }
 
 /*
@@ -305,11 +321,19 @@ TEST_F_TIMEOUT(go, churn_output_is_the_same_on_scav_and_stock, 300)
 
 TEST_F_TIMEOUT(go, churn_output_is_the_same_without_the_module, 300)
 {
-	ASSERT_EQ(0, run("churn", NULL, scav_off, self->a, 240));
+	long long rep = knob_read("reported_bytes");
+
+	/* On scav: the runtime opens a session and reports memory. */
+	ASSERT_EQ(0, run("churn", NULL, NULL, self->a, 240));
+	rep = knob_read("reported_bytes") - rep;
+	TH_LOG("on scav: reported %lld MiB", rep >> 20);
+	EXPECT_LT(16 * (long long)MiB, rep);
+	/* No module: the same binary, no SCAV setting, falls back to stock. */
 	ASSERT_EQ(0, scav_unload());
 	ASSERT_NE(0, access("/dev/scav", F_OK));
 	EXPECT_EQ(0, run("churn", NULL, NULL, self->b, 240));
 	ASSERT_EQ(0, scav_load());
+	EXPECT_NE(NULL, strstr(self->b, "fresh allocations not zeroed: 0\n"));
 	EXPECT_STREQ(self->a, self->b);
 }
 
@@ -359,9 +383,9 @@ static long long figures_agree(struct __test_metadata *_metadata, pid_t pid,
 	EXPECT_EQ(anon0, anon1);
 	EXPECT_GE(64 * pagesz() * (threads > 0 ? threads : 1),
 		  (unsigned long long)llabs((long long)st.anon_rss_bytes - anon1));
-	EXPECT_GE(st.idle_bytes, st.idle_resident_bytes);
-	EXPECT_GE(st.anon_rss_bytes, st.idle_resident_bytes);
-	EXPECT_EQ(st.anon_rss_bytes - st.idle_resident_bytes, st.used_rss_bytes);
+	/* Idle resident memory is anonymous memory the kernel counts. */
+	EXPECT_GE(anon1 + 64 * pagesz() * (threads > 0 ? threads : 1),
+		  (long long)st.idle_resident_bytes);
 	return st.idle_resident_bytes;
 }
 
@@ -389,6 +413,15 @@ TEST_F_TIMEOUT(go, idle_rss_comes_down_to_stock_after_aging, 300)
 	TH_LOG("stock: VmRSS %lld MiB once the runtime had released %lld MiB",
 	       stock >> 20, l.released >> 20);
 	ASSERT_LT(0, stock);
+	/*
+	 * The tolerance: two processes, whose GCs fall at different times,
+	 * retain different amounts of heap unreleased.  The background
+	 * scavenger stops at 10% over the heap goal (retainExtraPercent in
+	 * mgcscavenge.go), and leaves alone the 4 MiB chunk the allocator is
+	 * filling (pallocChunkBytes, a dense chunk); Go 1.19 on 6.1 was seen
+	 * 6 MiB over a 24 MiB stock RSS.  What the scav run released less
+	 * than the stock run is added below.
+	 */
 	target = stock + stock / 10 + 4 * MiB;
 
 	/* scav, aging off: what the runtime releases stays resident, idle. */
@@ -519,11 +552,21 @@ TEST_F_TIMEOUT(go, free_os_memory_brings_rss_down_to_stock_at_once, 300)
 /*
  * The tests of Go's runtime package that exercise the scavenger, the page
  * allocator beneath it, and the statistics it keeps; names a Go version
- * lacks match nothing.  Left out: TestScavengeIndex, whose fake index
- * takes 520 MiB from Go 1.23 on, more than the test VM has (scripts/go.sh
- * host runs it, and all of these, natively); and TestPhysicalMemoryUtilization,
- * which builds testprog with the go command (go_testprog_gcphys_passes runs
- * the same check on a testprog built by scav-go).
+ * lacks match nothing.  Most of them (TestPageAlloc*, TestPallocBits*,
+ * TestPageCache*, TestPallocDataFindScavengeCandidate, TestFillAligned,
+ * TestScavChunkDataPack, TestScavenger with its fake scavenge function,
+ * TestPageAllocScavenge) run on test-mode page allocators that never call
+ * sysUnused: they check that the overlay left the runtime's own code
+ * working, not scav.  TestMemStats, TestReadMemStats, TestReadMetrics* and
+ * TestScavengedBitsCleared check the live heap's figures, and whatever the
+ * live runtime releases meanwhile goes through scav.  What exercises the
+ * real scavenger on scav: runtime/debug's TestFreeOSMemory, testprog's
+ * GCPhys (the next test) and this file's churn and idle.  Left out:
+ * TestScavengeIndex, whose fake index takes 520 MiB from Go 1.23 on, more
+ * than the test VM has (scripts/go.sh host runs it, and all of these,
+ * natively); and TestPhysicalMemoryUtilization, which builds testprog with
+ * the go command (go_testprog_gcphys_passes runs the same check on a
+ * testprog built by scav-go).
  */
 static const char runtime_tests[] =
 	"^(TestFillAligned|TestPallocDataFindScavengeCandidate|TestPageAllocScavenge|"
@@ -544,22 +587,37 @@ TEST_F_TIMEOUT(go, go_runtime_scavenger_tests_pass, 300)
 {
 	const char *const rt[] = { "-test.v", "-test.run", runtime_tests, NULL };
 	const char *const dbg[] = { "-test.v", "-test.run", "^TestFreeOSMemory$", NULL };
-	long long rep;
+	long long rep, req;
+	int runs;
 
-	EXPECT_EQ(0, run("runtime.test", rt, NULL, self->a, 240));
-	TH_LOG("runtime: %d passed, %d failed, %d skipped",
-	       count(self->a, "--- PASS"), count(self->a, "--- FAIL"),
-	       count(self->a, "--- SKIP"));
+	/* SCAV=debug: the runtime says on stderr, here in the output, that
+	 * it opened a session, which it does when it first releases memory. */
+	rep = knob_read("reported_bytes");
+	EXPECT_EQ(0, run_err("runtime.test", rt, scav_debug, true, self->a, 240));
+	rep = knob_read("reported_bytes") - rep;
+	runs = count(self->a, "=== RUN");
+	TH_LOG("runtime: %d run, %d passed, %d failed, %d skipped; %lld KiB reported to scav",
+	       runs, count(self->a, "--- PASS"), count(self->a, "--- FAIL"),
+	       count(self->a, "--- SKIP"), rep >> 10);
 	EXPECT_EQ(0, count(self->a, "--- FAIL"));
-	EXPECT_LE(20, count(self->a, "--- PASS"));
-	if (count(self->a, "--- FAIL"))
+	EXPECT_LE(20, runs);
+	EXPECT_EQ(runs, count(self->a, "--- PASS") + count(self->a, "--- SKIP"));
+	EXPECT_NE(NULL, strstr(self->a, "scav: session open"));
+	EXPECT_LT(0, rep);
+	if (count(self->a, "--- FAIL") || !strstr(self->a, "scav: session open"))
 		TH_LOG("%s", self->a);
 
 	rep = knob_read("reported_bytes");
-	EXPECT_EQ(0, run("debug.test", dbg, NULL, self->b, 120));
+	req = knob_read("reclaimed_request_bytes");
+	EXPECT_EQ(0, run_err("debug.test", dbg, scav_debug, true, self->b, 120));
+	rep = knob_read("reported_bytes") - rep;
+	req = knob_read("reclaimed_request_bytes") - req;
+	TH_LOG("runtime/debug: %lld KiB reported, %lld KiB discarded on request", rep >> 10,
+	       req >> 10);
 	EXPECT_EQ(1, count(self->b, "--- PASS: TestFreeOSMemory"));
-	/* FreeOSMemory released the test's heap through scav. */
-	EXPECT_LT(0, knob_read("reported_bytes") - rep);
+	EXPECT_NE(NULL, strstr(self->b, "scav: session open"));
+	/* FreeOSMemory discarded the test's 32 MiB through scav, at once. */
+	EXPECT_LT(16 * (long long)MiB, req);
 }
 
 TEST_F_TIMEOUT(go, go_testprog_gcphys_passes, 300)
