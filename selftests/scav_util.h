@@ -180,8 +180,8 @@ static inline long long proc_value(const char *path, const char *field)
 }
 
 /*
- * The rest of @field's line in /proc/self/smaps for the mapping that holds
- * @addr, into @out; 0, or -1 if there is none.
+ * The rest of @field's line in /proc/self/smaps, without its newline, for
+ * the mapping that holds @addr, into @out; 0, or -1 if there is none.
  */
 static inline int smaps_field(const void *addr, const char *field, char *out,
 			      size_t n)
@@ -198,9 +198,10 @@ static inline int smaps_field(const void *addr, const char *field, char *out,
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)	/* a mapping's first line */
 			in = lo <= a && a < hi;
 		else if (in && !strncmp(line, field, flen) && line[flen] == ':') {
-			size_t k = strnlen(line + flen + 1, n - 1);
+			size_t k = strcspn(line + flen + 1, "\n");
 
-			memcpy(out, line + flen + 1, k);	/* cut to fit */
+			k = k < n - 1 ? k : n - 1;	/* cut to fit */
+			memcpy(out, line + flen + 1, k);
 			out[k] = 0;
 			ret = 0;
 		}
