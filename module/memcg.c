@@ -193,6 +193,7 @@ unsigned long scav_memcg_scan(struct shrink_control *sc)
 	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
 	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
 	p.cgroup_id = scav_memcg_id(sc->memcg);
+	p.may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	scav_reclaim_among(&p, pk.v, pk.nr);
 	for (i = 0; i < pk.nr; i++)
 		scav_session_put(pk.v[i]);

@@ -330,7 +330,36 @@ void scav_pressure_work(struct work_struct *work)
 	if (scav_cfg(enabled) && scav_cfg(shrinker_enabled))
 		scav_reclaim_session(s, &p);
 	atomic64_inc(&scav_totals.deferred_reclaims);
+	atomic_long_add(p.freed_pages, &s->pressure_freed);
+	atomic_inc_return_release(&s->pressure_runs);
+	wake_up_all(&s->busy_wq);
 	scav_session_put(s);
+}
+
+/*
+ * A reclaimer that may sleep waits a little for the work it deferred, and
+ * counts what that freed as its own progress: otherwise a process that
+ * keeps its mmap lock busy (mmap and munmap in a loop) would have its idle
+ * memory given up only after the OOM killer ran, since reclaim that makes
+ * no progress gives up in a few rounds.  Never for its own process, whose
+ * mmap lock it may hold itself, and never for long: the worker waits for
+ * the lock, the reclaimer only for the worker, at most SCAV_DEFER_WAIT.
+ */
+#define SCAV_DEFER_WAIT	(HZ / 2)
+
+static void scav_reclaim_defer_wait(struct scav_session *s, struct scav_pass *p,
+				    unsigned long pages)
+{
+	int runs = atomic_read_acquire(&s->pressure_runs);
+	long freed = atomic_long_read(&s->pressure_freed);
+
+	scav_reclaim_defer(s, pages, p->cgroup_id);
+	if (!p->may_wait || current->mm == s->mm)
+		return;
+	wait_event_timeout(s->busy_wq,
+			   atomic_read_acquire(&s->pressure_runs) != runs,
+			   SCAV_DEFER_WAIT);
+	p->freed_pages += atomic_long_read(&s->pressure_freed) - freed;
 }
 
 int scav_reclaim_init(void)
@@ -416,8 +445,8 @@ static void scav_reclaim_loop(struct scav_pass *p, struct scav_session **v,
 			break;
 		if (scav_reclaim_try(s, p, round) == -EBUSY &&
 		    p->cause == SCAV_CAUSE_PRESSURE)
-			scav_reclaim_defer(s, min_t(u64, p->budget >> PAGE_SHIFT,
-						    totalram_pages()), p->cgroup_id);
+			scav_reclaim_defer_wait(s, p, min_t(u64, p->budget >> PAGE_SHIFT,
+							    totalram_pages()));
 		scav_session_put(s);
 		cond_resched();
 	}

@@ -24,6 +24,7 @@ struct scav_pass {
 	u64 resident;		/* resident bytes they held (charged passes) */
 	long freed_pages;	/* pages mapped only there: the zaps freed them */
 	u64 cgroup_id;		/* pressure: the memory cgroup's (0: the machine's) */
+	bool may_wait;		/* pressure: the reclaimer may sleep a little */
 };
 
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);

@@ -45,6 +45,8 @@ struct scav_session {
 	wait_queue_head_t busy_wq;
 	struct work_struct pressure_work;	/* holds a reference when queued */
 	atomic_long_t pressure_pages;		/* owed to reclaim, see reclaim.c */
+	atomic_t pressure_runs;			/* of the work, done */
+	atomic_long_t pressure_freed;		/* pages the work freed, in all */
 
 	/* On its memory cgroup's list once it reported (memcg.c). */
 	struct mutex link_lock;

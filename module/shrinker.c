@@ -74,6 +74,7 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 	/* Under pressure any idle memory goes, however young, oldest first. */
 	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
 	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
+	p.may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	/*
 	 * Reclaim stops asking once half of what is left is less than a
 	 * batch; take such a remainder now rather than leave it behind (this

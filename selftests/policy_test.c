@@ -505,6 +505,7 @@ TEST_F_TIMEOUT(policy, without_the_shrinker_the_same_load_is_oom_killed, 300)
 TEST_F_TIMEOUT(policy, shrinker_never_waits_for_a_held_mmap_lock, 300)
 {
 	struct pressure_result r;
+	uint64_t kept;
 
 	long long deferred = knob_read("pressure_deferred");
 
@@ -514,11 +515,29 @@ TEST_F_TIMEOUT(policy, shrinker_never_waits_for_a_held_mmap_lock, 300)
 	       r.hog_status, r.holder_status, r.oom_kills,
 	       (unsigned long long)(r.holder.reclaimed_pressure_bytes / MiB),
 	       knob_read("pressure_deferred") - deferred);
-	EXPECT_TRUE(WIFEXITED(r.hog_status) || WIFSIGNALED(r.hog_status));
-	EXPECT_TRUE(WIFEXITED(r.holder_status) || WIFSIGNALED(r.holder_status));
-	/* The worker waits its turn at the lock: the idle memory still goes. */
-	if (r.holder_reported)
-		EXPECT_LT(0, r.holder.reclaimed_pressure_bytes);
+	/*
+	 * Nothing hung (the detector would have panicked the VM), the busy
+	 * lock sent work to the worker, the holder lived, and the worker,
+	 * waiting its turn at the lock, gave the idle memory up: no OOM kill
+	 * while the holder kept more than a few MiB idle.  (6.1 and 6.12: no
+	 * OOM kill at all in our runs.  7.3 still OOM-killed the hog in 1 of
+	 * 5 runs, after the holder's idle memory was all gone: see
+	 * design.md.)  Before the reclaimer waited for the worker, 6.1 killed
+	 * with 110 MiB still idle, 7.3 with 140.
+	 */
+	ASSERT_TRUE(r.holder_reported);
+	kept = r.holder.idle_bytes - r.holder.discarded_bytes;
+	TH_LOG("the holder kept %llu MiB idle at the end",
+	       (unsigned long long)(kept / MiB));
+	EXPECT_LT(0, knob_read("pressure_deferred") - deferred);
+	EXPECT_TRUE(WIFEXITED(r.holder_status) && WEXITSTATUS(r.holder_status) == 0);
+	EXPECT_LT(0, r.holder.reclaimed_pressure_bytes);
+	if (r.oom_kills) {
+		EXPECT_GT(8 * MiB, kept) TH_LOG("OOM-killed while %llu MiB were idle",
+						(unsigned long long)(kept / MiB));
+	} else {
+		EXPECT_TRUE(WIFEXITED(r.hog_status) && WEXITSTATUS(r.hog_status) == 0);
+	}
 }
 
 /*
