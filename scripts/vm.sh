@@ -130,7 +130,7 @@ if $hardened; then
 	# A: scav's range nodes may be made to fail (failslab, where the
 	# kernel has it: the debug kernel; reliability_test).
 	cmdline="$cmdline panic_on_warn=1 slub_debug=FZPU;FZPUA,scav_node slab_nomerge"
-	cmdline="$cmdline page_poison=1 init_on_free=1"
+	cmdline="$cmdline init_on_free=1"
 fi
 
 # thread=single: multi-threaded TCG now and then trips over the kernel's own

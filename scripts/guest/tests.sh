@@ -49,16 +49,23 @@ run_go_test() {
 # The debug kernel: unload, then look for leaks (twice: kmemleak reports an
 # object only once it has stayed unreferenced across scans).
 kmemleak_scan() {
-	mount -t debugfs none /sys/kernel/debug
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	if rmmod scav; then
 		echo "ok - rmmod scav"
 	else
 		echo "not ok - rmmod scav"
 	fi
-	echo scan > /sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan > /sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak > /tmp/leaks
+	# A scan that cannot run must not pass as one that found nothing.
+	if ! [ -w /sys/kernel/debug/kmemleak ]; then
+		echo "not ok - kmemleak: /sys/kernel/debug/kmemleak is not there"
+		return
+	fi
+	if ! { echo scan > /sys/kernel/debug/kmemleak && sleep 6 &&
+	       echo scan > /sys/kernel/debug/kmemleak &&
+	       cat /sys/kernel/debug/kmemleak > /tmp/leaks; }; then
+		echo "not ok - kmemleak: the scan failed"
+		return
+	fi
 	if [ -s /tmp/leaks ]; then
 		head -n 60 /tmp/leaks
 		echo "not ok - kmemleak found $(grep -c '^unreferenced object' /tmp/leaks) leaks"
