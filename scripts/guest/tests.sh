@@ -49,7 +49,8 @@ run_go_test() {
 # The debug kernel: unload, then look for leaks (twice: kmemleak reports an
 # object only once it has stayed unreferenced across scans).
 kmemleak_scan() {
-	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	grep -q " /sys/kernel/debug " /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug
 	if rmmod scav; then
 		echo "ok - rmmod scav"
 	else
