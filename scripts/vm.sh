@@ -85,7 +85,7 @@ echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> "$root/etc/passwd"
 
 cp "$guest/init" "$root/init"
 chmod +x "$root/init"
-cp "$guest/kernel-log.ere" "$root/scav/"
+cp "$guest/kernel-log.ere" "$guest/skips-allowed" "$root/scav/"
 
 # /scav/env: the job's settings, sourced before /scav/job.
 : > "$root/scav/env"
@@ -97,10 +97,14 @@ tests|tests-debug)
 		# How long the fuzzers (model_test, fuzz_test) run: briefly in
 		# make check, longer on the debug kernel, which then unloads the
 		# module and looks for leaks.
+		# Each binary's own time limit (tests.sh): a hang loses that
+		# binary, not the ones after it.
 		if [ "$job" = tests ]; then
 			echo "export SCAV_FUZZ_SECONDS=20"
+			echo "SCAV_TEST_TIMEOUT=300"
 		else
 			echo "export SCAV_FUZZ_SECONDS=120"
+			echo "SCAV_TEST_TIMEOUT=900"
 			echo "SCAV_VM_KMEMLEAK=1"
 		fi
 	} > "$root/scav/env"

@@ -3,22 +3,68 @@
 # in $SCAV_VM_TESTS, in that order, as TAP, each followed by checks of the
 # kernel log and of the taint flags; then, with SCAV_VM_KMEMLEAK=1 (the
 # debug kernel), the module unloaded and a kmemleak scan.  /scav/env sets
-# both, and SCAV_FUZZ_SECONDS for the fuzzers.
+# both, SCAV_FUZZ_SECONDS for the fuzzers and SCAV_TEST_TIMEOUT for each
+# binary.
 
 # Bits of /proc/sys/kernel/tainted a test may not add: all but
 # TAINT_OOT_MODULE (4096) and TAINT_UNSIGNED_MODULE (8192).
 mask=$(( ~(4096 | 8192) ))
 
+# skip_allowed REASON: whether /scav/skips-allowed allows this skip here.
+skip_allowed() {
+	krel=$(uname -r)
+	while IFS='	' read -r kpat re; do
+		case $kpat in ''|'#'*) continue ;; esac
+		# shellcheck disable=SC2254
+		case $krel in $kpat) ;; *) continue ;; esac
+		printf '%s\n' "$1" | grep -qE "$re" && return 0
+	done < /scav/skips-allowed
+	return 1
+}
+
 # run_test NAME CMD...: one test binary, then the kernel log and taint checks.
+# It runs in a session of its own; after $SCAV_TEST_TIMEOUT seconds (twice
+# that for go_test, which runs Go's own test binaries) its whole process
+# group is killed, it fails, and the next binary runs.
 run_test() {
 	t=$1
 	shift
+	binaries=$(( binaries + 1 ))
+	limit=${SCAV_TEST_TIMEOUT:-600}
+	case $t in go_test*) limit=$(( limit * 2 )) ;; esac
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "scav-runner: begin $t" > /dev/kmsg
 	echo "# ---- $t"
-	SCAV_KO=/scav/scav.ko timeout -s KILL 900 "$@"
+	start=$(date +%s)
+	SCAV_KO=/scav/scav.ko setsid "$@" > /tmp/out 2>&1 &
+	pid=$!
+	( sleep "$limit"; echo "not ok - $t timed out after $limit s";
+	  kill -KILL "-$pid" ) &
+	watchdog=$!
+	wait "$pid"
 	rc=$?
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
+	# Whatever the test left behind in its group goes too.
+	kill -KILL "-$pid" 2>/dev/null
+	cat /tmp/out
+	echo "# $t took $(( $(date +%s) - start )) s of its $limit"
 	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
+	# No skip but those scripts/guest/skips-allowed allows on this kernel.
+	sed -n 's/^ok [0-9][0-9]* # SKIP //p' /tmp/out | while IFS= read -r why; do
+		skip_allowed "$why" ||
+			echo "not ok - $t skipped, which no entry of skips-allowed allows on $(uname -r): $why"
+	done
+	# Its TAP plan, and as many results as it planned.
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' /tmp/out | head -n 1)
+	got=$(grep -cE '^(not )?ok [0-9]+ ' /tmp/out)
+	if [ -z "$plan" ]; then
+		echo "not ok - $t printed no TAP plan"
+	elif [ "$got" -ne "$plan" ]; then
+		echo "not ok - $t planned $plan results and printed $got"
+	else
+		planned=$(( planned + 1 ))
+	fi
 	dmesg | sed -n "/scav-runner: begin $t\$/,\$p" > /tmp/klog
 	# Lockdep, KASAN, UBSAN and debug-object reports all start with one of
 	# these (a bare "lockdep" would match stack frames of an OOM report).
@@ -75,10 +121,17 @@ kmemleak_scan() {
 	fi
 }
 
+planned=0
+binaries=0
 for t in $SCAV_VM_TESTS; do
 	case $t in
 	go_test) run_go_test ;;
 	*) run_test "$t" "/scav/$t" ;;
 	esac
 done
+if [ "$planned" -eq "$binaries" ]; then
+	echo "ok - all $binaries test binaries ran and kept to their TAP plans"
+else
+	echo "not ok - $planned of $binaries test binaries ran and kept to their TAP plans"
+fi
 [ "${SCAV_VM_KMEMLEAK:-0}" != 1 ] || kmemleak_scan
