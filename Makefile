@@ -37,7 +37,7 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/
 KSRC := Kbuild $(wildcard module/*.c module/*.h) uapi/linux/scav.h
 
 LIB_SRC := lib/libscav.c lib/fallback.c
-LIB_HDR := lib/scav.h lib/scav_private.h uapi/linux/scav.h
+LIB_HDR := lib/scav.h lib/scav_private.h lib/keep_errno.h uapi/linux/scav.h
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(O)/lib/%.o)
 LIB_SO := $(O)/lib/libscav.so.$(SOVERSION)
 # libscav-nl: the netlink client, on libnl-genl-3 (kept out of libscav, so
@@ -46,7 +46,7 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/u
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
 JSON_CFLAGS = $(shell pkg-config --cflags json-c)
 JSON_LIBS = $(shell pkg-config --libs json-c)
-NL_HDR := lib/scav_nl.h lib/scav_nl_private.h uapi/linux/scav.h
+NL_HDR := lib/scav_nl.h lib/scav_nl_private.h lib/keep_errno.h uapi/linux/scav.h
 NL_OBJ := $(O)/lib/scav_nl.o
 NL_SO := $(O)/lib/libscav-nl.so.$(SOVERSION)
 

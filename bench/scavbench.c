@@ -83,7 +83,7 @@ enum mode {
 	M_DONTNEED,	/* madvise(MADV_DONTNEED) per range */
 	M_FREE,		/* madvise(MADV_FREE) per range */
 	M_PMADV,	/* process_madvise(DONTNEED) on a vector, if the kernel can */
-	M_SCAV_NOW,	/* scav: report with SCAV_REPORT_DISCARD, one batched call */
+	M_SCAV_NOW,	/* scav: report with SCAV_RELEASE_NOW, one batched call */
 	M_SCAV,		/* scav: report, then reclaim */
 	M_SCAV_FREE,	/* scav with MADV_FREE at report, then reclaim */
 	NR_MODES,
@@ -217,7 +217,7 @@ static double release(struct layout *l, enum mode m, size_t per_call)
 	case M_SCAV_NOW:
 		for (i = 0; i < l->n; i += per_call) {
 			k = per_call < l->n - i ? per_call : l->n - i;
-			scav_report(sv, l->r + i, k, SCAV_REPORT_DISCARD);
+			scav_report(sv, l->r + i, k, SCAV_RELEASE_NOW);
 		}
 		break;
 	case M_SCAV:
@@ -225,7 +225,7 @@ static double release(struct layout *l, enum mode m, size_t per_call)
 		for (i = 0; i < l->n; i += per_call) {
 			k = per_call < l->n - i ? per_call : l->n - i;
 			scav_report(sv, l->r + i, k,
-				    m == M_SCAV_FREE ? SCAV_REPORT_FREE : 0);
+				    m == M_SCAV_FREE ? SCAV_RELEASE_LAZY : 0);
 		}
 		scav_reclaim(sv, 0, 0, NULL);
 		break;

@@ -154,7 +154,7 @@ static int fb_record(struct scav *s, uintptr_t start, uintptr_t end, int zero)
 int scav_fb_report(struct scav *s, const struct scav_range *ranges,
 		   unsigned int nr, unsigned int flags)
 {
-	int advice = flags & SCAV_REPORT_FREE ? MADV_FREE : MADV_DONTNEED;
+	int advice = flags & SCAV_RELEASE_LAZY ? MADV_FREE : MADV_DONTNEED;
 	unsigned int i;
 	int ret = 0;
 
@@ -170,7 +170,7 @@ int scav_fb_report(struct scav *s, const struct scav_range *ranges,
 			ret = -errno;
 			break;
 		}
-		if (flags & SCAV_REPORT_DISCARD) {
+		if (flags & SCAV_RELEASE_NOW) {
 			/* Given back, nothing to remember, nothing remembered. */
 			uint64_t z = 0, l = 0;
 

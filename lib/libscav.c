@@ -13,11 +13,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "keep_errno.h"
 #include "scav.h"
 #include "scav_private.h"
 
-/* Public entry points return -errno and leave errno as the caller had it. */
-#define KEEP_ERRNO(expr) ({ int _e = errno, _r = (expr); errno = _e; _r; })
+/* The one place libscav's ioctls turn into 0 or -errno. */
+static int scav_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
 
 static int scav_open_device(struct scav *s)
 {
@@ -40,7 +44,7 @@ static int scav_open_device(struct scav *s)
 		return -errno;
 	}
 	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, SCAV_IOC_VERSION, &v) < 0 || v.abi_major != SCAV_ABI_MAJOR) {
+	if (scav_ioctl(fd, SCAV_IOC_VERSION, &v) || v.abi_major != SCAV_ABI_MAJOR) {
 		close(fd);
 		return 0;
 	}
@@ -52,6 +56,7 @@ int scav_open(struct scav **sp, unsigned int flags)
 {
 	struct scav *s;
 	int ret;
+	KEEP_ERRNO();
 
 	if (!sp || (flags & ~SCAV_OPEN_FALLBACK))
 		return -EINVAL;
@@ -61,7 +66,7 @@ int scav_open(struct scav **sp, unsigned int flags)
 	s->fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	if (!(flags & SCAV_OPEN_FALLBACK)) {
-		ret = KEEP_ERRNO(scav_open_device(s));
+		ret = scav_open_device(s);
 		if (ret) {
 			free(s);
 			return ret;
@@ -73,10 +78,12 @@ int scav_open(struct scav **sp, unsigned int flags)
 
 void scav_close(struct scav *s)
 {
+	KEEP_ERRNO();
+
 	if (!s)
 		return;
 	if (s->fd >= 0)
-		KEEP_ERRNO(close(s->fd));
+		close(s->fd);
 	scav_fb_destroy(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -118,11 +125,11 @@ static int scav_vector(int fd, unsigned long cmd, void *ranges, size_t size,
 			a.cl.ranges = (uintptr_t)((char *)ranges + total * size);
 			a.cl.count = count;
 		}
-		ret = ioctl(fd, cmd, &a);
+		ret = scav_ioctl(fd, cmd, &a);
 		done = cmd == SCAV_IOC_REPORT ? a.rep.done : a.cl.done;
 		total += done;
-		if (ret < 0)
-			return total ? (int)total : -errno;
+		if (ret)
+			return total ? (int)total : ret;
 	}
 	return total;
 }
@@ -145,31 +152,59 @@ static int scav_report_lazyfree(struct scav *s, const struct scav_range *ranges,
 	return done;
 }
 
-int scav_report(struct scav *s, const struct scav_range *ranges,
-		unsigned int nr, unsigned int flags)
+/* flags: SCAV_RELEASE_LAZY or SCAV_RELEASE_NOW (or neither). */
+static int scav_report_(struct scav *s, const struct scav_range *ranges,
+			unsigned int nr, unsigned int flags)
 {
 	if (!s || (nr && !ranges) || nr > INT32_MAX ||
-	    (flags & ~(SCAV_REPORT_FREE | SCAV_REPORT_DISCARD)) ||
-	    ((flags & SCAV_REPORT_FREE) && (flags & SCAV_REPORT_DISCARD)))
+	    (flags & ~(SCAV_RELEASE_LAZY | SCAV_RELEASE_NOW)) ||
+	    ((flags & SCAV_RELEASE_LAZY) && (flags & SCAV_RELEASE_NOW)))
 		return -EINVAL;
 	if (s->fd < 0)
-		return KEEP_ERRNO(scav_fb_report(s, ranges, nr, flags));
-	if (flags & SCAV_REPORT_FREE)
-		return KEEP_ERRNO(scav_report_lazyfree(s, ranges, nr));
-	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_REPORT, (void *)ranges,
-				      sizeof(*ranges), nr,
-				      flags & SCAV_REPORT_DISCARD));
+		return scav_fb_report(s, ranges, nr, flags);
+	if (flags & SCAV_RELEASE_LAZY)
+		return scav_report_lazyfree(s, ranges, nr);
+	return scav_vector(s->fd, SCAV_IOC_REPORT, (void *)ranges,
+			   sizeof(*ranges), nr,
+			   flags & SCAV_RELEASE_NOW ? SCAV_REPORT_DISCARD : 0);
+}
+
+__attribute__((symver("scav_report@@LIBSCAV_1.2")))
+int scav_report_1_2(struct scav *s, const struct scav_range *ranges,
+		    unsigned int nr, unsigned int flags)
+{
+	KEEP_ERRNO();
+
+	return scav_report_(s, ranges, nr, flags);
+}
+
+/*
+ * Programs built against LIBSCAV_1.0 pass SCAV_REPORT_FREE as bit 0 and the
+ * ioctl's SCAV_REPORT_DISCARD as bit 1.
+ */
+__attribute__((symver("scav_report@LIBSCAV_1.0")))
+int scav_report_1_0(struct scav *s, const struct scav_range *ranges,
+		    unsigned int nr, unsigned int flags)
+{
+	KEEP_ERRNO();
+
+	if (flags & ~3u)
+		return -EINVAL;
+	return scav_report_(s, ranges, nr,
+			    (flags & 1u ? SCAV_RELEASE_LAZY : 0) |
+			    (flags & 2u ? SCAV_RELEASE_NOW : 0));
 }
 
 int scav_claim(struct scav *s, struct scav_claim_range *ranges,
 	       unsigned int nr, unsigned int flags)
 {
+	KEEP_ERRNO();
+
 	if (!s || (nr && !ranges) || flags || nr > INT32_MAX)
 		return -EINVAL;
 	if (s->fd < 0)
-		return KEEP_ERRNO(scav_fb_claim(s, ranges, nr));
-	return KEEP_ERRNO(scav_vector(s->fd, SCAV_IOC_CLAIM, ranges,
-				      sizeof(*ranges), nr, 0));
+		return scav_fb_claim(s, ranges, nr);
+	return scav_vector(s->fd, SCAV_IOC_CLAIM, ranges, sizeof(*ranges), nr, 0);
 }
 
 int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
@@ -177,15 +212,16 @@ int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 {
 	struct scav_reclaim rc;
 	int ret;
+	KEEP_ERRNO();
 
 	if (!s)
 		return -EINVAL;
 	if (s->fd < 0)
-		return KEEP_ERRNO(scav_fb_reclaim(s, min_age_ms, max_bytes, bytes));
+		return scav_fb_reclaim(s, min_age_ms, max_bytes, bytes);
 	memset(&rc, 0, sizeof(rc));
 	rc.min_age_ms = min_age_ms;
 	rc.max_bytes = max_bytes;
-	ret = KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_RECLAIM, &rc) < 0 ? -errno : 0);
+	ret = scav_ioctl(s->fd, SCAV_IOC_RECLAIM, &rc);
 	if (bytes)
 		*bytes = rc.bytes;
 	return ret;
@@ -193,13 +229,15 @@ int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,
 
 int scav_stats(struct scav *s, unsigned int flags, struct scav_stats *st)
 {
+	KEEP_ERRNO();
+
 	if (!s || !st || (flags & ~SCAV_STATS_RESIDENT))
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->flags = flags;
 	if (s->fd < 0)
-		return KEEP_ERRNO(scav_fb_stats(s, st));
-	return KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_STATS, st) < 0 ? -errno : 0);
+		return scav_fb_stats(s, st);
+	return scav_ioctl(s->fd, SCAV_IOC_STATS, st);
 }
 
 int scav_pressure_fd(const struct scav *s)
@@ -212,19 +250,22 @@ int scav_pressure_fd(const struct scav *s)
 int scav_pressure(struct scav *s, struct scav_pressure *pr)
 {
 	int ret;
+	KEEP_ERRNO();
 
 	if (!s || !pr)
 		return -EINVAL;
 	memset(pr, 0, sizeof(*pr));
 	if (s->fd < 0)
 		return -ENOTSUP;
-	ret = KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_PRESSURE, pr) < 0 ? -errno : 0);
+	ret = scav_ioctl(s->fd, SCAV_IOC_PRESSURE, pr);
 	/* A module before ABI 1.1 does not know the call. */
 	return ret == -ENOTTY ? -ENOTSUP : ret;
 }
 
 int scav_version(struct scav *s, struct scav_version *v)
 {
+	KEEP_ERRNO();
+
 	if (!s || !v)
 		return -EINVAL;
 	if (s->fd < 0) {
@@ -233,5 +274,5 @@ int scav_version(struct scav *s, struct scav_version *v)
 		v->page_size = sysconf(_SC_PAGESIZE);
 		return 0;
 	}
-	return KEEP_ERRNO(ioctl(s->fd, SCAV_IOC_VERSION, v) < 0 ? -errno : 0);
+	return scav_ioctl(s->fd, SCAV_IOC_VERSION, v);
 }

@@ -22,13 +22,29 @@ struct scav;
 #define SCAV_OPEN_FALLBACK	(1u << 0)	/* never use /dev/scav */
 
 /*
- * scav_report() flags.  SCAV_REPORT_FREE: also madvise(MADV_FREE) the ranges,
- * so the kernel's reclaim may take their pages before scav ages them (and,
- * without the module, instead of MADV_DONTNEED).  SCAV_REPORT_DISCARD (from
- * <linux/scav.h>): give the ranges back now, a batched MADV_DONTNEED, and
+ * scav_report() flags, libscav's own.  They use bits that <linux/scav.h>'s
+ * SCAV_REPORT_* never do, so a flag of the ioctl passed here by mistake is
+ * refused (-EINVAL) rather than taken for another.
+ *
+ * SCAV_RELEASE_LAZY: also madvise(MADV_FREE) the ranges, so the kernel's
+ * reclaim may take their pages before scav ages them (and, without the
+ * module, instead of MADV_DONTNEED).
+ * SCAV_RELEASE_NOW: give the ranges back now, a batched MADV_DONTNEED, and
  * keep no record of them.
  */
-#define SCAV_REPORT_FREE	(1u << 0)
+#define SCAV_RELEASE_LAZY	(1u << 16)
+#define SCAV_RELEASE_NOW	(1u << 17)
+
+/*
+ * LIBSCAV_1.0 called SCAV_RELEASE_LAZY SCAV_REPORT_FREE, the bit of the
+ * ioctl's SCAV_REPORT_LAZYFREE, and took the ioctl's SCAV_REPORT_DISCARD for
+ * SCAV_RELEASE_NOW.  Programs built then keep that meaning; the old name
+ * still compiles, with a warning.
+ */
+enum {
+	SCAV_REPORT_FREE __attribute__((deprecated("use SCAV_RELEASE_LAZY"))) =
+		SCAV_RELEASE_LAZY
+};
 
 int scav_open(struct scav **sp, unsigned int flags);
 void scav_close(struct scav *s);
@@ -37,7 +53,7 @@ int scav_is_fallback(const struct scav *s);
 /*
  * A report and a claim of the same range (or of overlapping ones) must not
  * run at the same time: the caller serializes the operations on a range, as
- * an allocator does by owning it.  A report with SCAV_REPORT_FREE is two
+ * an allocator does by owning it.  A report with SCAV_RELEASE_LAZY is two
  * steps, the report and then its madvise(MADV_FREE), and a claim between
  * them may say "kept" of memory that the kernel then takes.
  */

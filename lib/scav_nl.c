@@ -23,10 +23,9 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "keep_errno.h"
 #include "scav_nl.h"
 #include "scav_nl_private.h"
-
-#define KEEP_ERRNO(expr) ({ int _e = errno, _r = (expr); errno = _e; _r; })
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -97,13 +96,14 @@ int scav_nl_open(struct scav_nl **np, unsigned int flags)
 {
 	struct scav_nl *n;
 	int ret;
+	KEEP_ERRNO();
 
 	if (!np || (flags & ~SCAV_NL_EVENTS))
 		return -EINVAL;
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	ret = KEEP_ERRNO(scav_nl_connect(n, flags));
+	ret = scav_nl_connect(n, flags);
 	if (ret) {
 		scav_nl_close(n);
 		return ret;
@@ -114,6 +114,8 @@ int scav_nl_open(struct scav_nl **np, unsigned int flags)
 
 void scav_nl_close(struct scav_nl *n)
 {
+	KEEP_ERRNO();
+
 	if (!n)
 		return;
 	nl_socket_free(n->sk);	/* closes the socket */
@@ -338,7 +340,9 @@ static struct nl_msg *scav_nl_msg(struct scav_nl *n, uint8_t cmd, int flags)
 
 int scav_nl_request_raw(struct scav_nl *n, struct nl_msg *msg)
 {
-	return KEEP_ERRNO(scav_nl_request_parse(n, msg, NULL, NULL, NULL));
+	KEEP_ERRNO();
+
+	return scav_nl_request_parse(n, msg, NULL, NULL, NULL);
 }
 
 int scav_nl_family(const struct scav_nl *n)
@@ -439,7 +443,9 @@ __attribute__((symver("scav_nl_sessions@@LIBSCAV_NL_1.1")))
 int scav_nl_sessions_1_1(struct scav_nl *n, unsigned int flags,
 			 struct scav_nl_session **v, size_t *nr)
 {
-	return KEEP_ERRNO(scav_nl_sessions_(n, flags, v, nr));
+	KEEP_ERRNO();
+
+	return scav_nl_sessions_(n, flags, v, nr);
 }
 
 /* LIBSCAV_NL_1.0's struct scav_nl_session, before cgroup_id. */
@@ -458,12 +464,13 @@ int scav_nl_sessions_1_0(struct scav_nl *n, unsigned int flags,
 	struct scav_nl_session_1_0 *old;
 	size_t i, k = 0;
 	int ret;
+	KEEP_ERRNO();
 
 	if (!v || !nr)
 		return -EINVAL;
 	ret = scav_nl_sessions_(n, flags, &all, &k);
 	if (ret < 0)
-		return KEEP_ERRNO(ret);
+		return ret;
 	old = calloc(k ? k : 1, sizeof(*old));
 	if (!old) {
 		free(all);
@@ -516,7 +523,9 @@ __attribute__((symver("scav_nl_stats@@LIBSCAV_NL_1.1")))
 int scav_nl_stats_1_1(struct scav_nl *n, unsigned int flags,
 		      struct scav_nl_stats *st)
 {
-	return KEEP_ERRNO(scav_nl_stats_(n, flags, st));
+	KEEP_ERRNO();
+
+	return scav_nl_stats_(n, flags, st);
 }
 
 /*
@@ -529,12 +538,13 @@ int scav_nl_stats_1_0(struct scav_nl *n, unsigned int flags,
 {
 	struct scav_nl_stats all;
 	int ret;
+	KEEP_ERRNO();
 
 	if (!st)
-		return KEEP_ERRNO(-EINVAL);
+		return -EINVAL;
 	ret = scav_nl_stats_(n, flags, &all);
 	memcpy(st, &all, offsetof(struct scav_nl_stats, lazy_bytes));
-	return KEEP_ERRNO(ret);
+	return ret;
 }
 
 struct scav_nl_reclaimed {
@@ -553,12 +563,13 @@ static int scav_nl_parse_reclaim(struct nlattr **tb, void *arg)
 	return 0;
 }
 
-static int scav_nl_reclaim_(struct scav_nl *n, uint32_t pid, unsigned int flags,
-			    uint64_t *bytes, uint32_t *sessions)
+int scav_nl_reclaim(struct scav_nl *n, uint32_t pid, unsigned int flags,
+		    uint64_t *bytes, uint32_t *sessions)
 {
 	struct scav_nl_reclaimed r = { 0, 0 };
 	struct nl_msg *msg;
 	int ret;
+	KEEP_ERRNO();
 
 	if ((flags & ~SCAV_NL_RECLAIM_ALL) || !(flags & SCAV_NL_RECLAIM_ALL) == !pid)
 		return -EINVAL;
@@ -576,12 +587,6 @@ static int scav_nl_reclaim_(struct scav_nl *n, uint32_t pid, unsigned int flags,
 	if (sessions)
 		*sessions = r.sessions;
 	return ret;
-}
-
-int scav_nl_reclaim(struct scav_nl *n, uint32_t pid, unsigned int flags,
-		    uint64_t *bytes, uint32_t *sessions)
-{
-	return KEEP_ERRNO(scav_nl_reclaim_(n, pid, flags, bytes, sessions));
 }
 
 static const char *const scav_nl_conf_names[SCAV_CONF_MAX + 1] = {
@@ -633,9 +638,10 @@ static int scav_nl_parse_config(struct nlattr **tb, void *arg)
 	return 0;
 }
 
-static int scav_nl_config_get_(struct scav_nl *n, struct scav_nl_config *c)
+int scav_nl_config_get(struct scav_nl *n, struct scav_nl_config *c)
 {
 	struct nl_msg *msg;
+	KEEP_ERRNO();
 
 	if (!c)
 		return -EINVAL;
@@ -645,18 +651,14 @@ static int scav_nl_config_get_(struct scav_nl *n, struct scav_nl_config *c)
 	return scav_nl_request_parse(n, msg, scav_nl_parse_config, c, NULL);
 }
 
-int scav_nl_config_get(struct scav_nl *n, struct scav_nl_config *c)
-{
-	return KEEP_ERRNO(scav_nl_config_get_(n, c));
-}
-
-static int scav_nl_config_set_(struct scav_nl *n, const struct scav_nl_config *c,
-			       struct scav_nl_config *now)
+int scav_nl_config_set(struct scav_nl *n, const struct scav_nl_config *c,
+		       struct scav_nl_config *now)
 {
 	struct scav_nl_config ignored;
 	struct nlattr *nest;
 	struct nl_msg *msg;
 	unsigned int i;
+	KEEP_ERRNO();
 
 	if (!c || (c->present & ((1u << (SCAV_CONF_PAD + 1)) - 1)))
 		return -EINVAL;
@@ -675,12 +677,6 @@ static int scav_nl_config_set_(struct scav_nl *n, const struct scav_nl_config *c
 nomem:
 	nlmsg_free(msg);
 	return -ENOMEM;
-}
-
-int scav_nl_config_set(struct scav_nl *n, const struct scav_nl_config *c,
-		       struct scav_nl_config *now)
-{
-	return KEEP_ERRNO(scav_nl_config_set_(n, c, now));
 }
 
 /* Events */
@@ -747,7 +743,9 @@ static int scav_nl_event_read_(struct scav_nl *n, struct scav_nl_event *ev)
 __attribute__((symver("scav_nl_event_read@@LIBSCAV_NL_1.1")))
 int scav_nl_event_read_1_1(struct scav_nl *n, struct scav_nl_event *ev)
 {
-	return KEEP_ERRNO(scav_nl_event_read_(n, ev));
+	KEEP_ERRNO();
+
+	return scav_nl_event_read_(n, ev);
 }
 
 /* LIBSCAV_NL_1.0's struct scav_nl_event ended with cause. */
@@ -756,10 +754,11 @@ int scav_nl_event_read_1_0(struct scav_nl *n, struct scav_nl_event *ev)
 {
 	struct scav_nl_event all;
 	int ret;
+	KEEP_ERRNO();
 
 	if (!ev)
 		return -EINVAL;
-	ret = KEEP_ERRNO(scav_nl_event_read_(n, &all));
+	ret = scav_nl_event_read_(n, &all);
 	if (ret > 0)
 		memcpy(ev, &all, offsetof(struct scav_nl_event, cgroup_id));
 	return ret;

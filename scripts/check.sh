@@ -21,6 +21,8 @@ run() {
 	fi
 }
 
+# libscav_test also loads libscav.so.1, as a program linked against it would.
+export LD_LIBRARY_PATH="$top/build/lib"
 echo "# ==== host $(uname -r): libscav without the module"
 run host "$top/build/selftests/libscav_test"
 echo "# ==== host $(uname -r): libscav-nl and scavctl on bytes they cannot trust"
@@ -28,6 +30,7 @@ run host-untrusted "$top/build/selftests/untrusted_test"
 echo "# ==== host $(uname -r): the same, with AddressSanitizer and UBSan"
 run host-asan "$top/build/asan/selftests/libscav_test"
 run host-asan-untrusted "$top/build/asan/selftests/untrusted_test"
+unset LD_LIBRARY_PATH
 echo "# ==== host $(uname -r): Go runtimes built by scripts/go.sh"
 run go-host "$top/scripts/go.sh" host
 

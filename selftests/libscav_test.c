@@ -5,7 +5,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dlfcn.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "scav_util.h"
@@ -86,7 +88,7 @@ TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)
 	struct scav_claim_range c = { (uintptr_t)self->mem, 2 * MiB };
 	struct scav_stats st;
 
-	ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_REPORT_DISCARD));
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_RELEASE_NOW));
 	EXPECT_EQ(0, resident_pages(self->mem, 2 * MiB));
 	EXPECT_TRUE(is_zero(self->mem, 2 * MiB));
 	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
@@ -94,7 +96,7 @@ TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)
 	ASSERT_EQ(1, scav_claim(self->s, &c, 1, 0));
 	EXPECT_EQ(0, c.discarded + c.kept);
 	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1,
-				       SCAV_REPORT_DISCARD | SCAV_REPORT_FREE));
+				       SCAV_RELEASE_NOW | SCAV_RELEASE_LAZY));
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 2 * MiB, 6 * MiB, 3));
 }
 
@@ -146,7 +148,7 @@ TEST_F(lib, free_flag_releases_lazily_and_reclaim_makes_it_discarded)
 	struct scav_claim_range c = { (uintptr_t)self->mem, 2 * MiB };
 	uint64_t bytes;
 
-	ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_REPORT_FREE));
+	ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_RELEASE_LAZY));
 	if (scav_is_fallback(self->s)) {
 		/* MADV_FREE'd: the kernel may or may not take it; no promise. */
 		struct scav_claim_range probe = c;
@@ -154,7 +156,7 @@ TEST_F(lib, free_flag_releases_lazily_and_reclaim_makes_it_discarded)
 		ASSERT_EQ(1, scav_claim(self->s, &probe, 1, 0));
 		EXPECT_EQ(0, probe.discarded);
 		EXPECT_EQ(0, probe.kept);
-		ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_REPORT_FREE));
+		ASSERT_EQ(1, scav_report(self->s, &r, 1, SCAV_RELEASE_LAZY));
 	}
 	ASSERT_EQ(0, scav_reclaim(self->s, 0, 0, &bytes));
 	EXPECT_EQ(2 * MiB, bytes);
@@ -186,7 +188,7 @@ TEST_F(lib, resident_stats_count_what_is_still_in_memory)
 	int fb = scav_is_fallback(self->s);
 
 	ASSERT_EQ(1, scav_report(self->s, &r, 1, 0));
-	ASSERT_EQ(1, scav_report(self->s, &rf, 1, SCAV_REPORT_FREE));
+	ASSERT_EQ(1, scav_report(self->s, &rf, 1, SCAV_RELEASE_LAZY));
 	present = present_by_pagemap(self->mem, 2 * MiB) +
 		  present_by_pagemap(self->mem + 4 * MiB, 2 * MiB);
 	lazy0 = smaps_kb(self->mem, "LazyFree") * 1024;
@@ -255,6 +257,100 @@ TEST_F(lib, bad_arguments_return_negative_errno_and_leave_errno_alone)
 	EXPECT_EQ(0, scav_report(self->s, &r, 0, 0));
 	EXPECT_EQ(1234, errno);
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->len, 3));
+}
+
+/* A failed call into the kernel leaves errno alone too, not only a refusal. */
+TEST_F(lib, failed_calls_leave_errno_alone)
+{
+	char *hole = mmap(NULL, 2 * pagesz(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	struct scav_range r = { (uintptr_t)hole, pagesz() };
+	struct scav_claim_range c = { (uintptr_t)hole, pagesz() };
+	struct scav_stats st;
+
+	ASSERT_NE(MAP_FAILED, hole);
+	ASSERT_EQ(0, munmap(hole, 2 * pagesz()));
+	errno = 1234;
+	/* Unmapped: the module and madvise() both say ENOMEM. */
+	EXPECT_EQ(-ENOMEM, scav_report(self->s, &r, 1, 0));
+	EXPECT_EQ(1234, errno);
+	EXPECT_LE(0, scav_claim(self->s, &c, 1, 0));
+	EXPECT_EQ(0, scav_stats(self->s, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(1234, errno);
+}
+
+/*
+ * scav_report() takes libscav's flags only.  The ioctl's SCAV_REPORT_* use
+ * other bits (LAZYFREE is the bit LIBSCAV_1.0 called SCAV_REPORT_FREE): one
+ * passed by mistake is refused, and nothing is reported or released.
+ */
+TEST_F(lib, report_refuses_the_ioctls_flags)
+{
+	struct scav_range r = { (uintptr_t)self->mem, 2 * MiB };
+	struct scav_stats st;
+
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1, SCAV_REPORT_LAZYFREE));
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1, SCAV_REPORT_DISCARD));
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1,
+				       SCAV_RELEASE_LAZY | SCAV_REPORT_LAZYFREE));
+	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1,
+				       SCAV_RELEASE_NOW | SCAV_REPORT_DISCARD));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
+	EXPECT_EQ(0, st.reported_bytes);
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, smaps_kb(self->mem, "LazyFree"));
+	EXPECT_EQ((long)(2 * MiB / pagesz()), resident_pages(self->mem, 2 * MiB));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->len, 3));
+}
+
+typedef int (*open_fn)(struct scav **, unsigned int);
+typedef void (*close_fn)(struct scav *);
+typedef int (*report_fn)(struct scav *, const struct scav_range *, unsigned int,
+			 unsigned int);
+typedef int (*stats_fn)(struct scav *, unsigned int, struct scav_stats *);
+
+/*
+ * A program linked against LIBSCAV_1.0 gets that version's scav_report():
+ * bit 0 (its SCAV_REPORT_FREE) reports and MADV_FREEs, bit 1 (the ioctl's
+ * SCAV_REPORT_DISCARD) gives back at once, other bits are refused.
+ */
+TEST_F(lib, programs_built_against_1_0_keep_its_flags)
+{
+	struct scav_range lazy = { (uintptr_t)self->mem, 2 * MiB };
+	struct scav_range now = { (uintptr_t)self->mem + 2 * MiB, 2 * MiB };
+	struct scav_range none = { (uintptr_t)self->mem + 4 * MiB, 2 * MiB };
+	report_fn report_1_0, report;
+	struct scav_stats st;
+	struct scav *s;
+	void *h;
+
+	h = dlopen("libscav.so.1", RTLD_NOW | RTLD_LOCAL);
+	ASSERT_NE(NULL, h) TH_LOG("%s", dlerror());
+	report_1_0 = (report_fn)dlvsym(h, "scav_report", "LIBSCAV_1.0");
+	report = (report_fn)dlsym(h, "scav_report");
+	ASSERT_NE(NULL, report_1_0);
+	ASSERT_NE(NULL, report);
+	ASSERT_NE(report_1_0, report);
+	ASSERT_EQ(0, ((open_fn)dlsym(h, "scav_open"))(&s, variant->open_flags));
+
+	EXPECT_EQ(-EINVAL, report(s, &lazy, 1, 1));
+	EXPECT_EQ(-EINVAL, report_1_0(s, &lazy, 1, 4));
+	EXPECT_EQ(-EINVAL, report_1_0(s, &lazy, 1, SCAV_RELEASE_LAZY));
+	EXPECT_EQ(-EINVAL, report_1_0(s, &lazy, 1, 3));
+	ASSERT_EQ(1, report_1_0(s, &lazy, 1, 1));
+	ASSERT_EQ(1, report_1_0(s, &now, 1, 2));
+	ASSERT_EQ(1, report(s, &none, 1, SCAV_RELEASE_LAZY));
+	ASSERT_EQ(0, ((stats_fn)dlsym(h, "scav_stats"))(s, 0, &st));
+	EXPECT_EQ(6 * MiB, st.reported_bytes);
+	/* The lazy ones are idle; the module keeps them until reclaimed. */
+	EXPECT_EQ(4 * MiB, st.idle_bytes);
+	/* MADV_FREE'd, less what a CPU's batch may still hold. */
+	EXPECT_LE(1024, smaps_kb(self->mem, "LazyFree"));
+	EXPECT_EQ(0, resident_pages(self->mem + 2 * MiB, 2 * MiB));
+	EXPECT_TRUE(is_zero(self->mem + 2 * MiB, 2 * MiB));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 6 * MiB, 2 * MiB, 3));
+	((close_fn)dlsym(h, "scav_close"))(s);
+	dlclose(h);
 }
 
 TEST(open_rejects_unknown_flags)

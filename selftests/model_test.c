@@ -429,8 +429,8 @@ static int sess_report(struct proc *pr, struct scav_range *r, unsigned int n,
 	int ret;
 
 	if (pr->lib) {
-		unsigned int lf = flags & SCAV_REPORT_LAZYFREE ? SCAV_REPORT_FREE :
-				  flags;
+		unsigned int lf = flags & SCAV_REPORT_LAZYFREE ? SCAV_RELEASE_LAZY :
+				  flags & SCAV_REPORT_DISCARD ? SCAV_RELEASE_NOW : 0;
 
 		ret = scav_report(pr->lib, r, n, lf);
 		*done = ret < 0 ? 0 : ret;

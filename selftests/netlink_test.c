@@ -333,11 +333,16 @@ TEST_F(nl, reclaim_all_goes_through_every_session)
 TEST_F(nl, reclaim_errors_say_what_is_wrong)
 {
 	pid_t gone = fork();
+	struct scav_nl_event ev;
+	struct scav_nl *events;
 	uint64_t bytes;
+	int ret;
 
 	if (gone == 0)
 		_exit(0);
 	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	/* Errors from the kernel and from recv() leave errno as it was. */
+	errno = 1234;
 	/* No such process (its PID is free, barring a fast reuse). */
 	EXPECT_EQ(-ESRCH, scav_nl_reclaim(self->n, gone, 0, &bytes, NULL));
 	EXPECT_STRNE("", scav_nl_errmsg(self->n));
@@ -348,6 +353,13 @@ TEST_F(nl, reclaim_errors_say_what_is_wrong)
 	EXPECT_EQ(-EINVAL, scav_nl_reclaim(self->n, 0, 0, &bytes, NULL));
 	EXPECT_EQ(-EINVAL, scav_nl_reclaim(self->n, 1, SCAV_NL_RECLAIM_ALL, &bytes, NULL));
 	EXPECT_EQ(-EINVAL, scav_nl_reclaim(self->n, 1, 2, &bytes, NULL));
+	/* Reading events until none is left ends on recv()'s EAGAIN. */
+	ASSERT_EQ(0, scav_nl_open(&events, SCAV_NL_EVENTS));
+	while ((ret = scav_nl_event_read(events, &ev)) > 0)
+		;
+	EXPECT_EQ(0, ret);
+	scav_nl_close(events);
+	EXPECT_EQ(1234, errno);
 }
 
 TEST_F(nl, set_config_is_all_or_nothing_and_is_sysfs)
@@ -806,7 +818,7 @@ TEST_F_TIMEOUT(nl, events_tell_opens_closes_reclaims_and_pressure, 120)
 	ASSERT_EQ(0, scav_open(&s, 0));
 	r.addr = (uintptr_t)m;
 	r.len = MiB;
-	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_REPORT_DISCARD));
+	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_RELEASE_NOW));
 	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_RECLAIM, &e, 5000, &seq));
 	EXPECT_EQ((uint32_t)getpid(), e.pid);
 	EXPECT_EQ(SCAV_CAUSE_REQUEST, e.cause);

@@ -544,7 +544,7 @@ TEST_F_TIMEOUT(policy, shrinker_never_waits_for_a_held_mmap_lock, 300)
  * A known layout, 2 MiB-aligned blocks of 4 KiB pages (no huge pages):
  *   used        touched, never reported
  *   idle        touched, reported
- *   lazy        touched, reported with SCAV_REPORT_FREE (so MADV_FREE'd)
+ *   lazy        touched, reported with SCAV_RELEASE_LAZY (so MADV_FREE'd)
  *   taken       like lazy, then half of it taken by the kernel (MADV_PAGEOUT)
  *   reclaimed   touched, reported, reclaimed
  *   untouched   reported, never touched
@@ -579,7 +579,7 @@ TEST_F(policy, rss_figures_match_smaps_rollup_and_pagemap)
 	ASSERT_EQ(0, scav_reclaim(s, 0, blk, &bytes));
 	EXPECT_EQ(blk, bytes);
 	ASSERT_EQ(2, scav_report(s, r, 2, 0));
-	ASSERT_EQ(2, scav_report(s, r + 2, 2, SCAV_REPORT_FREE));
+	ASSERT_EQ(2, scav_report(s, r + 2, 2, SCAV_RELEASE_LAZY));
 	drain_lazyfree_batch();
 	ASSERT_EQ(0, madvise(taken, blk / 2, MADV_PAGEOUT));
 	drain_lazyfree_batch();
@@ -673,7 +673,7 @@ TEST_F(policy, claim_of_lazily_freed_memory_tells_what_the_kernel_took)
 	r = (struct scav_range){ (uintptr_t)m, len };
 	ASSERT_EQ(0, madvise(m, len, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, scav_open(&s, 0));
-	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_REPORT_FREE));
+	ASSERT_EQ(1, scav_report(s, &r, 1, SCAV_RELEASE_LAZY));
 	/*
 	 * MADV_FREE passes over a page it finds busy (locked, or still in a
 	 * batch elsewhere; seen on 7.3, two pages in 64).  This test is about
