@@ -181,38 +181,41 @@ TEST_F(policy, figures_are_read_only_and_add_up)
 	munmap(m, 4 * MiB);
 }
 
-/* Poll a figure of the session until it reaches @want, for up to @ms. */
-static uint64_t wait_for(int fd, size_t offset, uint64_t want, long ms)
-{
-	double end = now_s() + ms / 1000.0;
-	struct scav_stats st;
-	uint64_t v = 0;
-
-	while (!sc_stats(fd, &st)) {
-		v = *(uint64_t *)((char *)&st + offset);
-		if (v >= want || now_s() >= end)
-			break;
-		sleep_ms(20);
-	}
-	return v;
-}
-
 TEST_F_TIMEOUT(policy, aging_discards_ranges_idle_for_idle_age_and_no_others, 90)
 {
 	char *m = map_filled(8 * MiB, 2);
 	long long before = knob_read("reclaimed_age_bytes");
+	double t0, first = 0, all = 0, young = 0;
 	struct scav_stats st;
 	uint64_t d, k;
+	int polls = 0;
 
 	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, set_aging("1500", "50", "0", "0"));
+	t0 = now_s();
 	ASSERT_EQ(0, sc_report1(self->fd, m + 2 * MiB, 4 * MiB));
-	/* Young: still kept. */
-	ASSERT_EQ(0, sc_stats(self->fd, &st));
-	EXPECT_EQ(0, st.discarded_bytes);
-
-	EXPECT_EQ(4 * MiB, wait_for(self->fd, offsetof(struct scav_stats, discarded_bytes),
-				   4 * MiB, 60000));
+	/*
+	 * Watch it every 20 ms, as the worker runs every 50: kept while
+	 * young, then discarded.  The module ages by jiffies, so a range may
+	 * go up to one jiffy (4 ms at HZ=250) before 1.5 s of wall time.
+	 */
+	while (now_s() - t0 < 60 && !all) {
+		ASSERT_EQ(0, sc_stats(self->fd, &st));
+		polls++;
+		if (!st.discarded_bytes)
+			young = now_s() - t0;
+		if (st.discarded_bytes && !first)
+			first = now_s() - t0;
+		if (st.discarded_bytes == 4 * MiB)
+			all = now_s() - t0;
+		sleep_ms(20);
+	}
+	TH_LOG("%d polls: still kept at %.3f s, first discard seen at %.3f s, all at %.3f s",
+	       polls, young, first, all);
+	EXPECT_LE(1.5 - 0.01, first);
+	/* It was seen kept at least until shortly before it was due. */
+	EXPECT_LE(1.0, young);
+	EXPECT_LT(0, all);
 	ASSERT_EQ(0, sc_stats(self->fd, &st));
 	EXPECT_EQ(4 * MiB, st.reclaimed_age_bytes);
 	EXPECT_EQ(0, st.reclaimed_request_bytes);
@@ -248,8 +251,15 @@ TEST_F_TIMEOUT(policy, aging_keeps_to_the_byte_quota, 90)
 	       (unsigned long long)quota, (unsigned long long)got);
 	EXPECT_LT(0, got);
 	EXPECT_GT(len, got);
-	/* The quota, plus at most the saved-up tokens and one huge page. */
-	EXPECT_GE((t1 - t0) * quota + 4 * MiB, (double)got);
+	/*
+	 * What aging.c's token bucket allows: a run every 100 ms from the
+	 * enable on, each adding its share (0.1 MiB), so the quota for the
+	 * time plus one share for the run the enable kicks; at most the
+	 * bucket's cap saved up from before (one second's quota, 1 MiB); and
+	 * the last run's overdraw, less than the 2 MiB block it stopped in
+	 * (reclaim.c takes whole blocks rather than split a huge page).
+	 */
+	EXPECT_GE((t1 - t0) * quota + quota / 10 + quota + 2 * MiB, (double)got);
 	munmap(m, len);
 }
 
@@ -607,7 +617,9 @@ TEST_F(policy, rss_figures_match_smaps_rollup_and_pagemap)
 	/* The walk changes nothing; RssAnon agrees within its counting lag. */
 	EXPECT_EQ(anon0, anon1);
 	EXPECT_GE(64 * (long)pg, labs((long)st.anon_rss_bytes - anon1 * 1024));
-	EXPECT_EQ(st.anon_rss_bytes - st.idle_resident_bytes, st.used_rss_bytes);
+	/* Used: all anonymous memory but the idle pages pagemap found. */
+	EXPECT_GE(64 * (long)pg, labs((long)st.used_rss_bytes -
+				      (anon1 * 1024 - present * (long)pg)));
 	EXPECT_EQ(blk / pg, resident_pages(used, blk));
 	scav_close(s);
 	munmap(raw, 7 * blk);
