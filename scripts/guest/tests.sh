@@ -22,6 +22,14 @@ skip_allowed() {
 	return 1
 }
 
+# The module's counts of the contended paths its races reach (a session's
+# mmap lock held elsewhere, pressure work handed to the worker), for the log.
+contended() {
+	for f in aging_busy_skips pressure_busy_skips pressure_deferred; do
+		cat "/sys/kernel/scav/$f" 2>/dev/null || echo -
+	done | tr '\n' ' '
+}
+
 # run_test NAME CMD...: one test binary, then the kernel log and taint checks.
 # It runs in a session of its own; after $SCAV_TEST_TIMEOUT seconds (twice
 # that for go_test, which runs Go's own test binaries) its whole process
@@ -36,6 +44,7 @@ run_test() {
 	echo "scav-runner: begin $t" > /dev/kmsg
 	echo "# ---- $t"
 	start=$(date +%s)
+	busy0=$(contended)
 	SCAV_KO=/scav/scav.ko setsid "$@" > /tmp/out 2>&1 &
 	pid=$!
 	( sleep "$limit"; echo "not ok - $t timed out after $limit s";
@@ -49,6 +58,7 @@ run_test() {
 	kill -KILL "-$pid" 2>/dev/null
 	cat /tmp/out
 	echo "# $t took $(( $(date +%s) - start )) s of its $limit"
+	echo "# $t: aging busy skips, pressure busy skips, pressure deferred: $busy0-> $(contended)"
 	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
 	# No skip but those scripts/guest/skips-allowed allows on this kernel.
 	sed -n 's/^ok [0-9][0-9]* # SKIP //p' /tmp/out | while IFS= read -r why; do
