@@ -543,7 +543,16 @@ TEST_F_TIMEOUT(go, free_os_memory_brings_rss_down_to_stock_at_once, 300)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(in.fd);
-	EXPECT_GE(stock + stock / 10, l.rss);
+	/*
+	 * Two runs of one Go program differ right after the call by the heap
+	 * its GC left in flight and its goroutines' stacks: up to 1.8 MiB
+	 * between a stock and a scav run here (12.2 and 13.9 MiB, on 7.3 with
+	 * Go 1.26, with nothing of it idle in scav), either way round.  So
+	 * 10% and 2 MiB; what scav itself could keep is checked apart, below
+	 * (held).  Before the call discarded the session, scav stayed 65 MiB
+	 * above stock.
+	 */
+	EXPECT_GE(stock + stock / 10 + 2 * (long long)MiB, l.rss);
 	/* The call went through scav: all 64 MiB, less what the runtime keeps. */
 	EXPECT_LT(40 * (long long)MiB, req);
 	EXPECT_GT(2 * (long long)MiB, held);
