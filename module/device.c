@@ -198,7 +198,7 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 		struct scav_walk w = { .keep = true };
 		struct scav_removed got = {};
 		struct scav_node *n;
-		unsigned long head;
+		unsigned long head, tail;
 		bool room;
 		u64 zero;
 
@@ -220,6 +220,7 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 			return -ENOMEM;
 		}
 		head = n->start;
+		tail = n->end;
 		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
@@ -227,7 +228,14 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 
 		spin_lock(&s->rlock);
 		scav_ranges_remove(&s->ranges, ls, le, NULL, 0, &got);
+		/*
+		 * A whole node made busy leaves a part before the range, or
+		 * after it (or one of the two, if there was no room to split
+		 * it): it is ours, and idle again.
+		 */
 		if (head < ls && (n = scav_ranges_at(&s->ranges, head)))
+			scav_ranges_set_busy(&s->ranges, n, false);
+		if (tail > le && (n = scav_ranges_at(&s->ranges, le)))
 			scav_ranges_set_busy(&s->ranges, n, false);
 		scav_forget(s, got.lost);
 		/* A concurrent unmap may have taken part of it: clamp. */

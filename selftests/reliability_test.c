@@ -616,6 +616,76 @@ TEST_F(rel, alternate_page_claims_stay_within_the_session_bound)
 }
 
 /*
+ * A lazy claim in a session with no room to split a node (its bound
+ * reached) makes the whole lazily freed node busy while it reads the page
+ * tables.  What of the node lies after the claimed range must be idle again
+ * afterwards: left busy, a claim or report of it, and the session's end at
+ * close or exit, waited for it for ever, unkillable (found by a review).
+ * The claim of the rest runs in a thread the test waits for.
+ */
+struct claimer {
+	int fd;
+	char *mem;
+	size_t len;
+	uint64_t discarded, kept;
+	int ret;
+	atomic_int done;
+};
+
+static void *claim_thread(void *arg)
+{
+	struct claimer *c = arg;
+
+	c->ret = sc_claim1(c->fd, c->mem, c->len, &c->discarded, &c->kept);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+TEST_F(rel, a_lazy_claim_without_room_to_split_leaves_the_rest_idle)
+{
+	size_t len = 2 * MiB, half = MiB;
+	struct claimer c = { .fd = self->fd, .len = half };
+	struct scav_range r;
+	struct scav_report rep = { .ranges = (uintptr_t)&r, .count = 1,
+				   .flags = SCAV_REPORT_LAZYFREE };
+	struct scav_stats st;
+	uint64_t discarded, kept;
+	pthread_t th;
+	char *mem;
+	int i;
+
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	fill_addr_pattern(mem, len, 41);
+	r = (struct scav_range){ (uintptr_t)mem, len };
+	/* One node, and no room for the two a split takes. */
+	ASSERT_EQ(0, knob_write("max_ranges_per_session", "2"));
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	ASSERT_EQ(1, st.nr_ranges);
+	ASSERT_EQ(len, st.lazy_bytes);
+
+	ASSERT_EQ(0, sc_claim1(self->fd, mem, half, &discarded, &kept));
+	EXPECT_EQ(half, discarded + kept);
+	c.mem = mem + half;
+	ASSERT_EQ(0, pthread_create(&th, NULL, claim_thread, &c));
+	for (i = 0; i < 300 && !atomic_load(&c.done); i++)
+		usleep(100 * 1000);
+	ASSERT_TRUE(atomic_load(&c.done)) TH_LOG("the claim of the rest still waits after 30 s");
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, c.ret);
+	EXPECT_EQ(half, c.discarded + c.kept);
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.nr_ranges);
+	/* Nothing took the pages: they were never MADV_FREE'd. */
+	EXPECT_EQ(len, kept + c.kept);
+	EXPECT_TRUE(holds_addr_pattern(mem, len, 41));
+	munmap(mem, len);
+}
+
+/*
  * Item 3: a claim that fails part way through a range.  The uapi promises
  * that the failed entry says what of it was claimed, the sums include it,
  * those bytes are no longer idle and the rest still is, and that claiming
