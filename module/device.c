@@ -495,13 +495,15 @@ static int scav_dev_open(struct inode *inode, struct file *file)
  * dropped only at the last fput() would outlive the owner's close while a
  * fork child, a dup() elsewhere or an SCM_RIGHTS receiver kept the file,
  * and aging would then discard memory the owner had reused.  Closes by
- * other processes end nothing (they could not use the session anyway).
+ * other processes end nothing (they could not use the session anyway), nor
+ * do those of a vfork() child, which shares the owner's mm but has
+ * descriptors of its own (posix_spawn(), Python's subprocess).
  */
 static int scav_dev_flush(struct file *file, fl_owner_t id)
 {
 	struct scav_session *s = file->private_data;
 
-	if (current->mm == s->mm)
+	if (current->mm == s->mm && task_tgid(current) == s->pid)
 		scav_session_end(s);
 	return 0;
 }
