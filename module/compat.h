@@ -87,6 +87,37 @@ static inline bool scav_page_shared(struct folio *folio, struct page *page)
 }
 
 /*
+ * Whether a page-table entry that is not present is a migration entry: its
+ * page is being moved, and comes back mapped clean, lazily freed still if it
+ * was.  By 7.3 these tests moved from swapops.h to leafops.h.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+#include <linux/swapops.h>
+
+static inline bool scav_pte_migrating(pte_t pte)
+{
+	return is_migration_entry(pte_to_swp_entry(pte));
+}
+
+static inline bool scav_pmd_migrating(pmd_t pmd)
+{
+	return is_pmd_migration_entry(pmd);
+}
+#else
+#include <linux/leafops.h>
+
+static inline bool scav_pte_migrating(pte_t pte)
+{
+	return softleaf_is_migration(softleaf_from_pte(pte));
+}
+
+static inline bool scav_pmd_migrating(pmd_t pmd)
+{
+	return pmd_is_migration_entry(pmd);
+}
+#endif
+
+/*
  * mseal() (6.10): madvise() refuses to discard sealed memory, and so must
  * scav.  Before 6.10, and on kernels built without it, nothing is sealed.
  */

@@ -4,6 +4,7 @@
  * (session.c); its ioctls report, claim, reclaim and read figures.
  */
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/miscdevice.h>
@@ -224,7 +225,18 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
-		scav_walk_range(s->mm, ls, le, &w);
+		/*
+		 * Until every page is dirty, or reads as zeros: a page being
+		 * migrated is mapped again within moments.  (A dying caller
+		 * need not wait: its memory goes with it.)
+		 */
+		for (;;) {
+			scav_walk_range(s->mm, ls, le, &w);
+			if (!w.again || fatal_signal_pending(current))
+				break;
+			w = (struct scav_walk){ .keep = true };
+			usleep_range(50, 100);
+		}
 
 		spin_lock(&s->rlock);
 		scav_ranges_remove(&s->ranges, ls, le, NULL, 0, &got);

@@ -107,8 +107,11 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 	spinlock_t *ptl;
 	pte_t *pte = scav_pte_lock(mm, pmd, addr, &ptl);
 
-	if (!pte)
-		return;	/* changed meanwhile: nothing we can count */
+	if (!pte) {
+		/* Changed meanwhile: nothing we can count, or dirty. */
+		w->again |= w->keep;
+		return;
+	}
 	for (; addr < end; addr += PAGE_SIZE, pte++) {
 		pte_t ptent = ptep_get(pte);
 		unsigned long pfn;
@@ -119,8 +122,11 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 			w->zero += PAGE_SIZE;
 			continue;
 		}
-		if (!pte_present(ptent))
-			continue;	/* swapped or migrating: data, not resident */
+		if (!pte_present(ptent)) {
+			/* Swapped or migrating: data, not resident. */
+			w->again |= w->keep && scav_pte_migrating(ptent);
+			continue;
+		}
 		pfn = pte_pfn(ptent);
 		if (is_zero_pfn(pfn)) {
 			w->zero += PAGE_SIZE;
@@ -148,8 +154,11 @@ static void walk_pmd(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		w->zero += end - addr;
 		return;
 	}
-	if (!pmd_present(val))
-		return;		/* a migration entry: not resident */
+	if (!pmd_present(val)) {
+		/* A migration entry: not resident. */
+		w->again |= w->keep && scav_pmd_migrating(val);
+		return;
+	}
 	if (pmd_trans_huge(val)) {
 		spinlock_t *ptl = pmd_lock(mm, pmd);
 
@@ -245,7 +254,9 @@ static bool walk_vma_range(struct mm_struct *mm, unsigned long addr,
  * mappings count as nothing.
  *
  * With w->keep, every resident page is made dirty, as a write would, so
- * that the kernel's reclaim can no longer drop it as lazily freed.
+ * that the kernel's reclaim can no longer drop it as lazily freed.  A page
+ * being migrated cannot be: it comes back mapped clean, and still lazily
+ * freed, so w->again asks the caller to walk again once it is back.
  */
 void scav_walk_range(struct mm_struct *mm, unsigned long start,
 		     unsigned long end, struct scav_walk *w)

@@ -18,6 +18,11 @@ struct scav_walk {
 	u64 zero;	/* unmapped, or a zero page: reads as zeros */
 	u64 exclusive;	/* resident and mapped only here: a zap frees them */
 	unsigned long end;	/* where the walk stopped */
+	/*
+	 * With @keep: a page could not be made dirty, as it was being
+	 * migrated or its page table changed under the walk; walk again.
+	 */
+	bool again;
 };
 
 void scav_walk_range(struct mm_struct *mm, unsigned long start,
