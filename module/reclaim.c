@@ -239,7 +239,8 @@ static void scav_pass_id(struct scav_session *s, struct scav_pass *p, u64 round)
 		if (!p->id)
 			p->id = ++s->pass;
 	} else {
-		if (s->round[p->cause] != round) {
+		/* A later round's pass, if one came meanwhile: see pick. */
+		if (s->round[p->cause] < round) {
 			s->round_pass[p->cause] = ++s->pass;
 			s->round[p->cause] = round;
 		}
@@ -343,7 +344,9 @@ void scav_pressure_work(struct work_struct *work)
  * memory given up only after the OOM killer ran, since reclaim that makes
  * no progress gives up in a few rounds.  Never for its own process, whose
  * mmap lock it may hold itself, and never for long: the worker waits for
- * the lock, the reclaimer only for the worker, at most SCAV_DEFER_WAIT.
+ * the lock, the reclaimer only for the worker, at most SCAV_DEFER_WAIT, and
+ * once a pass: not for every busy session in turn.  kswapd never waits: it
+ * reclaims for everyone, and the worker does the job anyway.
  */
 #define SCAV_DEFER_WAIT	(HZ / 2)
 
@@ -354,8 +357,9 @@ static void scav_reclaim_defer_wait(struct scav_session *s, struct scav_pass *p,
 	long freed = atomic_long_read(&s->pressure_freed);
 
 	scav_reclaim_defer(s, pages, p->cgroup_id);
-	if (!p->may_wait || current->mm == s->mm)
+	if (!p->may_wait || current->mm == s->mm || current_is_kswapd())
 		return;
+	p->may_wait = false;
 	wait_event_timeout(s->busy_wq,
 			   atomic_read_acquire(&s->pressure_runs) != runs,
 			   SCAV_DEFER_WAIT);
@@ -416,7 +420,7 @@ static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
 		atomic64_inc(&scav_totals.busy_skips[p->cause]);
 	if (ret) {
 		spin_lock(&s->rlock);
-		s->busy_round[p->cause] = round;
+		s->busy_round[p->cause] = max(s->busy_round[p->cause], round);
 		spin_unlock(&s->rlock);
 	}
 	return ret;

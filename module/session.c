@@ -294,10 +294,16 @@ static bool scav_session_oldest(struct scav_session *s, enum scav_cause cause,
 	struct scav_node *n = NULL;
 	u64 pass;
 
+	/*
+	 * Rounds of one cause may run at once (kswapd, direct reclaimers,
+	 * cgroups): marks only go forward, and a session a later round has
+	 * found busy, or taken over, is done for the earlier ones.  Were they
+	 * overwritten, two rounds would undo each other's marks and ask the
+	 * same busy session again and again.
+	 */
 	spin_lock(&s->rlock);
-	if (s->busy_round[cause] != round) {
-		pass = READ_ONCE(s->round[cause]) == round ?
-		       READ_ONCE(s->round_pass[cause]) : SCAV_NO_PASS;
+	if (s->busy_round[cause] < round && s->round[cause] <= round) {
+		pass = s->round[cause] == round ? s->round_pass[cause] : SCAV_NO_PASS;
 		n = scav_ranges_oldest(&s->ranges, pass, stamp_max);
 		if (n)
 			*stamp = n->stamp;
