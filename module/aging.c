@@ -5,6 +5,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <linux/workqueue.h>
 
@@ -20,17 +21,27 @@ static bool scav_aging_stopped;
  * run spends the resident memory it discards, and may overdraw by a huge page it would not
  * split, which later runs pay back.  At most one run's share or a second's
  * quota, whichever is more (and at least a page), is saved up, so an idle
- * spell does not bank a burst.
+ * spell does not bank a burst.  No more than that and a 2 MiB block (the
+ * overdraw of a run) is owed, so a session whose node had to be taken whole
+ * (no room to split it: its owner may fill its bound on purpose) cannot stop
+ * everyone's aging for the time its size takes to pay back.
  */
 static s64 scav_aging_tokens;
 
 /* Fill in the budgets of one run; false if the bucket is still short. */
+static s64 scav_aging_cap(unsigned int interval_ms)
+{
+	u64 bytes = scav_cfg(quota_bytes_per_sec);
+
+	return max3(bytes * interval_ms / 1000, bytes, (u64)PAGE_SIZE);
+}
+
 static bool scav_aging_budget(struct scav_pass *p, unsigned int interval_ms)
 {
 	u64 bytes = scav_cfg(quota_bytes_per_sec);
 	u64 ms = scav_cfg(quota_ms_per_sec);
 	u64 share = bytes * interval_ms / 1000;
-	s64 cap = max3(share, bytes, (u64)PAGE_SIZE);
+	s64 cap = scav_aging_cap(interval_ms);
 
 	p->deadline_ns = ms ? ktime_get_ns() + ms * interval_ms * NSEC_PER_MSEC / 1000 : 0;
 	if (!bytes) {
@@ -59,7 +70,8 @@ static void scav_aging_fn(struct work_struct *work)
 	scav_reclaim_oldest(&p);
 	/* Charged by resident memory, as the pass's budget (reclaim.c). */
 	if (scav_cfg(quota_bytes_per_sec))
-		scav_aging_tokens -= p.resident;
+		scav_aging_tokens = max(scav_aging_tokens - (s64)p.resident,
+					-scav_aging_cap(interval) - (s64)PMD_SIZE);
 again:
 	if (!READ_ONCE(scav_aging_stopped))
 		queue_delayed_work(system_unbound_wq, &scav_aging_work,

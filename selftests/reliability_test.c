@@ -407,6 +407,75 @@ TEST_F(rel, huge_empty_range_does_not_starve_aging_of_others)
 }
 
 /*
+ * A node aging must take whole, since its session has no room to split it
+ * (its owner can fill its bound on purpose), puts the quota in debt by no
+ * more than a second's worth and a 2 MiB block.  Before, a child's 96 MiB
+ * node put aging 96 s in debt at 1 MiB/s, and everyone else's memory waited
+ * that long (found by a review).
+ */
+TEST_F_TIMEOUT(rel, a_node_taken_whole_does_not_put_aging_in_debt, 90)
+{
+	size_t big = 96 * MiB, len = 4 * MiB;
+	long long aged0 = knob_read("reclaimed_age_bytes");
+	int ready[2], i;
+	struct scav_stats st;
+	char *mem, c = 0;
+	pid_t kid;
+
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	ASSERT_EQ(0, pipe(ready));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		char *m = map_filled(big + 2 * pagesz(), 16);
+
+		close(ready[0]);
+		/* The big node, and a page: at the bound set below. */
+		if (fd < 0 || !m || sc_report1(fd, m, big) ||
+		    sc_report1(fd, m + big + pagesz(), pagesz()))
+			_exit(1);
+		if (write(ready[1], "k", 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the child could not report");
+	close(ready[0]);
+	usleep(100 * 1000);
+
+	mem = map_filled(len, 17);
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, sc_report1(self->fd, mem, len));
+	/*
+	 * Two ranges a session: the child has no room left to split its big
+	 * node, and we have room for the one split aging needs of ours.
+	 */
+	ASSERT_EQ(0, knob_write("max_ranges_per_session", "2"));
+	ASSERT_EQ(0, set_aging("300", "50", "1048576", "0"));
+	ASSERT_EQ(0, knob_write("enabled", "1"));
+	/* 20 s, where the old debt took 96. */
+	for (i = 0; i < 200; i++) {
+		usleep(100 * 1000);
+		ASSERT_EQ(0, sc_stats(self->fd, &st));
+		if (st.reclaimed_age_bytes >= MiB)
+			break;
+	}
+	TH_LOG("aged %lld MiB in all, %llu KiB of ours after %d.%d s",
+	       (knob_read("reclaimed_age_bytes") - aged0) >> 20,
+	       (unsigned long long)st.reclaimed_age_bytes >> 10, i / 10, i % 10);
+	/* The child's node went first, whole. */
+	EXPECT_LE(aged0 + (long long)big, knob_read("reclaimed_age_bytes"));
+	/* Then ours: a debt of 3 MiB is paid back in 3 s at 1 MiB/s. */
+	EXPECT_LE(MiB, st.reclaimed_age_bytes);
+	EXPECT_GT(200, i);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	munmap(mem, len);
+}
+
+/*
  * Item 6: ranges reclaim must skip (here: registered with userfaultfd after
  * the report) cost a pass once each, not once per piece per round: a
  * drop_caches over thousands of them returns at once.  (The bound below is
