@@ -201,9 +201,16 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 
 	scav_size_piece(s, p, &pc);
 
-	/* The node may have changed meanwhile (a claim): then look again. */
+	/*
+	 * The node may have changed meanwhile (a claim): then look again.  Or
+	 * been claimed and reported anew, younger than the pass may take.
+	 */
 	spin_lock(&s->rlock);
-	n = scav_ranges_carve(&s->ranges, pc.start, pc.end, sp);
+	n = scav_ranges_at(&s->ranges, pc.start);
+	if (n && n->stamp <= p->stamp_max)
+		n = scav_ranges_carve(&s->ranges, pc.start, pc.end, sp);
+	else
+		n = NULL;
 	if (n)
 		scav_ranges_set_busy(&s->ranges, n, true);
 	spin_unlock(&s->rlock);
