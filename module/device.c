@@ -120,8 +120,13 @@ static int scav_report_one(struct scav_session *s, const struct scav_range *r,
 		return -ENOSPC;
 	}
 	scav_ranges_remove(&s->ranges, start, end, sp, 0, &old);
+	/*
+	 * Reported again over lazily freed memory, without a claim between
+	 * (an allocator that merged free spans): what the kernel may still
+	 * take is there still, so the claim must look at the page tables.
+	 */
 	scav_ranges_insert(&s->ranges, start, end, get_jiffies_64(),
-			   flags & SCAV_REPORT_LAZYFREE, sp);
+			   (flags & SCAV_REPORT_LAZYFREE) || old.lazy, sp);
 	s->reported_bytes += r->len;
 	spin_unlock(&s->rlock);
 	atomic64_add(r->len, &scav_totals.reported_bytes);

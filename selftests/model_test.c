@@ -719,7 +719,12 @@ static int do_report(struct thr *t, struct vrange *v, unsigned int n,
 	if (flags & SCAV_REPORT_DISCARD)
 		__atomic_add_fetch(&pr->reclaimed_min, bytes, __ATOMIC_RELAXED);
 
-	for (i = 0; i < done; i++)
+	for (i = 0; i < done; i++) {
+		/* Reported over lazily freed idle memory: lazy again. */
+		int over_lazy = 0;
+
+		for (k = v[i].s; k < v[i].s + v[i].n; k++)
+			over_lazy |= t->pg[k].idle && t->pg[k].rep_lazy;
 		for (k = v[i].s; k < v[i].s + v[i].n; k++) {
 			struct pg *g = &t->pg[k];
 
@@ -732,10 +737,11 @@ static int do_report(struct thr *t, struct vrange *v, unsigned int n,
 				g->amb = 1;
 			g->idle = 1;
 			g->stamp_ms = t0;
-			g->rep_lazy = !!(flags & SCAV_REPORT_LAZYFREE);
+			g->rep_lazy = !!(flags & SCAV_REPORT_LAZYFREE) || over_lazy;
 			if (flags & SCAV_REPORT_LAZYFREE)
 				g->lazy = 1;
 		}
+	}
 	for (i = 0; i < n; i++)
 		if (check_pages(t, v[i].s, v[i].n, "after REPORT"))
 			return -1;

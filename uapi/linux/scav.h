@@ -41,8 +41,9 @@
  * received it over SCM_RIGHTS gets EPERM and cannot affect the opener.
  * Threads of the opener share its address space and may use the session.
  *
- * The session ends when its owner (a task with the session's address space)
- * closes any descriptor of it, as any close() releases the closer's POSIX
+ * The session ends when its owner (a task of the opener's thread group, with
+ * the session's address space: not a vfork() child) closes any descriptor
+ * of it, as any close() releases the closer's POSIX
  * record locks, or when that address space goes away (exit, exec).  Its
  * ranges are forgotten at once, after any discard in flight: from the
  * moment close() returns nothing of them is ever discarded, however long a
@@ -271,7 +272,8 @@ struct scav_reclaim {
  *	fills the three fields marked (walk); without, they are 0.
  * @idle_bytes: bytes reported idle and not claimed (kept plus discarded).
  * @discarded_bytes: those of them that were discarded.
- * @lazy_bytes: those of them reported with SCAV_REPORT_LAZYFREE, not
+ * @lazy_bytes: those of them reported with SCAV_REPORT_LAZYFREE, or
+ *	reported again over such memory without a claim between, not
  *	discarded by scav (the kernel may have taken some).
  * @nr_ranges: ranges the session holds (after merging).
  * @reported_bytes: total ever reported.
