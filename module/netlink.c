@@ -514,14 +514,21 @@ drop:
  * for a listener: netlink drops what a full socket cannot take and tells
  * that listener ENOBUFS.
  */
+/*
+ * Under scav_event_lock, which scav_nl_exit() takes to mark the family down
+ * before unregistering it: no event goes to a group ID the family no longer
+ * owns (the shrinker and the workers still run then).
+ */
 static void scav_nl_event_send(struct sk_buff *skb, struct nlattr *seq_attr)
 {
 	spin_lock(&scav_event_lock);
 	scav_event_seq++;
-	if (skb) {
+	if (skb && scav_nl_up) {
 		memcpy(nla_data(seq_attr), &scav_event_seq, sizeof(u64));
 		genlmsg_multicast(&scav_family, skb, 0, 0,
 				  GFP_NOWAIT | __GFP_NOWARN);
+	} else {
+		nlmsg_free(skb);
 	}
 	spin_unlock(&scav_event_lock);
 }
@@ -585,7 +592,9 @@ int scav_nl_init(void)
 /* Waits for handlers still running; dumps hold a module reference. */
 void scav_nl_exit(void)
 {
+	spin_lock(&scav_event_lock);
 	WRITE_ONCE(scav_nl_up, false);
+	spin_unlock(&scav_event_lock);
 	genl_unregister_family(&scav_family);
 	kmem_cache_destroy(scav_dump_cache);
 }
