@@ -7,6 +7,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,26 +22,16 @@
 
 static int json;
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: scavctl [--json] COMMAND [ARGS]\n"
-"\n"
-"  status [--cgroup PATH]  the module, its tunables and figures; or the\n"
-"                          sessions of a cgroup and its descendants, summed\n"
-"  top [-s idle|resident] [-n COUNT] [-d SECONDS]\n"
-"                          sessions by idle (or idle resident) memory,\n"
-"                          refreshed every SECONDS (2), COUNT times (forever)\n"
-"  reclaim PID|--all       discard the idle memory of a process, or of all\n"
-"  config [KEY[=VALUE]...] show or change tunables (/sys/kernel/scav names)\n"
-"  watch [-n COUNT]        print events as they happen\n"
-"  rss PID                 a process's RSS, what of it is idle, and the\n"
-"                          honest figure\n"
-"  version                 the device's ABI version and limits\n"
-"  stats                   the figures of scavctl's own session\n"
-"\n"
-"--json prints JSON instead (top and watch: one document per line).\n");
-}
+/* The commands: scavctl COMMAND ARGS runs fn(argc, argv) with argv[0] COMMAND. */
+struct command {
+	const char *name;
+	const char *args;	/* synopsis of the arguments, "" if none */
+	const char *help;	/* one line or more, each ending in \n */
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command *command_find(const char *name);
+static void usage(FILE *f);
 
 /* The kernel's extended-ACK text: libscav-nl keeps at most 255 bytes. */
 #define KMSG_LEN	256
@@ -102,18 +93,50 @@ static void json_comm(const char *comm)
 	fputs(scavctl_esc_json(comm, esc, sizeof(esc)), stdout);
 }
 
-static uint32_t parse_pid(const char *s)
+/*
+ * A usage error in the arguments of @cmd (argv[0] of its handler): its
+ * synopsis on stderr; the exit status, 2.
+ */
+static int bad_args(const char *cmd)
 {
+	const struct command *c = command_find(cmd);
+
+	fprintf(stderr, "usage: scavctl [--json] %s%s%s\n", c->name,
+		*c->args ? " " : "", c->args);
+	return 2;
+}
+
+/*
+ * @s, the value given for @what (an option or argument of @cmd), as a
+ * number from @min to @max: decimal digits only (no sign, no blanks, no
+ * trailing bytes).  Anything else is a usage error that names @what and
+ * the value, and scavctl exits 2.
+ */
+static uint64_t parse_num(const char *cmd, const char *what, const char *s,
+			  uint64_t min, uint64_t max)
+{
+	unsigned long long v;
 	char *end;
-	unsigned long v;
 
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || !*s || v == 0 || v > 0x3fffffff) {
-		fprintf(stderr, "scavctl: '%s' is not a process ID\n", s);
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+		char esc[SCAVCTL_ESC_TEXT_SIZE(64)];
+
+		fprintf(stderr, "scavctl: %s %s: '%s' is not a number from %" PRIu64
+			" to %" PRIu64 "\n", cmd, what,
+			scavctl_esc_text(s, esc, sizeof(esc)), min, max);
 		exit(2);
 	}
 	return v;
+}
+
+/* The kernel's PID_MAX_LIMIT on 64-bit: process IDs are below it. */
+#define SCAV_PID_LIMIT	(4 * 1024 * 1024)
+
+static uint32_t parse_pid(const char *cmd, const char *s)
+{
+	return parse_num(cmd, "PID", s, 1, SCAV_PID_LIMIT - 1);
 }
 
 /* cgroups: a memory cgroup's ID is the inode number of its cgroup2 directory */
@@ -259,7 +282,8 @@ static void print_config(const struct scav_nl_config *c, unsigned int only)
 	}
 }
 
-static int cmd_status(void)
+/* status: the module-wide figures */
+static int status_module(void)
 {
 	struct scav_nl *n = nl_open(0);
 	struct scav_nl_config c;
@@ -312,7 +336,7 @@ static int cmd_status(void)
  * below it, summed (those the caller may see: its own without
  * CAP_SYS_PTRACE).
  */
-static int cmd_status_cgroup(const char *path)
+static int status_cgroup(const char *path)
 {
 	uint64_t idle = 0, res = 0, by[3] = { 0 };
 	struct scav_nl_session *v;
@@ -369,6 +393,26 @@ static int cmd_status_cgroup(const char *path)
 	cgroups_free(&c);
 	scav_nl_close(n);
 	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *cgroup = NULL;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'c')
+			return bad_args(argv[0]);
+		cgroup = optarg;
+	}
+	if (optind != argc)
+		return bad_args(argv[0]);
+	return cgroup ? status_cgroup(cgroup) : status_module();
 }
 
 /* top */
@@ -444,27 +488,26 @@ static int cmd_top(int argc, char **argv)
 		switch (opt) {
 		case 's':
 			if (strcmp(optarg, "idle") && strcmp(optarg, "resident")) {
-				fprintf(stderr, "scavctl: top: -s takes idle or resident\n");
+				char esc[SCAVCTL_ESC_TEXT_SIZE(64)];
+
+				fprintf(stderr, "scavctl: top -s: takes idle or resident, not '%s'\n",
+					scavctl_esc_text(optarg, esc, sizeof(esc)));
 				return 2;
 			}
 			sort_resident = !strcmp(optarg, "resident");
 			break;
 		case 'n':
-			count = atoi(optarg);
+			count = parse_num(argv[0], "-n", optarg, 1, INT_MAX);
 			break;
 		case 'd':
-			delay = atoi(optarg);
-			if (delay < 1)
-				delay = 1;
+			delay = parse_num(argv[0], "-d", optarg, 1, INT_MAX);
 			break;
 		default:
-			return 2;
+			return bad_args(argv[0]);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return bad_args(argv[0]);
 	n = nl_open(0);
 	for (iter = 0; count < 0 || iter < count; iter++) {
 		struct scav_nl_session *v;
@@ -540,12 +583,10 @@ static int cmd_reclaim(int argc, char **argv)
 	char buf[32], what[48];
 	int ret;
 
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc != 2)
+		return bad_args(argv[0]);
 	if (strcmp(argv[1], "--all"))
-		pid = parse_pid(argv[1]);
+		pid = parse_pid(argv[0], argv[1]);
 	n = nl_open(0);
 	ret = scav_nl_reclaim(n, pid, pid ? 0 : SCAV_NL_RECLAIM_ALL, &bytes, &sessions);
 	if (ret == -ESRCH) {
@@ -584,7 +625,7 @@ static int cmd_config(int argc, char **argv)
 	int i, ret;
 
 	for (i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '='), *end;
+		char *eq = strchr(argv[i], '=');
 		int key;
 
 		if (eq)
@@ -604,12 +645,7 @@ static int cmd_config(int argc, char **argv)
 			only = key;
 			continue;
 		}
-		errno = 0;
-		set.value[key] = strtoull(eq + 1, &end, 0);
-		if (errno || *end || !eq[1] || eq[1] == '-') {
-			fprintf(stderr, "scavctl: config: '%s' is not a number\n", eq + 1);
-			return 2;
-		}
+		set.value[key] = parse_num(argv[0], argv[i], eq + 1, 0, UINT64_MAX);
 		set.present |= 1u << key;
 	}
 	n = nl_open(0);
@@ -693,13 +729,11 @@ static int cmd_watch(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
 		if (opt != 'n')
-			return 2;
-		count = atol(optarg);
+			return bad_args(argv[0]);
+		count = parse_num(argv[0], "-n", optarg, 1, INT_MAX);
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return bad_args(argv[0]);
 	n = nl_open(SCAV_NL_EVENTS);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -749,6 +783,7 @@ static int64_t proc_kb(uint32_t pid, const char *file, const char *name)
 	char path[64], line[256];
 	size_t len = strlen(name);
 	int64_t v = -ENOENT;
+	char *end;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/%s", pid, file);
@@ -757,7 +792,10 @@ static int64_t proc_kb(uint32_t pid, const char *file, const char *name)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, name, len) && line[len] == ':') {
-			v = strtoll(line + len + 1, NULL, 10) * 1024;
+			errno = 0;
+			v = strtoll(line + len + 1, &end, 10);
+			v = errno || v < 0 || v > INT64_MAX / 1024 ||
+			    strcmp(end, " kB\n") ? -EIO : v * 1024;
 			break;
 		}
 	if (ferror(f))
@@ -777,11 +815,9 @@ static int cmd_rss(int argc, char **argv)
 	int sessions = 0, module = 1, ret;
 	char a[32];
 
-	if (argc != 2) {
-		usage(stderr);
-		return 2;
-	}
-	pid = parse_pid(argv[1]);
+	if (argc != 2)
+		return bad_args(argv[0]);
+	pid = parse_pid(argv[0], argv[1]);
 	rss = proc_kb(pid, "status", "VmRSS");
 	if (rss == -ENOENT && access("/proc/self", F_OK) == 0) {
 		fprintf(stderr, "scavctl: rss: no process %u (or it has no memory: "
@@ -842,6 +878,16 @@ static int cmd_rss(int argc, char **argv)
 
 /* version, stats: scavctl's own session on /dev/scav */
 
+static struct scav *device_open(void)
+{
+	struct scav *s;
+	int ret = scav_open(&s, 0);
+
+	if (ret)
+		die(SCAV_DEVICE_PATH, ret, NULL);
+	return s;
+}
+
 static void print_version(const struct scav *s, const struct scav_version *v)
 {
 	int fb = scav_is_fallback(s);
@@ -867,41 +913,119 @@ static void print_version(const struct scav *s, const struct scav_version *v)
 	printf("page size:           %u\n", v->page_size);
 }
 
-static int cmd_device(const char *cmd)
+static int cmd_version(int argc, char **argv)
 {
 	struct scav_version v;
-	struct scav_stats st;
 	struct scav *s;
 	int ret;
 
-	ret = scav_open(&s, 0);
+	if (argc != 1)
+		return bad_args(argv[0]);
+	s = device_open();
+	ret = scav_version(s, &v);
 	if (ret)
-		die(SCAV_DEVICE_PATH, ret, NULL);
-	if (!strcmp(cmd, "version"))
-		ret = scav_version(s, &v);
-	else
-		ret = scav_stats(s, SCAV_STATS_RESIDENT, &st);
-	if (ret)
-		die(cmd, ret, NULL);
-	if (!strcmp(cmd, "version")) {
-		print_version(s, &v);
-	} else {
-		struct field f[SESSION_FIELDS];
-
-		session_fields(&st, f);
-		if (json)
-			putchar('{');
-		print_fields(f, SESSION_FIELDS, 0);
-		if (json)
-			printf("}\n");
-	}
+		die(argv[0], ret, NULL);
+	print_version(s, &v);
 	scav_close(s);
 	return 0;
 }
 
+static int cmd_stats(int argc, char **argv)
+{
+	struct field f[SESSION_FIELDS];
+	struct scav_stats st;
+	struct scav *s;
+	int ret;
+
+	if (argc != 1)
+		return bad_args(argv[0]);
+	s = device_open();
+	ret = scav_stats(s, SCAV_STATS_RESIDENT, &st);
+	if (ret)
+		die(argv[0], ret, NULL);
+	session_fields(&st, f);
+	if (json)
+		putchar('{');
+	print_fields(f, SESSION_FIELDS, 0);
+	if (json)
+		printf("}\n");
+	scav_close(s);
+	return 0;
+}
+
+/* help */
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc != 1)
+		return bad_args(argv[0]);
+	usage(stdout);
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "status", "[--cgroup PATH]",
+	  "the module, its tunables and figures; or the\n"
+	  "sessions of a cgroup and its descendants, summed\n", cmd_status },
+	{ "top", "[-s idle|resident] [-n COUNT] [-d SECONDS]",
+	  "sessions by idle (or idle resident) memory,\n"
+	  "refreshed every SECONDS (2), COUNT times (forever)\n", cmd_top },
+	{ "reclaim", "PID|--all",
+	  "discard the idle memory of a process, or of all\n", cmd_reclaim },
+	{ "config", "[KEY[=VALUE]...]",
+	  "show or change tunables (/sys/kernel/scav names)\n", cmd_config },
+	{ "watch", "[-n COUNT]", "print events as they happen\n", cmd_watch },
+	{ "rss", "PID",
+	  "a process's RSS, what of it is idle, and the\n"
+	  "honest figure\n", cmd_rss },
+	{ "version", "", "the device's ABI version and limits\n", cmd_version },
+	{ "stats", "", "the figures of scavctl's own session\n", cmd_stats },
+	{ "help", "", "this text\n", cmd_help },
+};
+
+#define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Each command's help starts in this column, below it if the synopsis is longer. */
+#define HELP_COLUMN	26
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: scavctl [--json] COMMAND [ARGS]\n\n");
+	for (i = 0; i < NR_COMMANDS; i++) {
+		const char *help = commands[i].help;
+		int col = fprintf(f, "  %s%s%s", commands[i].name,
+				  *commands[i].args ? " " : "", commands[i].args);
+
+		if (col >= HELP_COLUMN) {
+			fputc('\n', f);
+			col = 0;
+		}
+		while (*help) {
+			int len = strcspn(help, "\n");
+
+			fprintf(f, "%*s%.*s\n", HELP_COLUMN - col, "", len, help);
+			col = 0;
+			help += len + (help[len] == '\n');
+		}
+	}
+	fprintf(f, "\n--json prints JSON instead (top and watch: one document per line).\n");
+}
+
 int main(int argc, char **argv)
 {
-	const char *cmd;
+	const struct command *c;
 	int i = 1;
 
 	while (i < argc && argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2]) {
@@ -910,8 +1034,6 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--all")) {
-			break;
 		} else {
 			fprintf(stderr, "scavctl: unknown option '%s'\n", argv[i]);
 			usage(stderr);
@@ -923,30 +1045,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	cmd = argv[i];
-	argc -= i;
-	argv += i;
-	if (!strcmp(cmd, "help")) {
-		usage(stdout);
-		return 0;
+	c = command_find(argv[i]);
+	if (!c) {
+		char esc[SCAVCTL_ESC_TEXT_SIZE(64)];
+
+		fprintf(stderr, "scavctl: unknown command '%s'\n",
+			scavctl_esc_text(argv[i], esc, sizeof(esc)));
+		usage(stderr);
+		return 2;
 	}
-	if (!strcmp(cmd, "status") && argc == 1)
-		return cmd_status();
-	if (!strcmp(cmd, "status") && argc == 3 && !strcmp(argv[1], "--cgroup"))
-		return cmd_status_cgroup(argv[2]);
-	if (!strcmp(cmd, "top"))
-		return cmd_top(argc, argv);
-	if (!strcmp(cmd, "reclaim"))
-		return cmd_reclaim(argc, argv);
-	if (!strcmp(cmd, "config"))
-		return cmd_config(argc, argv);
-	if (!strcmp(cmd, "watch"))
-		return cmd_watch(argc, argv);
-	if (!strcmp(cmd, "rss"))
-		return cmd_rss(argc, argv);
-	if ((!strcmp(cmd, "version") || !strcmp(cmd, "stats")) && argc == 1)
-		return cmd_device(cmd);
-	fprintf(stderr, "scavctl: unknown command or arguments: '%s'\n", cmd);
-	usage(stderr);
-	return 2;
+	return c->fn(argc - i, argv + i);
 }

@@ -394,4 +394,113 @@ TEST_F(scavctl, fails_clearly)
 	EXPECT_EQ(0, WEXITSTATUS(system("scavctl top -n 1 | grep -q 'PID'")));
 }
 
+/*
+ * Every number on scavctl's command line is checked whole: a bad one is a
+ * usage error (2) whose message names the option and the value.  No module
+ * needed: the check comes first.
+ */
+TEST(bad_numbers_are_usage_errors)
+{
+	static const struct {
+		const char *args, *what, *value;
+	} bad[] = {
+		{ "top -n x", "-n", "'x'" },
+		{ "top -n -1", "-n", "'-1'" },
+		{ "top -n 0", "-n", "'0'" },
+		{ "top -n 1x", "-n", "'1x'" },
+		{ "top -d x", "-d", "'x'" },
+		{ "top -d 0", "-d", "'0'" },
+		{ "top -n 1 -d ' 2'", "-d", "' 2'" },
+		{ "watch -n 1x", "-n", "'1x'" },
+		{ "watch -n -1", "-n", "'-1'" },
+		{ "watch -n 99999999999999999999", "-n", "'99999999999999999999'" },
+		{ "rss 12x", "PID", "'12x'" },
+		{ "rss -5", "PID", "'-5'" },
+		{ "rss 4294967297", "PID", "'4294967297'" },
+		{ "reclaim 0x", "PID", "'0x'" },
+		{ "reclaim 0", "PID", "'0'" },
+		{ "reclaim 4194304", "PID", "'4194304'" },
+		{ "config idle_age_ms=12abc", "idle_age_ms", "'12abc'" },
+		{ "config idle_age_ms=-1", "idle_age_ms", "'-1'" },
+		{ "config idle_age_ms=0x10", "idle_age_ms", "'0x10'" },
+		{ "config 'idle_age_ms= 5'", "idle_age_ms", "' 5'" },
+		{ "config idle_age_ms=18446744073709551616", "idle_age_ms",
+		  "'18446744073709551616'" },
+	};
+	char cmd[128], *err;
+	size_t i;
+	int status;
+	FILE *f;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* stderr alone; stdout goes nowhere */
+		snprintf(cmd, sizeof(cmd), "scavctl %s 2>&1 >/dev/null", bad[i].args);
+		f = popen(cmd, "r");
+		ASSERT_NE(NULL, f);
+		err = read_all(f, &status);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2)
+			TH_LOG("scavctl %s: status %#x", bad[i].args, status);
+		EXPECT_EQ(0, strncmp(err, "scavctl: ", 9))
+			TH_LOG("scavctl %s said: %s", bad[i].args, err);
+		EXPECT_NE(NULL, strstr(err, bad[i].what))
+			TH_LOG("scavctl %s said: %s", bad[i].args, err);
+		EXPECT_NE(NULL, strstr(err, bad[i].value))
+			TH_LOG("scavctl %s said: %s", bad[i].args, err);
+		free(err);
+	}
+}
+
+/* --help lists every command, each at the start of a line of its own. */
+TEST(help_lists_every_command)
+{
+	static const char *const cmds[] = {
+		"status", "top", "reclaim", "config", "watch", "rss", "version",
+		"stats", "help",
+	};
+	char line[32], *out;
+	size_t i;
+	int status;
+	FILE *f;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	f = popen("scavctl --help", "r");
+	ASSERT_NE(NULL, f);
+	out = read_all(f, &status);
+	EXPECT_EQ(0, status);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(line, sizeof(line), "\n  %s ", cmds[i]);
+		EXPECT_NE(NULL, strstr(out, line))
+			TH_LOG("no '%s' in: %s", cmds[i], out);
+	}
+	free(out);
+}
+
+/* top -n COUNT refreshes COUNT times: one table, then two. */
+TEST_F_TIMEOUT(scavctl, top_runs_count_times, 60)
+{
+	size_t i, n;
+	char *out, *p;
+	int status;
+	FILE *f;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	for (i = 1; i <= 2; i++) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "scavctl top -n %zu -d 1", i);
+		f = popen(cmd, "r");
+		ASSERT_NE(NULL, f);
+		out = read_all(f, &status);
+		EXPECT_EQ(0, status);
+		for (n = 0, p = out; (p = strstr(p, "sessions,")); p++)
+			n++;
+		EXPECT_EQ(i, n) TH_LOG("%s printed: %s", cmd, out);
+		free(out);
+	}
+}
+
 TEST_HARNESS_MAIN
