@@ -852,7 +852,11 @@ static int cmd_rss(int argc, char **argv)
 		idle_lazy += v[i].stats.lazyfree_bytes;
 	}
 	free(v);
-	/* LazyFree covers scav's lazily freed idle pages too: count them once. */
+	/*
+	 * The honest RSS, as scavctl(8) defines it; not the sessions'
+	 * used_rss_bytes, which leave out file and shmem pages.  LazyFree
+	 * covers scav's lazily freed idle pages too: count them once.
+	 */
 	honest = rss - lazy - (idle_res - idle_lazy);
 	if ((int64_t)honest < 0)
 		honest = 0;
@@ -976,8 +980,8 @@ static const struct command commands[] = {
 	  "show or change tunables (/sys/kernel/scav names)\n", cmd_config },
 	{ "watch", "[-n COUNT]", "print events as they happen\n", cmd_watch },
 	{ "rss", "PID",
-	  "a process's RSS, what of it is idle, and the\n"
-	  "honest figure\n", cmd_rss },
+	  "a process's RSS, what of it is idle, and its\n"
+	  "honest RSS\n", cmd_rss },
 	{ "version", "", "the device's ABI version and limits\n", cmd_version },
 	{ "stats", "", "the figures of scavctl's own session\n", cmd_stats },
 	{ "help", "", "this text\n", cmd_help },

@@ -293,8 +293,12 @@ struct scav_reclaim {
  * @lazyfree_bytes: (walk) those of them that are lazily freed and not yet
  *	taken (smaps' LazyFree).  Right after madvise(MADV_FREE) pages may sit in
  *	a per-CPU batch for a while before they count, in smaps too.
- * @used_rss_bytes: (walk) @anon_rss_bytes - @idle_resident_bytes: what the
- *	process really uses, the honest RSS.
+ * @used_rss_bytes: (walk) the used anonymous RSS: @anon_rss_bytes -
+ *	@idle_resident_bytes, the process's anonymous memory less what of it
+ *	this session holds idle.  Not the "honest RSS" of scavctl rss, which
+ *	starts from VmRSS and so counts file and shmem pages too, takes off
+ *	all LazyFree (MADV_FREE'd memory that is not scav's as well), and the
+ *	idle memory of all the process's sessions.
  */
 struct scav_stats {
 	__u32 flags;
