@@ -11,6 +11,7 @@
 #endif
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -18,117 +19,333 @@
 #include "kselftest_harness.h"
 #include "scav_util.h"
 
-#define SLOTS 256
+#define SLOTS 256		/* the allocator's units: one page each */
+#define CHUNKS 16		/* the mangler's units */
+#define CHUNK_PAGES 16
 #define RUN_SECONDS 6
+
+/* What the threads do; every call is checked and counted. */
+enum op {
+	OP_REPORT, OP_CLAIM, OP_RECLAIM, OP_MMAP, OP_MREMAP, OP_MPROTECT,
+	OP_MLOCK, OP_MUNLOCK, OP_MADVISE, OP_FORK, OP_WAITPID, OP_CHILD,
+	OP_DROP_CACHES, NR_OPS
+};
+
+#define MAX_ALLOWED 2
+
+/*
+ * The failures the race allows, by errno: a report or claim that could not
+ * allocate its spare nodes (the shrinker keeps memory tight); mlock() that
+ * could not lock the pages; fork() without memory or PIDs.  Nothing here
+ * runs the machine out of memory or mappings, so mmap(), mremap(),
+ * mprotect(), madvise() and the rest may not fail at all.  A claim of
+ * memory another thread unmapped cannot fail either (holes are accepted),
+ * and each thread here claims only its own memory.
+ */
+static const struct {
+	const char *name;
+	int err[MAX_ALLOWED];
+	const char *err_name[MAX_ALLOWED];
+} ops[NR_OPS] = {
+	[OP_REPORT] = { "report", { ENOMEM }, { "ENOMEM" } },
+	[OP_CLAIM] = { "claim", { ENOMEM }, { "ENOMEM" } },
+	[OP_RECLAIM] = { "reclaim" },
+	[OP_MMAP] = { "mmap" },
+	[OP_MREMAP] = { "mremap" },
+	[OP_MPROTECT] = { "mprotect" },
+	[OP_MLOCK] = { "mlock", { EAGAIN, ENOMEM }, { "EAGAIN", "ENOMEM" } },
+	[OP_MUNLOCK] = { "munlock" },
+	[OP_MADVISE] = { "madvise" },
+	[OP_FORK] = { "fork", { EAGAIN, ENOMEM }, { "EAGAIN", "ENOMEM" } },
+	[OP_WAITPID] = { "waitpid" },
+	[OP_CHILD] = { "child's checks" },
+	[OP_DROP_CACHES] = { "drop_caches" },
+};
+
+/* What one thread did, and the figures it expects of the session. */
+struct tally {
+	long ok[NR_OPS], allowed[NR_OPS][MAX_ALLOWED], failed[NR_OPS];
+	long unexpected;	/* failures the race does not allow */
+	uint64_t reported, kept, discarded, forgotten, reclaimed;
+	long kept_pages, zero_pages, wrong;
+};
 
 struct stress {
 	int fd;
 	size_t pg;
-	char *a;		/* the allocator's slots, one page each */
-	char *b;		/* remapped, protected, locked, madvised */
 	volatile int stop;
-	long claims, kept, discarded, lost;
-	long remaps, remap_lost;
+	int logged;		/* unexpected failures and losses logged */
 };
+
+/*
+ * A unit of memory a thread reports and claims whole: it holds the pattern
+ * of @tag while not idle; while idle, each page holds it or reads as zeros
+ * (discarded), or all read as zeros after the thread's own MADV_DONTNEED.
+ */
+struct unit {
+	char *p;
+	size_t len;
+	uint64_t tag;
+	bool idle;
+	bool zeroed;
+};
+
+struct worker {
+	const char *name;
+	struct stress *st;
+	struct unit *u;
+	int n;
+	unsigned int seed;
+	uint64_t tags;		/* the last tag handed out */
+	struct tally t;
+};
+
+/* At most 20 lines from all threads, so that a flood stays readable. */
+static bool may_log(struct stress *st)
+{
+	return __atomic_fetch_add(&st->logged, 1, __ATOMIC_RELAXED) < 20;
+}
+
+/*
+ * Count the outcome of @op: @err is 0 for success, an errno, or -1 for a
+ * result no errno explains.  Returns 0 if it worked, 1 if it failed as the
+ * race allows, -1 otherwise, which is logged and stops the run.
+ */
+static int outcome(struct worker *w, enum op op, int err)
+{
+	int i;
+
+	if (!err) {
+		w->t.ok[op]++;
+		return 0;
+	}
+	for (i = 0; i < MAX_ALLOWED && ops[op].err[i]; i++)
+		if (err == ops[op].err[i]) {
+			w->t.allowed[op][i]++;
+			return 1;
+		}
+	w->t.failed[op]++;
+	w->t.unexpected++;
+	w->st->stop = 1;
+	if (may_log(w->st))
+		fprintf(stderr, "# %s: %s failed: %s\n", w->name, ops[op].name,
+			err > 0 ? strerror(err) : "unexpected result");
+	return -1;
+}
+
+/* Pages holding @u's pattern, and reading as zeros; the rest are wrong. */
+static void count_pages(const struct unit *u, size_t pg, long *pat, long *zero)
+{
+	size_t off;
+
+	*pat = *zero = 0;
+	for (off = 0; off < u->len; off += pg) {
+		if (holds_addr_pattern(u->p + off, pg, u->tag))
+			(*pat)++;
+		else if (is_zero(u->p + off, pg))
+			(*zero)++;
+	}
+}
+
+/* Memory not as the contract says: @pages pages of @u, by @what. */
+static void wrong(struct worker *w, const struct unit *u, long pages,
+		  const char *what, uint64_t kept, uint64_t discarded)
+{
+	w->t.wrong++;
+	if (may_log(w->st))
+		fprintf(stderr, "# %s: %p +%zu KiB: %ld pages %s (claim said %llu kept, %llu discarded)\n",
+			w->name, u->p, u->len / 1024, pages, what,
+			(unsigned long long)kept, (unsigned long long)discarded);
+}
+
+/* Memory no one reported or that was claimed holds its pattern whole. */
+static void check_intact(struct worker *w, const struct unit *u)
+{
+	long pat, zero;
+
+	count_pages(u, w->st->pg, &pat, &zero);
+	if (pat * w->st->pg != u->len)
+		wrong(w, u, u->len / w->st->pg - pat,
+		      "of memory not idle lost their pattern", 0, 0);
+}
+
+/* The thread reuses the memory: a pattern of a new tag. */
+static void refill(struct worker *w, struct unit *u)
+{
+	u->tag = ++w->tags;
+	fill_addr_pattern(u->p, u->len, u->tag);
+}
+
+/* Report @u, whose memory must be as the thread left it. */
+static int report(struct worker *w, struct unit *u)
+{
+	int ret;
+
+	check_intact(w, u);
+	refill(w, u);
+	ret = outcome(w, OP_REPORT, sc_report1(w->st->fd, u->p, u->len) ? errno : 0);
+	if (!ret) {
+		u->idle = true;
+		u->zeroed = false;
+		w->t.reported += u->len;
+	}
+	return ret;
+}
+
+/*
+ * Claim @u and hold the answer against every byte: all of it was idle, the
+ * kept pages hold their pattern, the discarded ones read as zeros.
+ */
+static void claim(struct worker *w, struct unit *u)
+{
+	struct scav_claim_range c = { (uintptr_t)u->p, u->len };
+	size_t pg = w->st->pg;
+	long pat, zero;
+
+	if (outcome(w, OP_CLAIM, sc_claim(w->st->fd, &c, 1, NULL) ? errno : 0)) {
+		/* Nothing of a plain range is claimed when the claim fails. */
+		if (c.kept || c.discarded)
+			wrong(w, u, (c.kept + c.discarded) / pg, "claimed by a failed claim",
+			      c.kept, c.discarded);
+		return;
+	}
+	w->t.kept += c.kept;
+	w->t.discarded += c.discarded;
+	count_pages(u, pg, &pat, &zero);
+	w->t.kept_pages += pat;
+	w->t.zero_pages += zero;
+	if (c.kept + c.discarded != u->len)
+		wrong(w, u, (u->len - c.kept - c.discarded) / pg,
+		      "of idle memory missing from the claim", c.kept, c.discarded);
+	if (pat + zero != (long)(u->len / pg))
+		wrong(w, u, u->len / pg - pat - zero,
+		      "hold neither their pattern nor zeros", c.kept, c.discarded);
+	else if (u->zeroed ? pat != 0 : c.kept != pat * pg || c.discarded != zero * pg)
+		wrong(w, u, u->zeroed ? pat : labs((long)(c.kept / pg) - pat),
+		      u->zeroed ? "MADV_DONTNEED'd hold data" :
+				  "kept read as zeros, or discarded hold data",
+		      c.kept, c.discarded);
+	u->idle = false;
+	refill(w, u);
+}
 
 /* Report and claim single pages; check every claim against the contents. */
 static void *allocator(void *arg)
 {
-	struct stress *st = arg;
-	unsigned char gen[SLOTS] = { 0 };
-	unsigned int seed = 1;
+	struct worker *w = arg;
 
-	while (!st->stop) {
-		int i = rand_r(&seed) % SLOTS;
-		char *p = st->a + (size_t)i * st->pg;
-		struct scav_claim_range c = { (uintptr_t)p, st->pg };
+	while (!w->st->stop) {
+		struct unit *u = &w->u[rand_r(&w->seed) % w->n];
 
-		if (!gen[i]) {
-			gen[i] = (rand_r(&seed) % 250) + 1;
-			memset(p, gen[i], st->pg);
-			if (sc_report1(st->fd, p, st->pg))
-				st->lost++;
-			continue;
-		}
-		if (sc_claim(st->fd, &c, 1, NULL)) {
-			st->lost++;
-			continue;
-		}
-		st->claims++;
-		if (c.kept == st->pg && (unsigned char)p[0] == gen[i] &&
-		    (unsigned char)p[st->pg - 1] == gen[i])
-			st->kept++;
-		else if (c.discarded == st->pg && is_zero(p, st->pg))
-			st->discarded++;
+		if (u->idle)
+			claim(w, u);
 		else
-			st->lost++;
-		gen[i] = 0;
+			report(w, u);
 	}
 	return NULL;
 }
 
+/* @u's mapping was replaced or moved: its idle bytes are forgotten. */
+static void remapped(struct worker *w, struct unit *u)
+{
+	if (u->idle)
+		w->t.forgotten += u->len;
+	u->idle = false;
+	refill(w, u);
+	usleep(1000);
+	check_intact(w, u);
+}
+
+/* mmap() and mremap() with a fixed address: that address, or a failure. */
+static void *mapped_to(struct worker *w, enum op op, void *q, void *want)
+{
+	outcome(w, op, q == want ? 0 : q == MAP_FAILED ? errno : -1);
+	return q;
+}
+
+/* Away to the placeholder at @tmp and back, and the placeholder put back. */
+static void move_away_and_back(struct worker *w, struct unit *u, char *tmp)
+{
+	int flags = MREMAP_MAYMOVE | MREMAP_FIXED;
+
+	if (mapped_to(w, OP_MREMAP, mremap(u->p, u->len, u->len, flags, tmp), tmp) != tmp ||
+	    mapped_to(w, OP_MREMAP, mremap(tmp, u->len, u->len, flags, u->p), u->p) != u->p ||
+	    mapped_to(w, OP_MMAP, mmap(tmp, u->len, PROT_NONE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				       MAP_FIXED_NOREPLACE, -1, 0), tmp) != tmp)
+		return;
+	remapped(w, u);
+}
+
+/* A fork child sees each page of its copy as the parent had it. */
+static void fork_and_check_copy(struct worker *w, const struct unit *u)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (outcome(w, OP_FORK, pid < 0 ? errno : 0))
+		return;
+	if (pid == 0) {
+		long pat, zero;
+
+		count_pages(u, w->st->pg, &pat, &zero);
+		_exit(u->zeroed ? zero * w->st->pg != u->len :
+				  (pat + zero) * w->st->pg != u->len);
+	}
+	if (!outcome(w, OP_WAITPID, waitpid(pid, &status, 0) == pid ? 0 : errno))
+		outcome(w, OP_CHILD, WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1);
+}
+
 /*
- * Report a chunk of b, then do something to it.  After a munmap, mremap or
- * MAP_FIXED the new contents must survive whatever scav does next.
+ * Report a chunk, then do something to it.  After a munmap, mremap or
+ * MAP_FIXED the new contents must survive whatever scav does next; the
+ * rest leaves the chunk idle, to be claimed and checked.
  */
 static void *mangler(void *arg)
 {
-	struct stress *st = arg;
-	size_t chunk = 16 * st->pg;
-	unsigned int seed = 2;
+	struct worker *w = arg;
+	size_t len = CHUNK_PAGES * w->st->pg;
+	char *tmp = w->u[w->n - 1].p + len + w->st->pg;
 
-	while (!st->stop) {
-		int i = rand_r(&seed) % 16;
-		char *p = st->b + i * chunk, *q;
-		int op = rand_r(&seed) % 7;
+	while (!w->st->stop) {
+		struct unit *u = &w->u[rand_r(&w->seed) % w->n];
+		int64_t got;
 
-		sc_report1(st->fd, p, chunk);
-		switch (op) {
+		if (!u->idle && report(w, u))
+			continue;
+		switch (rand_r(&w->seed) % 8) {
 		case 0:	/* replaced in place */
-			q = mmap(p, chunk, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-			if (q != p)
-				break;
-			memset(p, 0x77, chunk);
-			st->remaps++;
-			usleep(1000);
-			if (p[0] != 0x77 || p[chunk - 1] != 0x77)
-				st->remap_lost++;
+			if (mapped_to(w, OP_MMAP, mmap(u->p, len, PROT_READ | PROT_WRITE,
+						       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+						       -1, 0), u->p) == u->p)
+				remapped(w, u);
 			break;
-		case 1:	/* moved away and back */
-			q = mremap(p, chunk, chunk, MREMAP_MAYMOVE | MREMAP_FIXED,
-				   st->b + 16 * chunk);
-			if (q == MAP_FAILED)
-				break;
-			q = mremap(q, chunk, chunk, MREMAP_MAYMOVE | MREMAP_FIXED, p);
-			if (q != p)
-				break;
-			memset(p, 0x78, chunk);
-			st->remaps++;
-			usleep(1000);
-			if (p[0] != 0x78 || p[chunk - 1] != 0x78)
-				st->remap_lost++;
+		case 1:
+			move_away_and_back(w, u, tmp);
 			break;
 		case 2:
-			mprotect(p, chunk, PROT_READ);
-			mprotect(p, chunk, PROT_READ | PROT_WRITE);
+			if (!outcome(w, OP_MPROTECT, mprotect(u->p, len, PROT_READ) ? errno : 0))
+				outcome(w, OP_MPROTECT, mprotect(u->p, len, PROT_READ | PROT_WRITE) ?
+					errno : 0);
 			break;
 		case 3:
-			if (!mlock(p, chunk))
-				munlock(p, chunk);
+			if (!outcome(w, OP_MLOCK, mlock(u->p, len) ? errno : 0))
+				outcome(w, OP_MUNLOCK, munlock(u->p, len) ? errno : 0);
 			break;
 		case 4:
-			madvise(p, chunk, MADV_DONTNEED);
+			if (!outcome(w, OP_MADVISE, madvise(u->p, len, MADV_DONTNEED) ? errno : 0))
+				u->zeroed = true;
 			break;
 		case 5:
-			if (!fork())
-				_exit(0);
+			fork_and_check_copy(w, u);
 			break;
-		default: {
-			struct scav_claim_range c = { (uintptr_t)p, chunk };
-
-			sc_claim(st->fd, &c, 1, NULL);
-		}
+		case 6:	/* the oldest of the session, the allocator's too */
+			got = sc_reclaim(w->st->fd, 0, len);
+			if (!outcome(w, OP_RECLAIM, got < 0 ? -got : 0))
+				w->t.reclaimed += got;
+			break;
+		default:
+			claim(w, u);
 		}
 	}
 	return NULL;
@@ -137,21 +354,22 @@ static void *mangler(void *arg)
 /* Children that report and exit, leaving the module to clean up. */
 static void *exiter(void *arg)
 {
-	struct stress *st = arg;
+	struct worker *w = arg;
 
-	while (!st->stop) {
+	while (!w->st->stop) {
+		int status;
 		pid_t pid = fork();
 
+		if (outcome(w, OP_FORK, pid < 0 ? errno : 0))
+			continue;
 		if (pid == 0) {
 			int fd = open(SCAV_DEVICE_PATH, O_RDWR);
 			char *m = map_filled(MiB, 3);
 
-			if (fd >= 0 && m)
-				sc_report1(fd, m, MiB);
-			_exit(0);
+			_exit(fd < 0 ? 1 : !m ? 2 : sc_report1(fd, m, MiB) ? 3 : 0);
 		}
-		if (pid > 0)
-			waitpid(pid, NULL, 0);
+		if (!outcome(w, OP_WAITPID, waitpid(pid, &status, 0) == pid ? 0 : errno))
+			outcome(w, OP_CHILD, WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1);
 	}
 	return NULL;
 }
@@ -159,13 +377,81 @@ static void *exiter(void *arg)
 /* Memory pressure: drop_caches runs the shrinker over everything. */
 static void *presser(void *arg)
 {
-	struct stress *st = arg;
+	struct worker *w = arg;
 
-	while (!st->stop) {
-		write_file("/proc/sys/vm/drop_caches", "2");
+	while (!w->st->stop) {
+		outcome(w, OP_DROP_CACHES, -write_file("/proc/sys/vm/drop_caches", "2"));
 		usleep(20000);
 	}
 	return NULL;
+}
+
+/*
+ * Claim what is still idle and check what is not: the run's last word.
+ * Not after a failure the race does not allow: a unit may not be mapped.
+ */
+static void settle(struct worker *w)
+{
+	int i;
+
+	for (i = 0; !w->t.unexpected && i < w->n; i++) {
+		if (w->u[i].idle)
+			claim(w, &w->u[i]);
+		if (w->u[i].idle)	/* the claim failed, as allowed: again */
+			claim(w, &w->u[i]);
+		if (!w->u[i].idle)
+			check_intact(w, &w->u[i]);
+	}
+}
+
+static void add_tally(struct tally *sum, const struct tally *t)
+{
+	sum->reported += t->reported;
+	sum->kept += t->kept;
+	sum->discarded += t->discarded;
+	sum->forgotten += t->forgotten;
+	sum->reclaimed += t->reclaimed;
+	sum->kept_pages += t->kept_pages;
+	sum->zero_pages += t->zero_pages;
+	sum->wrong += t->wrong;
+	sum->unexpected += t->unexpected;
+}
+
+/*
+ * "name: op ok[/ERRNO allowed failures...][ FAILED n], ..." for each op the
+ * thread did.
+ */
+static void describe(const struct worker *w, char *buf, size_t n)
+{
+	const char *sep = " ";
+	int i, j, k = snprintf(buf, n, "%s:", w->name);
+
+	for (i = 0; i < NR_OPS && k < (int)n; i++) {
+		if (!w->t.ok[i] && !w->t.failed[i] && !w->t.allowed[i][0] && !w->t.allowed[i][1])
+			continue;
+		k += snprintf(buf + k, n - k, "%s%s %ld", sep, ops[i].name, w->t.ok[i]);
+		for (j = 0; j < MAX_ALLOWED && ops[i].err[j] && k < (int)n; j++)
+			k += snprintf(buf + k, n - k, "/%s %ld", ops[i].err_name[j],
+				      w->t.allowed[i][j]);
+		if (w->t.failed[i] && k < (int)n)
+			k += snprintf(buf + k, n - k, " FAILED %ld", w->t.failed[i]);
+		sep = ", ";
+	}
+}
+
+/* @n units of @len bytes from @base, @stride apart, each with its pattern. */
+static void units_init(struct worker *w, char *base, int n, size_t len,
+		       size_t stride)
+{
+	int i;
+
+	w->n = n;
+	w->u = calloc(n, sizeof(*w->u));
+	for (i = 0; w->u && i < n; i++) {
+		w->u[i].p = base + i * stride;
+		w->u[i].len = len;
+		refill(w, &w->u[i]);
+	}
 }
 
 FIXTURE(stress) {
@@ -188,41 +474,110 @@ FIXTURE_TEARDOWN(stress)
 	tunables_restore(&self->saved);
 }
 
+/*
+ * Four threads: an allocator reporting and claiming single pages, a mangler
+ * doing everything else to 16 chunks of 16 pages (a never-reported page
+ * between them, so that no two are one range), a thread forking children
+ * that exit with idle memory, and drop_caches.  Every byte of a unit is
+ * checked at each claim, and before each report, and at the end, when what
+ * is still idle is claimed; every call's result is counted.
+ */
 TEST_F_TIMEOUT(stress, everything_at_once_loses_nothing, 120)
 {
 	struct stress st = { .pg = pagesz() };
+	struct worker w[4] = {
+		{ "allocator", &st, .seed = 1 }, { "mangler", &st, .seed = 2 },
+		{ "exiter", &st }, { "presser", &st },
+	};
+	void *(*fn[4])(void *) = { allocator, mangler, exiter, presser };
+	size_t len = CHUNK_PAGES * st.pg, stride = len + st.pg;
+	struct worker gaps = { "gaps", &st };
+	struct tally sum = { 0 };
+	struct scav_stats s;
 	pthread_t th[4];
 	double t0 = now_s();
-	int i;
+	uint64_t reclaimed;
+	char *a, *b, line[1024];
+	int i, missing = 0;
 
 	st.fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, st.fd);
-	st.a = mmap(NULL, SLOTS * st.pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	st.b = mmap(NULL, 17 * 16 * st.pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, st.a);
-	ASSERT_NE(MAP_FAILED, st.b);
+	a = mmap(NULL, SLOTS * st.pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* The chunks with the page after each, and the mangler's placeholder. */
+	b = mmap(NULL, CHUNKS * stride + len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_NE(MAP_FAILED, b);
+	ASSERT_EQ(0, mprotect(b + CHUNKS * stride, len, PROT_NONE));
+	units_init(&w[0], a, SLOTS, st.pg, st.pg);
+	units_init(&w[1], b, CHUNKS, len, stride);
+	units_init(&gaps, b + len, CHUNKS, st.pg, stride);
+	ASSERT_TRUE(w[0].u && w[1].u && gaps.u);
 
-	ASSERT_EQ(0, pthread_create(&th[0], NULL, allocator, &st));
-	ASSERT_EQ(0, pthread_create(&th[1], NULL, mangler, &st));
-	ASSERT_EQ(0, pthread_create(&th[2], NULL, exiter, &st));
-	ASSERT_EQ(0, pthread_create(&th[3], NULL, presser, &st));
-	while (now_s() - t0 < RUN_SECONDS)
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, fn[i], &w[i]));
+	while (!st.stop && now_s() - t0 < RUN_SECONDS)
 		usleep(100000);
 	st.stop = 1;
 	for (i = 0; i < 4; i++)
-		pthread_join(th[i], NULL);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	settle(&w[0]);
+	settle(&w[1]);
+	settle(&gaps);
 
-	TH_LOG("%ld claims: %ld kept, %ld discarded, %ld wrong; %ld remaps, %ld lost new data",
-	       st.claims, st.kept, st.discarded, st.lost, st.remaps, st.remap_lost);
-	EXPECT_EQ(0, st.lost);
-	EXPECT_EQ(0, st.remap_lost);
-	EXPECT_LT(0, st.claims);
-	EXPECT_LT(0, st.discarded);
-	EXPECT_LT(0, st.remaps);
+	for (i = 0; i < 4; i++) {
+		describe(&w[i], line, sizeof(line));
+		TH_LOG("%s", line);
+		add_tally(&sum, &w[i].t);
+	}
+	add_tally(&sum, &gaps.t);
+	ASSERT_EQ(0, sc_stats(st.fd, &s));
+	reclaimed = s.reclaimed_request_bytes + s.reclaimed_age_bytes +
+		    s.reclaimed_pressure_bytes;
+	TH_LOG("pages claimed: %ld kept, %ld zeros; %ld wrong; reported %llu, claimed %llu kept + %llu discarded, forgotten %llu",
+	       sum.kept_pages, sum.zero_pages, sum.wrong,
+	       (unsigned long long)s.reported_bytes,
+	       (unsigned long long)s.claimed_kept_bytes,
+	       (unsigned long long)s.claimed_discarded_bytes,
+	       (unsigned long long)s.forgotten_bytes);
+	TH_LOG("reclaimed: %llu on request (the mangler's %llu), %llu aged, %llu under pressure",
+	       (unsigned long long)s.reclaimed_request_bytes,
+	       (unsigned long long)sum.reclaimed,
+	       (unsigned long long)s.reclaimed_age_bytes,
+	       (unsigned long long)s.reclaimed_pressure_bytes);
+
+	EXPECT_EQ(0, sum.unexpected);
+	EXPECT_EQ(0, sum.wrong);
+	/* Both answers were seen, and checked; every operation worked. */
+	EXPECT_LT(0, sum.kept_pages);
+	EXPECT_LT(0, sum.zero_pages);
+	for (i = 0; i < NR_OPS; i++)
+		if (!w[1].t.ok[i] && !w[2].t.ok[i] && !w[3].t.ok[i]) {
+			TH_LOG("no %s worked", ops[i].name);
+			missing++;
+		}
+	EXPECT_EQ(0, missing);
+
+	/* The session's figures are the threads' own, to the byte. */
+	EXPECT_EQ(0, s.idle_bytes);
+	EXPECT_EQ(0, s.nr_ranges);
+	EXPECT_EQ(sum.reported, s.reported_bytes);
+	EXPECT_EQ(sum.kept, s.claimed_kept_bytes);
+	EXPECT_EQ(sum.discarded, s.claimed_discarded_bytes);
+	/* Each chunk is a range of its own, so an unmap never splits one. */
+	EXPECT_EQ(sum.forgotten, s.forgotten_bytes);
+	EXPECT_EQ(sum.reclaimed, s.reclaimed_request_bytes);
+	EXPECT_EQ(reclaimed, s.reclaimed_bytes);
+	/*
+	 * Nothing idle was reported again: every reported byte was claimed or
+	 * forgotten.  Every discarded byte was claimed as discarded or
+	 * forgotten, by how much is not known (aging and pressure).
+	 */
+	EXPECT_EQ(s.reported_bytes,
+		  s.claimed_kept_bytes + s.claimed_discarded_bytes + s.forgotten_bytes);
+	EXPECT_LE(s.claimed_discarded_bytes, reclaimed);
+	EXPECT_LE(reclaimed, s.claimed_discarded_bytes + s.forgotten_bytes);
 	close(st.fd);
 }
 
