@@ -75,6 +75,36 @@ static json_object *scavctl_json(const char *args, int *status)
 	return j;
 }
 
+/*
+ * Wait up to 20 s until @n generic-netlink sockets listen to a multicast
+ * group (/proc/net/netlink: protocol 16, Groups not 0): the watchers of a
+ * test, as nothing else in the VM listens.  A fixed sleep was not enough
+ * on the debug kernel, where a watcher that joined late missed an event and
+ * waited for it until the test timed out.  Groups shows only the first 32
+ * groups: past them, this gives up after 20 s, as a sleep would.
+ */
+static void wait_listeners(int n)
+{
+	int tries, found = 0;
+
+	for (tries = 0; tries < 200 && found < n; tries++) {
+		FILE *f = fopen("/proc/net/netlink", "re");
+		char line[256];
+		unsigned int groups;
+		int proto;
+
+		found = 0;
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%*s %d %*u %x", &proto, &groups) == 2 &&
+			    proto == 16 && groups)
+				found++;
+		if (f)
+			fclose(f);
+		if (found < n)
+			usleep(100 * 1000);
+	}
+}
+
 static int64_t jint(json_object *o, const char *key)
 {
 	json_object *v;
@@ -179,8 +209,8 @@ TEST_F_TIMEOUT(scavctl, watch_prints_events_as_json_lines, 120)
 		SKIP(return, "scavctl is not on PATH");
 	f = popen("scavctl --json watch -n 4", "r");
 	ASSERT_NE(NULL, f);
-	/* Give it time to join the group, then make four events. */
-	sleep(2);
+	/* Once it has joined the group, four events. */
+	wait_listeners(1);
 	for (fd = 0; fd < 2; fd++)
 		close(open(SCAV_DEVICE_PATH, O_RDWR));
 	while (fgets(line, sizeof(line), f)) {
@@ -292,7 +322,7 @@ TEST_F_TIMEOUT(scavctl, escapes_process_names, 120)
 	wj = popen("scavctl --json watch -n 2", "r");
 	ASSERT_NE(NULL, wf);
 	ASSERT_NE(NULL, wj);
-	sleep(2);	/* both join the group before the kid's session opens */
+	wait_listeners(2);	/* both, before the kid's session opens */
 	kid = hostile_start(&to);
 	ASSERT_LT(0, kid);
 
