@@ -28,7 +28,7 @@ static bool scav_aging_stopped;
  */
 static s64 scav_aging_tokens;
 
-/* Fill in the budgets of one run; false if the bucket is still short. */
+/* What the bucket holds at most, and owes at most less a 2 MiB block. */
 static s64 scav_aging_cap(unsigned int interval_ms)
 {
 	u64 bytes = scav_cfg(quota_bytes_per_sec);
@@ -36,6 +36,7 @@ static s64 scav_aging_cap(unsigned int interval_ms)
 	return max3(bytes * interval_ms / 1000, bytes, (u64)PAGE_SIZE);
 }
 
+/* Fill in the budgets of one run; false if the bucket is still short. */
 static bool scav_aging_budget(struct scav_pass *p, unsigned int interval_ms)
 {
 	u64 bytes = scav_cfg(quota_bytes_per_sec);

@@ -512,12 +512,9 @@ drop:
  * sequence numbers in order.  An event that could not be built (@skb NULL)
  * still takes its number: the listener sees the gap.  Sending never waits
  * for a listener: netlink drops what a full socket cannot take and tells
- * that listener ENOBUFS.
- */
-/*
- * Under scav_event_lock, which scav_nl_exit() takes to mark the family down
- * before unregistering it: no event goes to a group ID the family no longer
- * owns (the shrinker and the workers still run then).
+ * that listener ENOBUFS.  scav_nl_exit() takes the same lock to mark the
+ * family down before unregistering it, so no event goes to a group ID the
+ * family no longer owns (the shrinker and the workers still run then).
  */
 static void scav_nl_event_send(struct sk_buff *skb, struct nlattr *seq_attr)
 {
