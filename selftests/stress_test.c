@@ -628,7 +628,7 @@ static int victim_report(struct victim *v)
 }
 
 /*
- * Reclaimed, taken back, mapped and reported again, round and round until
+ * Reported, reclaimed, taken back and mapped again, round and round until
  * the kill.  Exits 3-6 if a call fails.
  */
 static void *victim_reclaims(void *arg)
@@ -639,6 +639,8 @@ static void *victim_reclaims(void *arg)
 		struct scav_claim_range c = { (uintptr_t)v->m, VICTIM_LEN };
 		int64_t got;
 
+		if (victim_report(v))
+			_exit(3);
 		__atomic_store_n(&v->log->in_reclaim, 1, __ATOMIC_SEQ_CST);
 		got = sc_reclaim(v->fd, 0, 0);
 		if (got < 0)
@@ -651,8 +653,6 @@ static void *victim_reclaims(void *arg)
 		/* Page tables may be short of memory: the kill is on its way. */
 		if (madvise(v->m, VICTIM_LEN, MADV_POPULATE_READ) && errno != ENOMEM)
 			_exit(6);
-		if (victim_report(v))
-			_exit(3);
 	}
 	return NULL;
 }
@@ -680,9 +680,6 @@ static void victim(char *m, struct victim_log *log)
 		v.r[i].addr = (uintptr_t)m + 2 * i * pagesz();
 		v.r[i].len = pagesz();
 	}
-	/* Reported before the hog starts: its 8192 nodes need memory. */
-	if (victim_report(&v))
-		_exit(3);
 	if (pthread_create(&th, NULL, victim_reclaims, &v))
 		_exit(2);
 	for (i = 0; i < len; i += pagesz())
