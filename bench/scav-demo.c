@@ -38,7 +38,7 @@ static void show(struct scav *s, const char *step)
 		return;
 	}
 	printf("%-34s RssAnon %6ld kB | idle %3llu MiB, %3llu MiB of it resident"
-	       " | really used %3llu MiB\n", step, rss_anon_kb(),
+	       " | used anon %3llu MiB\n", step, rss_anon_kb(),
 	       (unsigned long long)(st.idle_bytes / MiB),
 	       (unsigned long long)(st.idle_resident_bytes / MiB),
 	       (unsigned long long)(st.used_rss_bytes / MiB));
