@@ -265,15 +265,8 @@ static void scav_pass_id(struct scav_session *s, struct scav_pass *p, u64 round)
 static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 			      u64 round)
 {
-	/*
-	 * Nodes are charged to the owner's cgroup (below): only the owner's
-	 * own request may reclaim or wait there for one.  A worker, pressure
-	 * or an administrator that found that cgroup at its limit could
-	 * otherwise stall on it, or OOM-kill in it for 80 bytes; without a
-	 * spare, reclaim takes whole nodes instead.
-	 */
-	gfp_t gfp = p->cause == SCAV_CAUSE_REQUEST && current->mm == s->mm ?
-		    GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN;
+	gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
+		    GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
 	struct mem_cgroup *memcg, *old;
 	struct scav_spare sp = {};
 	int ret = 0, steps;
