@@ -139,16 +139,13 @@ fi
 
 # Multi-threaded TCG where the kernel boots reliably under it, so that the
 # two vCPUs run at once on two host threads and the race and stress tests
-# meet real interleavings: Debian's 6.1 and 7.x.
+# meet real interleavings: 6.1 (Debian's and the debug kernel) and 7.x.
 # 6.12 trips over its own text patching at boot now and then under it (an
 # int3 oops before any test runs, 1 boot in 3 with QEMU 7.2), so its vCPUs
 # take turns on one thread, as they do for the demo and the benchmark (whose
-# figures were measured so).  So do the debug kernel's for now: under
-# multi-threaded TCG its go_test saw Go's TestFreeOSMemory discard only
-# 152 KiB through scav where 16 MiB were due, not understood yet.
-# SCAV_VM_TCG_THREAD=single|multi overrides.
+# figures were measured so).  SCAV_VM_TCG_THREAD=single|multi overrides.
 case $krel in
-6.12.*|*-scav-debug) tcg_thread=single ;;
+6.12.*) tcg_thread=single ;;
 *) tcg_thread=multi ;;
 esac
 $hardened || tcg_thread=single
