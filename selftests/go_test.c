@@ -189,8 +189,11 @@ static int idle_released_settled(struct lines *in, struct idle_line *l,
 {
 	long long start = now_ms(), done = -1, moved = start, last = -1;
 
+	memset(l, 0, sizeof(*l));	/* no figures of an earlier run */
 	while (now_ms() - start < max_ms) {
-		if (idle_next(in, l, 5000))
+		/* Not 5 s: the first line comes after 72 MiB are written,
+		 * which takes longer on a debug kernel in TCG. */
+		if (idle_next(in, l, max_ms - (now_ms() - start)))
 			return -1;
 		if (l->t_ms < 0)
 			continue;
@@ -501,7 +504,7 @@ static pid_t idle_until_freed(const char *const args[], const char *const env[],
 		return -1;
 	/* The background scavenger's pace: see idle_released_settled(). */
 	while (now_ms() - start < 120000)
-		if (idle_next(in, l, 5000) || l->freed)
+		if (idle_next(in, l, 120000 - (now_ms() - start)) || l->freed)
 			break;
 	if (l->freed)
 		return pid;
