@@ -191,7 +191,9 @@ static int scav_reclaim_step(struct scav_session *s, struct scav_pass *p,
 	 * its limit) reclaim still goes on: it takes whole nodes, which need
 	 * no split.
 	 */
-	pc.whole = scav_spare_fill(sp, gfp) != 0;
+	if (p->no_spares != s && scav_spare_fill(sp, gfp))
+		p->no_spares = s;
+	pc.whole = p->no_spares == s;
 
 	spin_lock(&s->rlock);
 	ret = scav_pick_piece(s, p, sp, &pc);
@@ -258,21 +260,36 @@ static void scav_pass_id(struct scav_session *s, struct scav_pass *p, u64 round)
 
 /*
  * One batch under the mmap read lock.  @round 0 is a request: a blocking
- * lock.  Otherwise only a trylock (-EBUSY), no allocation that could recurse
- * into reclaim, and one pass per session per round, so pieces skipped once
- * stay skipped for the round.
+ * lock.  Otherwise only a trylock (-EBUSY) and one pass per session per
+ * round, so pieces skipped once stay skipped for the round.
+ *
+ * The spare nodes a carve needs belong to the session: they are charged to
+ * its owner's memory cgroup, not to whoever runs the reclaim (a worker,
+ * another process's allocation, an administrator).  Pressure allocates
+ * nothing that could recurse into reclaim.  Others may reclaim once, but
+ * never call the OOM killer: a cgroup at its limit would otherwise lose a
+ * process for a node that was to free its memory (__GFP_NORETRY fails the
+ * charge instead).  They fill the spares before the mmap lock, so that the
+ * refills under it are few (a carve uses at most two).  After a failure
+ * the pass stops trying for that session, and takes its whole nodes.
  */
 static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 			      u64 round)
 {
-	gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
-		    GFP_NOWAIT | __GFP_NOWARN : GFP_KERNEL;
+	const gfp_t gfp = p->cause == SCAV_CAUSE_PRESSURE ?
+			  GFP_NOWAIT | __GFP_NOWARN :
+			  GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
 	struct mem_cgroup *memcg, *old;
 	struct scav_spare sp = {};
 	int ret = 0, steps;
 
 	if (!mmget_not_zero(s->mm))
 		return -ENOENT;
+	memcg = get_mem_cgroup_from_mm(s->mm);
+	old = set_active_memcg(memcg);
+	if (p->cause != SCAV_CAUSE_PRESSURE && p->no_spares != s &&
+	    scav_spare_fill(&sp, gfp))
+		p->no_spares = s;
 	if (!round && mmap_read_lock_killable(s->mm)) {
 		ret = -EINTR;
 		goto put;
@@ -282,23 +299,15 @@ static int scav_reclaim_batch(struct scav_session *s, struct scav_pass *p,
 		goto put;
 	}
 	scav_pass_id(s, p, round);
-
-	/*
-	 * The nodes a reclaim carves belong to the session: charge them to
-	 * its owner's memory cgroup, not to whoever runs the reclaim (a
-	 * worker, another process's allocation, an administrator).
-	 */
-	memcg = get_mem_cgroup_from_mm(s->mm);
-	old = set_active_memcg(memcg);
 	for (steps = 0; steps < SCAV_BATCH_STEPS; steps++) {
 		ret = scav_reclaim_step(s, p, &sp, gfp);
 		if (ret || scav_pass_over(p) || need_resched())
 			break;
 	}
-	set_active_memcg(old);
-	mem_cgroup_put(memcg);
 	mmap_read_unlock(s->mm);
 put:
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
 	if (round)
 		mmput_async(s->mm);
 	else

@@ -25,6 +25,8 @@ struct scav_pass {
 	long freed_pages;	/* pages mapped only there: the zaps freed them */
 	u64 cgroup_id;		/* pressure: the memory cgroup's (0: the machine's) */
 	bool may_wait;		/* pressure: the reclaimer may sleep a little */
+	/* The session whose spare nodes could not be charged: stop trying. */
+	const struct scav_session *no_spares;
 };
 
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);
