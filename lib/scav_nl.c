@@ -599,6 +599,7 @@ static const char *const scav_nl_conf_names[SCAV_CONF_MAX + 1] = {
 	[SCAV_CONF_MAX_RANGES_PER_SESSION] = "max_ranges_per_session",
 	[SCAV_CONF_MAX_RANGES_TOTAL] = "max_ranges_total",
 	[SCAV_CONF_MAX_RANGES_PER_USER] = "max_ranges_per_user",
+	[SCAV_CONF_MAX_SESSIONS_PER_USER] = "max_sessions_per_user",
 };
 
 const char *scav_nl_config_name(unsigned int key)

@@ -87,6 +87,26 @@ static inline bool scav_page_shared(struct folio *folio, struct page *page)
 }
 
 /*
+ * Whether @mm may be read by an unprivileged user of the same credentials,
+ * as ptrace's read mode asks (PR_SET_DUMPABLE, a setuid program).  By 7.3
+ * dumpability moved from mm->flags into the task's exec state, which no
+ * exported function reads: there the credentials alone decide.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+#include <linux/sched/coredump.h>
+
+static inline bool scav_mm_dumpable(struct mm_struct *mm)
+{
+	return get_dumpable(mm) == SUID_DUMP_USER;
+}
+#else
+static inline bool scav_mm_dumpable(struct mm_struct *mm)
+{
+	return true;
+}
+#endif
+
+/*
  * Whether a page-table entry that is not present is a migration entry: its
  * page is being moved, and comes back mapped clean, lazily freed still if it
  * was.  By 7.3 these tests moved from swapops.h to leafops.h.

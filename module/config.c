@@ -22,6 +22,7 @@ struct scav_config scav_config = {
 	.max_ranges = 65536,
 	.max_ranges_total = 1UL << 20,
 	.max_ranges_per_user = 1UL << 18,
+	.max_sessions_per_user = 4096,
 };
 
 /* Serializes writers, so a multi-knob write from netlink is atomic. */
@@ -52,6 +53,8 @@ const struct scav_knob scav_knobs[SCAV_CONF_MAX + 1] = {
 	     2, 268435456),
 	KNOB(SCAV_CONF_MAX_RANGES_PER_USER, "max_ranges_per_user",
 	     max_ranges_per_user, 2, 268435456),
+	KNOB(SCAV_CONF_MAX_SESSIONS_PER_USER, "max_sessions_per_user",
+	     max_sessions_per_user, 1, 1048576),
 };
 
 u64 scav_knob_get(unsigned int i)
@@ -165,3 +168,5 @@ SCAV_PARAM(max_ranges_total, SCAV_CONF_MAX_RANGES_TOTAL,
 	   "Idle ranges all sessions may hold (2-268435456, default 1048576)");
 SCAV_PARAM(max_ranges_per_user, SCAV_CONF_MAX_RANGES_PER_USER,
 	   "Idle ranges all sessions of one user may hold (2-268435456, default 262144)");
+SCAV_PARAM(max_sessions_per_user, SCAV_CONF_MAX_SESSIONS_PER_USER,
+	   "Sessions one user may have open (1-1048576, default 4096)");

@@ -22,7 +22,8 @@ struct scav_config {
 	unsigned int quota_ms_per_sec;	/* aging budget, CPU time (0: none) */
 	unsigned int max_ranges;	/* per session */
 	unsigned long max_ranges_total;	/* all sessions */
-	unsigned long max_ranges_per_user;	/* all sessions of one UID */
+	unsigned long max_ranges_per_user;	/* all sessions of one user */
+	unsigned int max_sessions_per_user;
 };
 
 extern struct scav_config scav_config;

@@ -11,9 +11,11 @@
  * reclaim: sessions are found by ID, one at a time, with a reference.
  */
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/jiffies.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <net/genetlink.h>
@@ -56,6 +58,7 @@ static const struct nla_policy scav_conf_policy[SCAV_CONF_MAX + 1] = {
 	[SCAV_CONF_MAX_RANGES_PER_SESSION] = SCAV_CONF_POLICY(SCAV_CONF_MAX_RANGES_PER_SESSION),
 	[SCAV_CONF_MAX_RANGES_TOTAL] = SCAV_CONF_POLICY(SCAV_CONF_MAX_RANGES_TOTAL),
 	[SCAV_CONF_MAX_RANGES_PER_USER] = SCAV_CONF_POLICY(SCAV_CONF_MAX_RANGES_PER_USER),
+	[SCAV_CONF_MAX_SESSIONS_PER_USER] = SCAV_CONF_POLICY(SCAV_CONF_MAX_SESSIONS_PER_USER),
 };
 
 /* What a request may carry; the rest (replies, events) is refused. */
@@ -79,7 +82,8 @@ static struct kmem_cache *scav_dump_cache;
 
 struct scav_dump {
 	struct pid_namespace *ns;	/* the requester's, for PIDs */
-	kuid_t uid;			/* the requester's effective UID */
+	const struct cred *cred;	/* the requester's */
+	struct pid *self;		/* the requester's process */
 	bool everyone;			/* may see every user's sessions */
 	u32 flags;
 	unsigned long next_id;		/* the cursor */
@@ -135,14 +139,34 @@ static int scav_put_session(struct sk_buff *skb, struct scav_session *s, u32 pid
 /* SCAV_CMD_GET_SESSIONS */
 
 /*
- * Who sees which session: as /proc with hidepid=invisible, a user sees only
- * the processes of its own UID, unless it may read anyone's smaps
- * (CAP_SYS_PTRACE).  Their names, PIDs and resident memory are theirs.
+ * Who sees which session: whoever may read the process's smaps, by the
+ * rules of ptrace's read mode (ptrace_may_access() is not exported): the
+ * requester's filesystem UID and GID equal each of the process's real,
+ * effective and saved IDs, and the process is dumpable (see compat.h), or
+ * the requester has CAP_SYS_PTRACE, or it is the process itself.  So a setuid
+ * program, or one that called PR_SET_DUMPABLE, stays hidden from its user,
+ * and with hidepid=invisible /proc hides no process this shows.  The
+ * credentials are the process's now, not at the open.
  */
-static bool scav_nl_may_see(const struct scav_dump *d,
-			    const struct scav_session *s)
+static bool scav_nl_may_see(const struct scav_dump *d, struct scav_session *s)
 {
-	return d->everyone || uid_eq(d->uid, s->uid);
+	const struct cred *c = d->cred, *t;
+	struct task_struct *task;
+	bool ok;
+
+	if (d->everyone || s->pid == d->self)
+		return true;
+	task = get_pid_task(s->pid, PIDTYPE_PID);
+	if (!task)
+		return false;
+	rcu_read_lock();
+	t = __task_cred(task);
+	ok = uid_eq(c->fsuid, t->euid) && uid_eq(c->fsuid, t->suid) &&
+	     uid_eq(c->fsuid, t->uid) && gid_eq(c->fsgid, t->egid) &&
+	     gid_eq(c->fsgid, t->sgid) && gid_eq(c->fsgid, t->gid);
+	rcu_read_unlock();
+	put_task_struct(task);
+	return ok && scav_mm_dumpable(s->mm);
 }
 
 static int scav_nl_get_sessions_start(struct netlink_callback *cb)
@@ -155,7 +179,8 @@ static int scav_nl_get_sessions_start(struct netlink_callback *cb)
 		return -ENOMEM;
 	/* Dumps start in the requester's context; later rounds may not. */
 	d->ns = get_pid_ns(task_active_pid_ns(current));
-	d->uid = current_euid();
+	d->cred = get_current_cred();
+	d->self = get_pid(task_tgid(current));
 	d->everyone = netlink_capable(cb->skb, CAP_SYS_PTRACE);
 	d->flags = attrs[SCAV_A_FLAGS] ? nla_get_u32(attrs[SCAV_A_FLAGS]) : 0;
 	d->next_id = 1;
@@ -169,6 +194,8 @@ static int scav_nl_get_sessions_done(struct netlink_callback *cb)
 
 	if (d) {
 		put_pid_ns(d->ns);
+		put_cred(d->cred);
+		put_pid(d->self);
 		kmem_cache_free(scav_dump_cache, d);
 	}
 	return 0;

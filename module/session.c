@@ -150,11 +150,11 @@ struct scav_session *scav_session_create(void)
 	spin_lock_init(&s->rlock);
 	scav_ranges_setup(&s->ranges, &s->rlock);
 	refcount_set(&s->ref, 1);
-	s->uid = current_euid();
-	s->user = scav_user_get(s->uid);
-	if (!s->user) {
+	s->user = scav_user_get();
+	if (IS_ERR(s->user)) {
+		ret = PTR_ERR(s->user);
 		kmem_cache_free(scav_session_cache, s);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret);
 	}
 	s->ranges.user_nodes = &s->user->nodes;
 	s->pid = get_pid(task_tgid(current));

@@ -40,7 +40,6 @@ struct scav_session {
 	u32 id;				/* in scav_sessions_xa while open */
 	struct pid *pid;		/* the opener's thread group */
 	struct scav_user *user;		/* the opener's effective UID's */
-	kuid_t uid;			/* the opener's effective UID */
 	char comm[TASK_COMM_LEN];	/* the opener's name at open */
 	wait_queue_head_t busy_wq;
 	struct work_struct pressure_work;	/* holds a reference when queued */

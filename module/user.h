@@ -4,21 +4,21 @@
 
 #include <linux/atomic.h>
 #include <linux/refcount.h>
-#include <linux/uidgid.h>
 
 /*
- * What one user's sessions hold, for the per-user bound on ranges
- * (max_ranges_per_user), as inotify and epoll bound watches per user: one
- * user cannot fill the module's total and leave every other user's reports
- * failing with ENOSPC.
+ * What one user's sessions hold, for the per-user bounds on sessions
+ * (max_sessions_per_user) and ranges (max_ranges_per_user), as inotify
+ * bounds instances and watches per user: one user cannot fill the module's
+ * total and leave every other user's reports failing with ENOSPC, nor make
+ * every walk over all sessions (the shrinker's count, a dump) long.
  */
 struct scav_user {
-	kuid_t uid;
+	unsigned long key;	/* a UID, or a namespace: scav_user_key() */
 	refcount_t ref;		/* one per session */
 	atomic_long_t nodes;	/* range nodes of all its sessions */
 };
 
-struct scav_user *scav_user_get(kuid_t uid);
+struct scav_user *scav_user_get(void);
 void scav_user_put(struct scav_user *u);
 void scav_user_exit(void);
 

@@ -1278,6 +1278,7 @@ static const struct { uint64_t min, max; } conf_range[SCAV_CONF_MAX + 1] = {
 	[SCAV_CONF_MAX_RANGES_PER_SESSION] = { 2, 16777216 },
 	[SCAV_CONF_MAX_RANGES_TOTAL] = { 2, 268435456 },
 	[SCAV_CONF_MAX_RANGES_PER_USER] = { 2, 268435456 },
+	[SCAV_CONF_MAX_SESSIONS_PER_USER] = { 1, 1048576 },
 };
 
 static uint64_t pick_value(struct fz *f, int key)

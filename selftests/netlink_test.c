@@ -15,7 +15,9 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -648,6 +650,103 @@ TEST_F(nl, a_user_sees_only_its_own_sessions_and_cannot_walk_everyones)
 	EXPECT_NE(NULL, find_pid(v, nr, k.pid));
 	free(v);
 	ASSERT_EQ(0, kid_end(&k));
+}
+
+/* How a holder of a session looks to ptrace's read mode. */
+enum { HOLD_PLAIN, HOLD_UNDUMPABLE, HOLD_SAVED_ROOT };
+
+/*
+ * A process, nobody's, with a session open, dumpable or not, or with a
+ * saved UID of root (a setuid program that dropped its effective UID): its
+ * PID once it has the session, or -1.  It dies with its parent.  (A change
+ * of UIDs makes a process undumpable, as suid_dumpable is 0: the plain
+ * and the saved-root holders make themselves dumpable again.)
+ */
+static pid_t session_holder(int how)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int ids = how == HOLD_SAVED_ROOT ?
+			  setresgid(65534, 65534, 65534) ||
+			  setresuid(65534, 65534, 0) : become_nobody();
+
+		if (ids || prctl(PR_SET_PDEATHSIG, SIGKILL) ||
+		    open(SCAV_DEVICE_PATH, O_RDWR) < 0 ||
+		    prctl(PR_SET_DUMPABLE, how != HOLD_UNDUMPABLE) ||
+		    write(p[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+static pid_t holders[3];
+
+enum { SEE_PLAIN = 1, HIDE_UNDUMPABLE = 2, HIDE_SAVED_ROOT = 4 };
+
+static int nobody_looks(void)
+{
+	struct scav_nl_session *v;
+	struct scav_nl *n;
+	size_t nr;
+	int bits = 0;
+
+	if (become_nobody() || scav_nl_open(&n, 0) ||
+	    scav_nl_sessions(n, 0, &v, &nr) < 0)
+		return 0x80;
+	if (find_pid(v, nr, holders[HOLD_PLAIN]))
+		bits |= SEE_PLAIN;
+	if (!find_pid(v, nr, holders[HOLD_UNDUMPABLE]))
+		bits |= HIDE_UNDUMPABLE;
+	if (!find_pid(v, nr, holders[HOLD_SAVED_ROOT]))
+		bits |= HIDE_SAVED_ROOT;
+	free(v);
+	scav_nl_close(n);
+	return bits;
+}
+
+/*
+ * Of the sessions of its own UID, a user sees those whose smaps it could
+ * read: not a process that made itself undumpable, nor one that keeps
+ * root as its saved UID (review of issue 12: the rule was the effective
+ * UID at the open).  From 7.0 on, dumpability is out of a module's reach
+ * (module/compat.h, scav_mm_dumpable()): there the UIDs alone decide.
+ */
+TEST_F(nl, a_user_sees_only_sessions_it_could_ptrace)
+{
+	int want = SEE_PLAIN | HIDE_UNDUMPABLE | HIDE_SAVED_ROOT, i;
+	struct scav_nl_session *v;
+	struct utsname u;
+	size_t nr;
+
+	ASSERT_EQ(0, uname(&u));
+	if (atoi(u.release) >= 7)
+		want &= ~HIDE_UNDUMPABLE;
+	for (i = 0; i < 3; i++)
+		ASSERT_LT(0, holders[i] = session_holder(i));
+	EXPECT_EQ(want, run_plain(nobody_looks));
+	/* Root sees every one of them. */
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	for (i = 0; i < 3; i++)
+		EXPECT_NE(NULL, find_pid(v, nr, holders[i]));
+	free(v);
+	for (i = 0; i < 3; i++) {
+		kill(holders[i], SIGKILL);
+		waitpid(holders[i], NULL, 0);
+	}
 }
 
 static int in_new_namespaces(int (*flagsp)(void))

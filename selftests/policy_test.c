@@ -126,6 +126,7 @@ TEST_F(policy, every_knob_takes_valid_values_and_refuses_the_rest_unchanged)
 		{ "max_ranges_per_session", { "2", "65536", "16777216" }, { "1", "16777217", "0" } },
 		{ "max_ranges_total", { "2", "1048576", "268435456" }, { "1", "268435457" } },
 		{ "max_ranges_per_user", { "2", "262144", "268435456" }, { "1", "268435457", "0" } },
+		{ "max_sessions_per_user", { "1", "4096", "1048576" }, { "0", "1048577", "-1" } },
 	};
 	static const char *const garbage[] = {
 		"garbage", "\n", "-1", "18446744073709551616", "1 2", "0x", "1.5",

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -676,6 +677,136 @@ TEST_F(rel, one_user_cannot_take_every_other_users_room)
 	snprintf(v, sizeof(v), "%lld", per_user);
 	ASSERT_EQ(0, knob_write("max_ranges_per_user", v));
 	munmap(mem, 4 * n * self->pg);
+}
+
+/* One byte down @fd, one back from @back: the byte, or 0. */
+static char ask(int fd, char cmd, int back)
+{
+	char c = 0;
+
+	if (write(fd, &cmd, 1) != 1 || read(back, &c, 1) != 1)
+		return 0;
+	return c;
+}
+
+/* 'E' if opening /dev/scav fails with EMFILE, 'o' if it opens, else 'x'. */
+static char try_open(void)
+{
+	int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return 'o';	/* kept open until the process exits */
+	return errno == EMFILE ? 'E' : 'x';
+}
+
+/*
+ * A child that talks over two pipes, @in and @out (it keeps @in[0] and
+ * @out[1], the parent the others), and dies with the parent.  Its IDs
+ * are set first: a change of UIDs clears the parent-death signal.  In the
+ * parent: the child's PID, or -1.
+ */
+static pid_t talker(int in[2], int out[2], uid_t uid)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	close(in[1]);
+	close(out[0]);
+	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
+		_exit(1);
+	return 0;
+}
+
+/*
+ * A user's sessions are bounded (max_sessions_per_user, as inotify's
+ * instances), and a user namespace gives its creator no more: sessions
+ * opened there, under a UID that is another user's in the initial
+ * namespace (as subordinate UIDs are), count against the creator (the
+ * review of issue 12: the per-user bounds could be multiplied so).
+ */
+TEST_F(rel, a_user_namespace_gives_its_creator_no_more_sessions)
+{
+	int to_x[2], from_x[2], to_g[2], from_g[2], a, b, fd, status;
+	char path[64], c;
+	pid_t x, g, y;
+
+	ASSERT_EQ(0, knob_write("max_sessions_per_user", "2"));
+	ASSERT_EQ(0, pipe(to_x));
+	ASSERT_EQ(0, pipe(from_x));
+	/* X, nobody: two sessions, and a third refused. */
+	x = talker(to_x, from_x, 65534);
+	ASSERT_LE(0, x);
+	if (!x) {
+		a = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		b = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		c = a >= 0 && b >= 0 ? try_open() : 'x';
+		if (write(from_x[1], &c, 1) != 1 || read(to_x[0], &c, 1) != 1)
+			_exit(1);
+		close(a);	/* room for one more of nobody's */
+		if (write(from_x[1], "k", 1) != 1)
+			_exit(1);
+		read(to_x[0], &c, 1);
+		_exit(0);
+	}
+	close(to_x[0]);
+	close(from_x[1]);
+	ASSERT_EQ(1, read(from_x[0], &c, 1));
+	EXPECT_EQ('E', c);
+	/* Another user's room is its own. */
+	y = fork();
+	ASSERT_LE(0, y);
+	if (!y)
+		_exit(setresuid(1, 1, 1) ? 'x' : try_open());
+	ASSERT_EQ(y, waitpid(y, &status, 0));
+	EXPECT_EQ('o', WEXITSTATUS(status));
+
+	/* G, nobody too, creates a user namespace where it is UID 0. */
+	ASSERT_EQ(0, pipe(to_g));
+	ASSERT_EQ(0, pipe(from_g));
+	g = talker(to_g, from_g, 65534);
+	ASSERT_LE(0, g);
+	if (!g) {
+		c = unshare(CLONE_NEWUSER) ? 'n' : 'u';
+		if (write(from_g[1], &c, 1) != 1 || read(to_g[0], &c, 1) != 1 ||
+		    setresuid(0, 0, 0))
+			_exit(1);
+		c = try_open();
+		if (write(from_g[1], &c, 1) != 1 || read(to_g[0], &c, 1) != 1)
+			_exit(1);
+		c = try_open();
+		if (write(from_g[1], &c, 1) != 1)
+			_exit(1);
+		read(to_g[0], &c, 1);
+		_exit(0);
+	}
+	close(to_g[0]);
+	close(from_g[1]);
+	ASSERT_EQ(1, read(from_g[0], &c, 1));
+	if (c == 'n')
+		SKIP(return, "this kernel refuses nobody a user namespace");
+	ASSERT_EQ('u', c);
+	/* Its UID 0 is 100000 outside: a user with no session yet. */
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", g);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(10, write(fd, "0 100000 1", 10));
+	close(fd);
+	/* Still nobody's third session: refused. */
+	EXPECT_EQ('E', ask(to_g[1], 'g', from_g[0]));
+	snprintf(path, sizeof(path), "/proc/%d/status", g);
+	EXPECT_EQ(100000, proc_value(path, "Uid"));
+	/* Once X closed one, there is room for G. */
+	EXPECT_EQ('k', ask(to_x[1], 'c', from_x[0]));
+	EXPECT_EQ('o', ask(to_g[1], 'g', from_g[0]));
+
+	close(to_x[1]);
+	close(to_g[1]);
+	EXPECT_EQ(x, waitpid(x, NULL, 0));
+	EXPECT_EQ(g, waitpid(g, NULL, 0));
+	close(from_x[0]);
+	close(from_g[0]);
 }
 
 /*

@@ -364,7 +364,7 @@ static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
 static const char *const scav_tunables[] = {
 	"shrinker_enabled", "idle_age_ms", "scan_interval_ms", "quota_bytes_per_sec",
 	"quota_ms_per_sec", "max_ranges_per_session", "max_ranges_total",
-	"max_ranges_per_user", "enabled",
+	"max_ranges_per_user", "max_sessions_per_user", "enabled",
 };
 
 struct tunables {

@@ -58,7 +58,11 @@
  * Anyone may open /dev/scav (mode 0666): a session can only ever discard
  * memory of the process that opened it, and only memory that process itself
  * reported idle.  Kernel memory used by a session is charged to the opener's
- * memory cgroup and bounded (see SCAV_IOC_VERSION: max_ranges).
+ * memory cgroup and bounded (see SCAV_IOC_VERSION: max_ranges).  One user
+ * (the opener's effective UID; in a user namespace, the creator of the
+ * outermost one, or that namespace itself if root created it) may have at
+ * most max_sessions_per_user sessions open (sysfs): past it, open() fails
+ * with EMFILE without CAP_SYS_RESOURCE (ABI 1.2).
  *
  * ABI conventions (Documentation/driver-api/ioctl.rst): fixed-width types,
  * user pointers passed as __u64, explicit padding, reserved fields and flags
@@ -76,7 +80,7 @@
 
 /* Incremented on incompatible changes; minor on compatible additions. */
 #define SCAV_ABI_MAJOR		1
-#define SCAV_ABI_MINOR		1
+#define SCAV_ABI_MINOR		2
 
 /* Maximum number of ranges in one REPORT or CLAIM call (as UIO_MAXIOV). */
 #define SCAV_MAX_RANGES_PER_CALL	1024
@@ -401,8 +405,11 @@ struct scav_pressure {
  *	opened or closed while the dump runs may be missed, but none is listed
  *	twice; the messages after such a change carry NLM_F_DUMP_INTR.
  *	Without CAP_SYS_PTRACE (the right to read any process's smaps), a
- *	requester sees only the sessions opened by its own effective UID, as
- *	with /proc mounted hidepid=invisible.
+ *	requester sees only the sessions of processes whose smaps it could
+ *	read: their real, effective and saved UIDs and GIDs are its own
+ *	filesystem UID and GID, and (before Linux 7.0, where a module can
+ *	tell) they are dumpable.  Hidden so: other users' processes (as with
+ *	/proc mounted hidepid=invisible), setuid programs, PR_SET_DUMPABLE 0.
  *
  * SCAV_CMD_GET_STATS (do; anyone)
  *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk every session; needs
@@ -559,6 +566,7 @@ enum scav_genl_conf {
 	SCAV_CONF_MAX_RANGES_PER_SESSION,
 	SCAV_CONF_MAX_RANGES_TOTAL,
 	SCAV_CONF_MAX_RANGES_PER_USER,
+	SCAV_CONF_MAX_SESSIONS_PER_USER,	/* ABI 1.2 */
 	__SCAV_CONF_MAX,
 };
 #define SCAV_CONF_MAX	(__SCAV_CONF_MAX - 1)
