@@ -11,6 +11,7 @@
 #endif
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -581,33 +582,142 @@ TEST_F_TIMEOUT(stress, everything_at_once_loses_nothing, 120)
 	close(st.fd);
 }
 
-TEST_F_TIMEOUT(stress, oom_kill_while_scav_reclaims_the_victim, 180)
+/*
+ * What the victim of oom_kill_while_scav_reclaims_the_victim shares with the
+ * test: how many of its own reclaims ended, what they discarded, and
+ * whether its reclaiming thread was inside SCAV_IOC_RECLAIM when it died.
+ */
+struct victim_log {
+	atomic_long rounds, bytes;
+	atomic_int inside;
+};
+
+/*
+ * Four sessions of 128 MiB of address space each, of which the first
+ * session's first 8 MiB are written.
+ */
+#define VICTIM_SESSIONS	4
+#define VICTIM_PAGES	32768
+#define VICTIM_WRITTEN	2048
+
+struct victim {
+	int fd[VICTIM_SESSIONS];
+	char *m[VICTIM_SESSIONS];
+	struct victim_log *log;
+};
+
+/*
+ * The victim's second thread: in each session, report every other page
+ * (ranges that do not merge: 16384 nodes a session), then have scav
+ * reclaim them one at a time, oldest first (max_bytes one page), session
+ * after session, and report them again when none is left.  Near the OOM
+ * kill, a call that allocates waits in the kernel's reclaim until the kill:
+ * with the ranges reported anew for each reclaim, the kill was always
+ * found in SCAV_IOC_REPORT (8 victims of 8), and with 16384 reclaims
+ * between reports, too (the reclaims were done before the kill).  Here
+ * 65536 reclaims, which allocate nothing, come between reports.
+ */
+static void *victim_reclaims(void *arg)
 {
-	long long kills = proc_value("/proc/vmstat", "oom_kill");
-	int status;
-	pid_t pid;
+	struct victim *v = arg;
+	static struct scav_range r[VICTIM_SESSIONS][VICTIM_PAGES / 2];
+	size_t pg = pagesz(), i;
+	int k;
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		/* Idle memory of its own, then more than the machine has. */
-		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
-		char *m = map_filled(64 * MiB, 4), *hog;
-		size_t i, len = 2048 * MiB;
+	for (k = 0; k < VICTIM_SESSIONS; k++)
+		for (i = 0; i < VICTIM_PAGES / 2; i++) {
+			r[k][i].addr = (uintptr_t)v->m[k] + 2 * i * pg;
+			r[k][i].len = pg;
+		}
+	for (i = 0; i < VICTIM_WRITTEN; i++)
+		v->m[0][i * pg] = 1;
+	for (;;) {
+		atomic_store(&v->log->inside, 2);
+		for (k = 0; k < VICTIM_SESSIONS; k++)
+			for (i = 0; i < VICTIM_PAGES / 2; i += SCAV_MAX_RANGES_PER_CALL)
+				if (sc_report(v->fd[k], r[k] + i,
+					      SCAV_MAX_RANGES_PER_CALL, NULL))
+					_exit(3);
+		for (k = 0; k < VICTIM_SESSIONS; k++)
+			for (i = 0; i < VICTIM_PAGES / 2; i++) {
+				struct scav_reclaim rec = { .max_bytes = pg };
 
-		write_file("/proc/self/oom_score_adj", "1000");
-		if (fd < 0 || !m || sc_report1(fd, m, 64 * MiB))
-			_exit(1);
-		hog = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		for (i = 0; hog != MAP_FAILED && i < len; i += pagesz())
-			hog[i] = 1;
-		_exit(2);
+				atomic_store(&v->log->inside, 1);
+				if (ioctl(v->fd[k], SCAV_IOC_RECLAIM, &rec))
+					_exit(4);
+				atomic_store(&v->log->inside, 3);
+				atomic_fetch_add(&v->log->bytes, rec.bytes);
+				atomic_fetch_add(&v->log->rounds, 1);
+			}
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status));
-	EXPECT_EQ(SIGKILL, WTERMSIG(status));
-	EXPECT_LT(kills, proc_value("/proc/vmstat", "oom_kill"));
+	return NULL;
+}
+
+/*
+ * A process whose own thread keeps scav reclaiming its idle memory while
+ * its main thread takes more memory than the machine has, until the OOM
+ * killer takes it (oom_score_adj 1000): its exit and the OOM reaper tear
+ * the address space down while scav's reclaim is at work in it.  Whether
+ * the kill landed inside a reclaim is chance (the thread spends most of
+ * its time there), so up to eight victims are tried, and one at least
+ * must have died inside SCAV_IOC_RECLAIM.
+ */
+TEST_F_TIMEOUT(stress, oom_kill_while_scav_reclaims_the_victim, 300)
+{
+	struct victim_log *log = mmap(NULL, sizeof(*log), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int attempt, status, inside = 0;
+
+	ASSERT_NE(MAP_FAILED, log);
+	/* No aging: the victim's own reclaims take its ranges, one by one. */
+	ASSERT_EQ(0, set_aging("3600000", "10", "0", "0"));
+	for (attempt = 1; attempt <= 8 && inside != 1; attempt++) {
+		long long kills = proc_value("/proc/vmstat", "oom_kill");
+		pid_t pid;
+
+		memset(log, 0, sizeof(*log));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct victim v = { .log = log };
+			size_t i, len = 2048 * MiB;
+			pthread_t t;
+			char *hog;
+
+			write_file("/proc/self/oom_score_adj", "1000");
+			for (i = 0; i < VICTIM_SESSIONS; i++) {
+				v.fd[i] = open(SCAV_DEVICE_PATH, O_RDWR);
+				v.m[i] = mmap(NULL, VICTIM_PAGES * pagesz(),
+					      PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				if (v.fd[i] < 0 || v.m[i] == MAP_FAILED)
+					_exit(1);
+			}
+			if (pthread_create(&t, NULL, victim_reclaims, &v))
+				_exit(1);
+			while (atomic_load(&log->rounds) < 1000)
+				usleep(1000);
+			hog = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				   -1, 0);
+			for (i = 0; hog != MAP_FAILED && i < len; i += pagesz())
+				hog[i] = 1;
+			_exit(2);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("exit %d", WEXITSTATUS(status));
+		ASSERT_EQ(SIGKILL, WTERMSIG(status));
+		ASSERT_LT(kills, proc_value("/proc/vmstat", "oom_kill"));
+		inside = atomic_load(&log->inside);
+		TH_LOG("victim %d: OOM-killed %s, after %ld reclaims of its own that discarded %ld KiB",
+		       attempt, inside == 1 ? "inside SCAV_IOC_RECLAIM" :
+		       inside == 2 ? "inside SCAV_IOC_REPORT" : "outside scav's ioctls",
+		       atomic_load(&log->rounds), atomic_load(&log->bytes) >> 10);
+		ASSERT_LE(1000, atomic_load(&log->rounds));
+		ASSERT_LT(0, atomic_load(&log->bytes));
+	}
+	EXPECT_EQ(1, inside);
+	munmap(log, sizeof(*log));
 }
 
 TEST_HARNESS_MAIN
