@@ -161,7 +161,7 @@ $(KSFT_HDR):
 tests: $(TESTS) $(ASAN_TESTS)
 
 # A selftest links libscav, and what its TEST_CFLAGS and TEST_LIBS add.
-$(O)/selftests/%: selftests/%.c selftests/scav_util.h $(KSFT_HDR) $(O)/lib/libscav.a
+$(O)/selftests/%: selftests/%.c selftests/scav_util.h selftests/scav_cgroup.h $(KSFT_HDR) $(O)/lib/libscav.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -I$(KSFT_DIR) -o $@ $< \
 		$(TEST_LIBS) $(O)/lib/libscav.a -lpthread
