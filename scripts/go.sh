@@ -42,7 +42,7 @@ set_one() {
 	echo "go.sh: $ver into $out" >&2
 	"$sg" info >&2
 	cd "$src/selftests/go"
-	for p in churn idle; do
+	for p in churn idle limit; do
 		"$sg" build -o "$out/$p" "./$p/main.go"
 	done
 	(cd "$src/bench/go" && "$sg" build -o "$out/gcload" ./gcload/main.go)

@@ -76,7 +76,7 @@ for d in "$b"/go/*/; do
 	[ -r "$d/version" ] || continue
 	case " ${SCAV_VM_GO:-$v} " in *" $v "*) ;; *) continue ;; esac
 	mkdir -p "$root/scav/go/$v"
-	for f in churn idle gcload testprog runtime.test debug.test version; do
+	for f in churn idle limit gcload testprog runtime.test debug.test version; do
 		cp "$d/$f" "$root/scav/go/$v/"
 	done
 done
