@@ -37,3 +37,14 @@ if (strlen(system("test -s ".dir."/go-rss.csv && echo y")) > 0) {
 	plot for [m in "madvdontneed=1 madvdontneed=0 scav"] \
 		"< grep '^".m.",' ".dir."/go-rss.csv" using 2:($3/1048576) title m lw 2
 }
+
+# The Go workload under a memory limit in a cgroup, stock and scav.
+if (strlen(system("test -s ".dir."/go-limit-rss.csv && echo y")) > 0) {
+	set output dir."/go-limit-rss.png"
+	set title "Go workload, GOMEMLIMIT=32MiB, cgroup memory.max 40 MiB: VmRSS, ".title
+	set xlabel "ms"
+	set ylabel "MiB"
+	plot for [m in "stock scav"] \
+		"< grep '^".m.",' ".dir."/go-limit-rss.csv" using 2:($3/1048576) title m lw 2, \
+		32 title "GOMEMLIMIT" dt 2 lw 1
+}

@@ -34,6 +34,8 @@ mkdir -p "$out"
 			echo
 			echo "![release cost]($k/release.png) ![RSS over time]($k/rss.png)"
 			[ ! -s "$out/$k/go-rss.csv" ] || echo "![Go workload]($k/go-rss.png)"
+			[ ! -s "$out/$k/go-limit-rss.csv" ] ||
+				echo "![Go workload under a memory limit]($k/go-limit-rss.png)"
 		fi
 	done
 } > "$out/results.md"

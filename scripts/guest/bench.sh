@@ -36,3 +36,40 @@ for d in /scav/go/*; do
 	rm -f /tmp/gcload.sum
 	echo
 done
+# The same workload in a container: a 32 MiB memory limit (GOMEMLIMIT), in
+# a cgroup whose memory.max is a quarter above it, stock and on scav.
+cg=/sys/fs/cgroup
+[ -e "$cg/cgroup.controllers" ] || mount -t cgroup2 none "$cg"
+if echo +memory > "$cg/cgroup.subtree_control"; then
+	for d in /scav/go/*; do
+		[ -x "$d/gcload" ] || continue
+		echo "# Go workload with GOMEMLIMIT=32MiB in a cgroup with memory.max 40 MiB: $(cat "$d/version")"
+		echo
+		echo "| runtime | burst time | mean VmRSS | VmRSS at the end | memory.peak | OOM kills |"
+		echo "|---|---|---|---|---|---|"
+		for m in stock scav; do
+			g=$cg/bench-go-$m
+			mkdir "$g"
+			echo $((40 << 20)) > "$g/memory.max"
+			case $m in
+			scav) s=debug ;;
+			*) s=off ;;
+			esac
+			# The CSV lines go to the host; the table rows stay together.
+			sh -c "echo 0 > $g/cgroup.procs && SCAV=$s GOMEMLIMIT=32MiB exec $d/gcload" \
+				> /tmp/gcload.out 2> /tmp/gcload.err || echo "not ok - gcload in a cgroup, $m, failed"
+			sed -n "s/^sample \([0-9]*\) \([0-9]*\)/csv:go-limit-rss:$m,\1,\2/p" /tmp/gcload.out
+			sed -n "s/^gcload //p" /tmp/gcload.out | awk -v m="$m" \
+				-v peak="$(cat "$g/memory.peak")" \
+				-v oom="$(sed -n 's/^oom_kill //p' "$g/memory.events")" \
+				'{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+				   printf "| %s | %d ms | %.1f MiB | %.1f MiB | %.1f MiB | %d |\n", m,
+					  v["work_ms"], v["rss_mean"] / 1048576, v["rss_end"] / 1048576,
+					  peak / 1048576, oom }'
+			rmdir "$g"
+		done
+		echo
+	done
+else
+	echo "# no memory controller for child cgroups: no container run"
+fi
