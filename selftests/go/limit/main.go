@@ -15,7 +15,8 @@
 //
 // With -holes, instead: a heap of 1 MiB objects of -top percent of the
 // limit, every other one dropped; once the background scavenger has
-// released most of the holes (they fit nothing larger than a MiB), 4 MiB
+// released most of the holes (or -wait has passed; they fit nothing
+// larger than a MiB), 4 MiB
 // objects of half as much.  The runtime counts the released holes as
 // gone and grows the heap into fresh memory for the new objects; memory
 // that scav holds idle there is still resident.  At the end it prints
@@ -77,7 +78,7 @@ func vmRSS() uint64 {
 }
 
 // holes: see the head of the file.
-func holes(limit, top int) {
+func holes(limit, top int, wait time.Duration) {
 	m := []metrics.Sample{
 		{Name: "/memory/classes/heap/released:bytes"},
 		{Name: "/memory/classes/total:bytes"},
@@ -99,7 +100,7 @@ func holes(limit, top int) {
 	// scavenger releases above the lowest figure seen from here on.
 	metrics.Read(m)
 	base, got := m[0].Value.Uint64(), uint64(0)
-	for t := 0; t < 1200 && got < uint64(n/2)<<20*3/4; t++ {
+	for t0 := time.Now(); time.Since(t0) < wait && got < uint64(n/2)<<20*3/4; {
 		time.Sleep(100 * time.Millisecond)
 		metrics.Read(m)
 		if v := m[0].Value.Uint64(); v < base {
@@ -126,11 +127,12 @@ func main() {
 	rounds := flag.Int("rounds", 3, "climbs to the peak and back")
 	rest := flag.Duration("rest", time.Second, "time at the bottom of each round")
 	holesMode := flag.Bool("holes", false, "holes, then larger objects (see above)")
+	wait := flag.Duration("wait", time.Minute, "-holes: longest wait for the scavenger")
 	flag.Parse()
 	limit := *limitMiB << 20
 	debug.SetMemoryLimit(int64(limit))
 	if *holesMode {
-		holes(limit, *top)
+		holes(limit, *top, *wait)
 		return
 	}
 
