@@ -261,6 +261,14 @@ static inline void scav_account_reclaimed(unsigned long pages)
 }
 
 /*
+ * Whether a memory cgroup's reclaim counts those pages too.  6.4 stopped
+ * it (commit 583c27a167c2, "mm: vmscan: ignore non-LRU-based reclaim in
+ * memcg reclaim"): since then only global reclaim sees them, so a cgroup's
+ * reclaim goes through every priority and memory.reclaim keeps asking.
+ */
+#define SCAV_MEMCG_CREDITED	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0))
+
+/*
  * The attributes of a dump request, parsed by genetlink.  6.2 moved them
  * into a struct genl_info inside the dump's info.
  */

@@ -26,6 +26,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
+#include <linux/sizes.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -147,10 +148,25 @@ static SCAV_LRU_WALK_CB(scav_lru_pick_cb, item, arg)
 }
 
 /*
+ * A shrinker without seek cost is asked for half of what it counts on each
+ * call.  Where a cgroup's reclaim does not count the pages a shrinker frees
+ * (SCAV_MEMCG_CREDITED), it goes on through every priority, calling the
+ * shrinker at each, for every charge that fails: counting a large pool
+ * whole would discard nearly all of it at the first failure (6.12 and 7.3
+ * took all 160 MiB of a holder for a hog short of 96 MiB).  There the count
+ * stops at this much, so a failed charge takes at most 13 halves of it
+ * (52 MiB), and the next failure takes more if needed.  Where the reclaim
+ * counts them (6.1) it stops asking once it has enough, and a cap would
+ * only make it come back more often (a hog took 1.2-1.3x the time).
+ */
+#define SCAV_MEMCG_COUNT_MAX	(SZ_8M >> PAGE_SHIFT)
+
+/*
  * What a cgroup's sessions could give, by the count the global shrinker
- * uses; SHRINK_EMPTY only when its lists hold no session, so that the
- * kernel asks again as soon as one reports (list_lru_add() sets its bit).
- * The links are not NUMA-aware: every node's list counts.
+ * uses (at most SCAV_MEMCG_COUNT_MAX where that applies); SHRINK_EMPTY only
+ * when its lists hold no session, so that the kernel asks again as soon as
+ * one reports (list_lru_add() sets its bit).  The links are not NUMA-aware:
+ * every node's list counts.
  */
 unsigned long scav_memcg_count(struct shrink_control *sc)
 {
@@ -166,7 +182,10 @@ unsigned long scav_memcg_count(struct shrink_control *sc)
 		list_lru_walk_one(&scav_lru, nid, sc->memcg, scav_lru_count_cb,
 				  &pages, &n);
 	}
-	return linked ? pages : SHRINK_EMPTY;
+	if (!linked)
+		return SHRINK_EMPTY;
+	return SCAV_MEMCG_CREDITED ? pages :
+		min_t(unsigned long, pages, SCAV_MEMCG_COUNT_MAX);
 }
 
 /*
