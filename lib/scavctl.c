@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -957,6 +958,408 @@ static int cmd_stats(int argc, char **argv)
 	return 0;
 }
 
+/* metrics */
+
+/*
+ * The Prometheus text format (0.0.4), as node_exporter's textfile collector
+ * reads it.  Names follow Prometheus's guide: the scav_ prefix, base units
+ * (bytes, seconds), counters ending in _total.  A family's samples come
+ * together, after its HELP and TYPE.
+ */
+#define METRICS_TOP_MAX		100	/* -n COUNT: sessions listed, at most */
+#define METRICS_CGROUPS_MAX	100	/* cgroups listed, at most */
+
+static const char *metric_family;
+
+/* A sample of family @name (after scav_); the family's header first. */
+static void metric_head(const char *name, const char *type, const char *help)
+{
+	if (metric_family && !strcmp(metric_family, name))
+		return;
+	metric_family = name;
+	printf("# HELP scav_%s %s\n# TYPE scav_%s %s\n", name, help, name, type);
+}
+
+static void metric(const char *name, const char *type, const char *help,
+		   const char *labels, uint64_t v)
+{
+	metric_head(name, type, help);
+	printf("scav_%s%s%s%s %" PRIu64 "\n", name, labels ? "{" : "",
+	       labels ? labels : "", labels ? "}" : "", v);
+}
+
+/* Module-wide figures (GET_STATS): the sysfs files of the same fields. */
+struct stat_metric {
+	const char *name, *type, *labels;
+	size_t off;		/* in struct scav_nl_stats */
+	int walk;		/* sent only with SCAV_STATS_RESIDENT */
+	const char *help;
+};
+
+#define STAT_METRIC(name, type, labels, field, walk, help) \
+	{ name, type, labels, offsetof(struct scav_nl_stats, field), walk, help }
+
+static const char help_reclaimed[] =
+	"Idle memory discarded, by cause: a request (SCAV_IOC_RECLAIM, scavctl "
+	"reclaim), the aging worker, or memory pressure (the machine's or a "
+	"memory cgroup's).";
+static const char help_claimed[] =
+	"Idle memory claimed back, by what it was: kept (old contents) or "
+	"discarded (read as zeros).";
+static const char help_skips[] =
+	"Times a session was passed over because its mmap lock was taken, by "
+	"the aging worker (it tries again) or the shrinker (a worker takes over).";
+
+static const struct stat_metric stat_metrics[] = {
+	STAT_METRIC("sessions", "gauge", NULL, sessions, 0,
+		    "Open sessions of /dev/scav."),
+	STAT_METRIC("idle_bytes", "gauge", NULL, idle_bytes, 0,
+		    "Memory reported idle and not claimed back, discarded or not."),
+	STAT_METRIC("idle_discarded_bytes", "gauge", NULL, discarded_bytes, 0,
+		    "Of the idle memory, what scav discarded (it reads as zeros when claimed)."),
+	STAT_METRIC("idle_lazy_bytes", "gauge", NULL, lazy_bytes, 0,
+		    "Of the idle memory kept, what was reported lazily freed (SCAV_REPORT_LAZYFREE)."),
+	STAT_METRIC("idle_ranges", "gauge", NULL, nr_ranges, 0,
+		    "Idle ranges held, as bounded by max_ranges_total."),
+	STAT_METRIC("idle_resident_bytes", "gauge", NULL, idle_resident_bytes, 1,
+		    "Idle memory whose pages are resident (a walk of the page tables)."),
+	STAT_METRIC("idle_lazyfree_bytes", "gauge", NULL, lazyfree_bytes, 1,
+		    "Of the idle resident memory, what is lazily freed (MADV_FREE) and not yet taken by the kernel."),
+	STAT_METRIC("reported_bytes_total", "counter", NULL, reported_bytes, 0,
+		    "Memory reported idle (a range reported twice counts twice)."),
+	STAT_METRIC("reclaimed_bytes_total", "counter", "cause=\"request\"",
+		    reclaimed_request_bytes, 0, help_reclaimed),
+	STAT_METRIC("reclaimed_bytes_total", "counter", "cause=\"age\"",
+		    reclaimed_age_bytes, 0, help_reclaimed),
+	STAT_METRIC("reclaimed_bytes_total", "counter", "cause=\"pressure\"",
+		    reclaimed_pressure_bytes, 0, help_reclaimed),
+	STAT_METRIC("claimed_bytes_total", "counter", "state=\"kept\"",
+		    claimed_kept_bytes, 0, help_claimed),
+	STAT_METRIC("claimed_bytes_total", "counter", "state=\"discarded\"",
+		    claimed_discarded_bytes, 0, help_claimed),
+	STAT_METRIC("forgotten_bytes_total", "counter", NULL, forgotten_bytes, 0,
+		    "Idle memory dropped because its mapping was unmapped, moved or replaced before it was claimed."),
+	STAT_METRIC("busy_skips_total", "counter", "worker=\"aging\"",
+		    aging_busy_skips, 0, help_skips),
+	STAT_METRIC("busy_skips_total", "counter", "worker=\"shrinker\"",
+		    pressure_busy_skips, 0, help_skips),
+	STAT_METRIC("pressure_deferred_total", "counter", NULL, pressure_deferred, 0,
+		    "Sessions a worker reclaimed under memory pressure after the shrinker had to pass them over."),
+	STAT_METRIC("events_total", "counter", NULL, event_seq, 0,
+		    "Events sent to the netlink group (the sequence number of the latest)."),
+};
+
+/*
+ * Tunables, as config_ gauges in base units: milliseconds become seconds,
+ * and the CPU quota a fraction of a CPU.  A tunable this table does not
+ * know (a newer module) keeps its name and value.
+ */
+static const struct {
+	const char *key, *name;
+	unsigned int per;	/* the value is divided by this */
+	const char *help;
+} config_metrics[] = {
+	{ "enabled", "config_enabled", 1,
+	  "1: idle memory is discarded when it ages and under memory pressure." },
+	{ "shrinker_enabled", "config_shrinker_enabled", 1,
+	  "1: memory pressure (the machine's or a cgroup's) discards idle memory." },
+	{ "idle_age_ms", "config_idle_age_seconds", 1000,
+	  "Idle memory this old is discarded by the aging worker." },
+	{ "scan_interval_ms", "config_scan_interval_seconds", 1000,
+	  "How often the aging worker runs." },
+	{ "quota_bytes_per_sec", "config_quota_bytes_per_second", 1,
+	  "Most resident memory the aging worker discards per second (0: no limit)." },
+	{ "quota_ms_per_sec", "config_quota_cpu_ratio", 1000,
+	  "Most CPU time the aging worker spends, as a fraction of one CPU (0: no limit)." },
+	{ "max_ranges_per_session", "config_max_ranges_per_session", 1,
+	  "Most idle ranges one session may hold." },
+	{ "max_ranges_total", "config_max_ranges", 1,
+	  "Most idle ranges all sessions together may hold." },
+	{ "max_ranges_per_user", "config_max_ranges_per_user", 1,
+	  "Most idle ranges the sessions of one user may hold." },
+	{ "max_sessions_per_user", "config_max_sessions_per_user", 1,
+	  "Most sessions one user may have open." },
+};
+
+static void metrics_config(const struct scav_nl_config *c)
+{
+	unsigned int k;
+	size_t i;
+
+	for (k = 0; k < SCAV_NL_CONF_SLOTS; k++) {
+		const char *key = scav_nl_config_name(k);
+		char name[64];
+
+		if (!key || !(c->present & (1u << k)))
+			continue;
+		for (i = 0; i < sizeof(config_metrics) / sizeof(config_metrics[0]); i++)
+			if (!strcmp(config_metrics[i].key, key))
+				break;
+		if (i == sizeof(config_metrics) / sizeof(config_metrics[0])) {
+			snprintf(name, sizeof(name), "config_%s", key);
+			printf("# HELP scav_%s The tunable %s (/sys/kernel/scav/%s).\n"
+			       "# TYPE scav_%s gauge\nscav_%s %" PRIu64 "\n",
+			       name, key, key, name, name, c->value[k]);
+			continue;
+		}
+		printf("# HELP scav_%s %s\n# TYPE scav_%s gauge\n",
+		       config_metrics[i].name, config_metrics[i].help,
+		       config_metrics[i].name);
+		if (config_metrics[i].per == 1)
+			printf("scav_%s %" PRIu64 "\n", config_metrics[i].name,
+			       c->value[k]);
+		else
+			printf("scav_%s %.3f\n", config_metrics[i].name,
+			       (double)c->value[k] / config_metrics[i].per);
+	}
+}
+
+/* A memory cgroup's sessions, summed. */
+struct cg_sum {
+	uint64_t id, sessions, idle, resident, by[3];
+};
+
+static int by_cg_idle(const void *a, const void *b)
+{
+	const struct cg_sum *x = a, *y = b;
+
+	return x->idle < y->idle ? 1 : x->idle > y->idle ? -1 :
+	       x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const char *const causes[] = { "request", "age", "pressure" };
+
+/* cgroup="PATH": the path below the cgroup2 mount, else the ID, else "". */
+static void cg_labels(const struct cgroups *c, uint64_t id, char *buf, size_t len)
+{
+	const char *p = cg_path(c, id);
+	char esc[SCAVCTL_ESC_PROM_SIZE(512)];
+
+	if (p)
+		snprintf(buf, len, "cgroup=\"%s\"", scavctl_esc_prom(p, esc, sizeof(esc)));
+	else if (id)
+		snprintf(buf, len, "cgroup=\"%" PRIu64 "\"", id);
+	else
+		snprintf(buf, len, "cgroup=\"\"");
+}
+
+/*
+ * Per memory cgroup: the sums of its sessions' figures (those of its own
+ * processes, not its descendants', so that sums over cgroups add up), for
+ * the METRICS_CGROUPS_MAX cgroups with the most idle memory.
+ */
+static void metrics_cgroups(const struct scav_nl_session *v, size_t nr,
+			    const struct cgroups *c)
+{
+	struct cg_sum *s = calloc(nr ? nr : 1, sizeof(*s));
+	size_t n = 0, i, j, k;
+	char l[4096], lc[4200];
+
+	if (!s)
+		die("metrics", -ENOMEM, NULL);
+	for (i = 0; i < nr; i++) {
+		const struct scav_stats *st = &v[i].stats;
+
+		for (j = 0; j < n && s[j].id != v[i].cgroup_id; j++)
+			;
+		if (j == n)
+			s[n++].id = v[i].cgroup_id;
+		s[j].sessions++;
+		s[j].idle += st->idle_bytes;
+		s[j].resident += st->idle_resident_bytes;
+		s[j].by[0] += st->reclaimed_request_bytes;
+		s[j].by[1] += st->reclaimed_age_bytes;
+		s[j].by[2] += st->reclaimed_pressure_bytes;
+	}
+	qsort(s, n, sizeof(*s), by_cg_idle);
+	metric("cgroups_omitted", "gauge",
+	       "Memory cgroups with sessions left out of the scav_cgroup_ metrics (those with the most idle memory are listed, at most 100).",
+	       NULL, n > METRICS_CGROUPS_MAX ? n - METRICS_CGROUPS_MAX : 0);
+	if (n > METRICS_CGROUPS_MAX)
+		n = METRICS_CGROUPS_MAX;
+	for (i = 0; i < n; i++) {
+		cg_labels(c, s[i].id, l, sizeof(l));
+		metric("cgroup_sessions", "gauge",
+		       "Open sessions of the processes in a memory cgroup (not its descendants).",
+		       l, s[i].sessions);
+	}
+	for (i = 0; i < n; i++) {
+		cg_labels(c, s[i].id, l, sizeof(l));
+		metric("cgroup_idle_bytes", "gauge",
+		       "Idle memory of the sessions in a memory cgroup.", l, s[i].idle);
+	}
+	for (i = 0; i < n; i++) {
+		cg_labels(c, s[i].id, l, sizeof(l));
+		metric("cgroup_idle_resident_bytes", "gauge",
+		       "Idle memory of the sessions in a memory cgroup whose pages are resident.",
+		       l, s[i].resident);
+	}
+	for (i = 0; i < n; i++) {
+		cg_labels(c, s[i].id, l, sizeof(l));
+		for (k = 0; k < 3; k++) {
+			snprintf(lc, sizeof(lc), "%s,cause=\"%s\"", l, causes[k]);
+			metric("cgroup_reclaimed_bytes", "gauge",
+			       "Idle memory discarded from the sessions open now in a memory cgroup, by cause (a gauge: it falls when a session closes).",
+			       lc, s[i].by[k]);
+		}
+	}
+	free(s);
+}
+
+/* session="ID",pid="PID",comm="NAME",cgroup="PATH" */
+static void session_labels(const struct scav_nl_session *s,
+			   const struct cgroups *c, char *buf, size_t len)
+{
+	char comm[SCAVCTL_ESC_PROM_SIZE(COMM_LEN)], cg[4096];
+
+	cg_labels(c, s->cgroup_id, cg, sizeof(cg));
+	snprintf(buf, len, "session=\"%" PRIu64 "\",pid=\"%u\",comm=\"%s\",%s",
+		 s->id, s->pid, scavctl_esc_prom(s->comm, comm, sizeof(comm)), cg);
+}
+
+/* The @top sessions with the most idle memory (@v is sorted so). */
+static void metrics_sessions(const struct scav_nl_session *v, size_t top,
+			     const struct cgroups *c)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		const char *help;
+	} g[] = {
+		{ "session_idle_bytes", offsetof(struct scav_stats, idle_bytes),
+		  "Idle memory of a session (those with the most are listed)." },
+		{ "session_idle_resident_bytes",
+		  offsetof(struct scav_stats, idle_resident_bytes),
+		  "Idle memory of a session whose pages are resident." },
+		{ "session_anon_rss_bytes", offsetof(struct scav_stats, anon_rss_bytes),
+		  "Anonymous resident memory of a session's process (RssAnon)." },
+		{ "session_used_rss_bytes", offsetof(struct scav_stats, used_rss_bytes),
+		  "Anonymous resident memory of a session's process less what of it the session holds idle." },
+	};
+	char l[4400], lc[4500];
+	size_t i, j, k;
+
+	for (j = 0; j < sizeof(g) / sizeof(g[0]); j++)
+		for (i = 0; i < top; i++) {
+			session_labels(&v[i], c, l, sizeof(l));
+			metric(g[j].name, "gauge", g[j].help, l,
+			       *(const uint64_t *)((const char *)&v[i].stats + g[j].off));
+		}
+	for (i = 0; i < top; i++) {
+		const struct scav_stats *st = &v[i].stats;
+		const uint64_t by[3] = { st->reclaimed_request_bytes,
+			st->reclaimed_age_bytes, st->reclaimed_pressure_bytes };
+
+		session_labels(&v[i], c, l, sizeof(l));
+		for (k = 0; k < 3; k++) {
+			snprintf(lc, sizeof(lc), "%s,cause=\"%s\"", l, causes[k]);
+			metric("session_reclaimed_bytes_total", "counter",
+			       "Idle memory of a session discarded, by cause.", lc, by[k]);
+		}
+	}
+}
+
+/* Write stdout to a new file that replaces @path once it is complete. */
+static char metrics_tmp[PATH_MAX];
+
+static void metrics_to(const char *path)
+{
+	int fd;
+
+	if (snprintf(metrics_tmp, sizeof(metrics_tmp), "%s.XXXXXX", path) >=
+	    (int)sizeof(metrics_tmp))
+		die(path, -ENAMETOOLONG, NULL);
+	fd = mkstemp(metrics_tmp);
+	if (fd < 0)
+		die(path, -errno, NULL);
+	if (fchmod(fd, 0644) || dup2(fd, 1) < 0) {
+		unlink(metrics_tmp);
+		die(path, -errno, NULL);
+	}
+	close(fd);
+}
+
+static int metrics_done(const char *path)
+{
+	if (fflush(stdout) || ferror(stdout) || fsync(1) ||
+	    rename(metrics_tmp, path)) {
+		int err = errno ? errno : EIO;
+
+		unlink(metrics_tmp);
+		die(path, -err, NULL);
+	}
+	return 0;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL;
+	struct scav_nl_session *v = NULL;
+	struct scav_nl_config conf;
+	struct scav_nl_stats st;
+	struct cgroups cgs;
+	struct scav_nl *n;
+	size_t top = 10, nr = 0, i;
+	int opt, ret, walked = 1;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "n:o:", opts, NULL)) != -1) {
+		if (opt == 'n')
+			top = parse_num(argv[0], "-n", optarg, 0, METRICS_TOP_MAX);
+		else if (opt == 'o')
+			out = optarg;
+		else
+			return bad_args(argv[0]);
+	}
+	if (optind != argc || json)
+		return bad_args(argv[0]);
+	ret = scav_nl_open(&n, 0);
+	if (ret && ret != -ENOENT)
+		die("netlink", ret, NULL);
+	if (out)
+		metrics_to(out);
+	metric("up", "gauge",
+	       "1 if the scav module is loaded (its netlink family is there), else 0.",
+	       NULL, !ret);
+	if (ret)
+		return out ? metrics_done(out) : 0;
+	/* The walked figures need CAP_SYS_PTRACE; without, they are left out. */
+	ret = scav_nl_stats(n, SCAV_STATS_RESIDENT, &st);
+	if (ret == -EPERM) {
+		walked = 0;
+		ret = scav_nl_stats(n, 0, &st);
+	}
+	if (!ret)
+		ret = scav_nl_config_get(n, &conf);
+	if (!ret && (ret = scav_nl_sessions(n, walked ? SCAV_STATS_RESIDENT : 0,
+					    &v, &nr)) > 0)
+		ret = 0;
+	if (ret) {
+		if (out)
+			unlink(metrics_tmp);
+		die("metrics", ret, scav_nl_errmsg(n));
+	}
+	for (i = 0; i < sizeof(stat_metrics) / sizeof(stat_metrics[0]); i++)
+		if (walked || !stat_metrics[i].walk)
+			metric(stat_metrics[i].name, stat_metrics[i].type,
+			       stat_metrics[i].help, stat_metrics[i].labels,
+			       *(const uint64_t *)((const char *)&st + stat_metrics[i].off));
+	metrics_config(&conf);
+	/* Without cgroup2 mounted, cgroups are IDs. */
+	cgroups_read(&cgs, NULL);
+	metrics_cgroups(v, nr, &cgs);
+	qsort(v, nr, sizeof(*v), by_idle);
+	metrics_sessions(v, top < nr ? top : nr, &cgs);
+	free(v);
+	cgroups_free(&cgs);
+	scav_nl_close(n);
+	return out ? metrics_done(out) : 0;
+}
+
 /* help */
 
 static int cmd_help(int argc, char **argv)
@@ -984,6 +1387,10 @@ static const struct command commands[] = {
 	  "honest RSS\n", cmd_rss },
 	{ "version", "", "the device's ABI version and limits\n", cmd_version },
 	{ "stats", "", "the figures of scavctl's own session\n", cmd_stats },
+	{ "metrics", "[-n COUNT] [-o FILE]",
+	  "figures, tunables, cgroups and the COUNT (10)\n"
+	  "sessions with the most idle memory, for Prometheus;\n"
+	  "into FILE, replaced whole\n", cmd_metrics },
 	{ "help", "", "this text\n", cmd_help },
 };
 

@@ -119,3 +119,30 @@ const char *scavctl_esc_json(const char *s, char *buf, size_t size)
 	esc_put(&o, "\"", 1);
 	return buf;
 }
+
+const char *scavctl_esc_prom(const char *s, char *buf, size_t size)
+{
+	struct esc_out o = { buf, size - 1, 0, 0 };
+	const unsigned char *p = (const unsigned char *)s;
+	char hex[6];
+
+	buf[0] = '\0';
+	while (*p && !o.full) {
+		uint32_t cp = 0;
+		size_t n = utf8_seq(p, &cp);
+
+		if (cp == '\\') {
+			esc_put(&o, "\\\\\\\\", 4);
+		} else if (cp == '"') {
+			esc_put(&o, "\\\"", 2);
+		} else if (n && cp >= 0x20 && (cp < 0x7f || cp > 0x9f)) {
+			esc_put(&o, (const char *)p, n);
+		} else {
+			snprintf(hex, sizeof(hex), "\\\\x%02x", *p);
+			esc_put(&o, hex, 5);
+			n = 1;
+		}
+		p += n;
+	}
+	return buf;
+}

@@ -31,4 +31,18 @@ const char *scavctl_esc_text(const char *s, char *buf, size_t size);
  */
 const char *scavctl_esc_json(const char *s, char *buf, size_t size);
 
+/* Each byte takes at most 5 (\\xNN), then the NUL. */
+#define SCAVCTL_ESC_PROM_SIZE(n)	(5 * (n) + 1)
+
+/*
+ * @s as the value of a label in Prometheus's text format, without the
+ * quotes, so that the value is UTF-8 and reads back to the bytes: valid
+ * UTF-8 other than the control characters as it is (the quote as \"), the
+ * backslash doubled in the value (\\\\ in the text), and every other byte
+ * as the four characters \xNN of the value (\\xNN in the text: the format
+ * knows no \x).  Into @buf of @size bytes, cut before an escape that does
+ * not fit; returns @buf.
+ */
+const char *scavctl_esc_prom(const char *s, char *buf, size_t size);
+
 #endif /* SCAVCTL_ESC_H */

@@ -45,9 +45,23 @@ for want in 6.1. 6.12. 7.; do
 		tee "$out/missing-$want.tap" ;;
 	esac
 done
+# promtool_check FILE: what scavctl_test printed of scavctl metrics in the
+# VM ("# prom: " lines), as promtool (Debian's prometheus) judges it.
+promtool_check() {
+	if [ ! -s "$1" ]; then
+		echo "not ok - promtool: scavctl_test printed no metrics"
+	elif promtool check metrics < "$1"; then
+		echo "ok - promtool check metrics: scavctl metrics of $k"
+	else
+		echo "not ok - promtool check metrics: scavctl metrics of $k ($1)"
+	fi
+}
+
 for k in $kernels; do
 	echo "# ==== kernel $k"
 	SCAV_VM_GO=$("$top/scripts/go.sh" for "$k") run "$k" "$top/scripts/vm.sh" "$k" tests
+	sed -n 's/^# prom: //p' "$out/$k.tap" > "$out/$k.prom"
+	run "$k-promtool" promtool_check "$out/$k.prom"
 done
 
 cat "$out"/*.tap > "$out/all.tap"

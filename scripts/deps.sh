@@ -17,7 +17,8 @@ PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
       gnuplot-nox debootstrap flex bison bc libelf-dev
       golang-go golang-1.23-go
-      debhelper dh-dkms lintian"
+      debhelper dh-dkms lintian
+      prometheus"
 
 . "$(dirname "$0")/apt-source.sh"
 

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <json-c/json.h>
@@ -374,6 +375,164 @@ TEST_F_TIMEOUT(scavctl, escapes_process_names, 120)
 	free(watch_json);
 }
 
+static int run_as_nobody(const char *cmd);
+
+/* HOSTILE_COMM as a label value of scavctl metrics. */
+#define HOSTILE_COMM_PROM \
+	"a\\\\x1b[2J\\\\x07\\\\x0a\\\"\\\\\\\\\\\\xffz"
+
+/* What scavctl @args prints (malloc'd), and its exit status. */
+static char *scavctl_out(const char *args, int *status)
+{
+	char cmd[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "scavctl %s", args);
+	f = popen(cmd, "r");
+	return f ? read_all(f, status) : NULL;
+}
+
+/*
+ * The value of the sample of @name in Prometheus text @out whose labels
+ * hold @label (NULL: a sample without labels); -1 if there is none, -2 if
+ * there are several.
+ */
+static double prom_value(const char *out, const char *name, const char *label)
+{
+	size_t n = strlen(name);
+	const char *p = out;
+	double v = -1;
+	int found = 0;
+
+	for (; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		const char *end = strchr(p, '\n'), *sp;
+
+		if (strncmp(p, name, n) || !end)
+			continue;
+		if (label ? p[n] != '{' : p[n] != ' ')
+			continue;
+		sp = memrchr(p, ' ', end - p);
+		if (label && !memmem(p, sp - p, label, strlen(label)))
+			continue;
+		found++;
+		v = strtod(sp + 1, NULL);
+	}
+	return found > 1 ? -2 : v;
+}
+
+/* How many samples of @name (with labels) @out holds. */
+static int prom_count(const char *out, const char *name)
+{
+	char key[128];
+	const char *p = out;
+	int n = 0;
+
+	snprintf(key, sizeof(key), "\n%s{", name);
+	while ((p = strstr(p, key))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/*
+ * scavctl metrics: the figures of the sessions it shows, the tunables in
+ * base units, hostile names escaped, at most COUNT sessions, the walked
+ * figures only for who may walk, and -o replacing the file whole.  The
+ * output is printed as "# prom: " lines, which scripts/check.sh hands to
+ * promtool on the host.
+ */
+TEST_F_TIMEOUT(scavctl, metrics_are_prometheus_text_of_the_real_figures, 120)
+{
+	const char *file = "/tmp/scav-metrics/scav.prom";
+	char label[64], *out, *one, *none, *line, *save;
+	struct stat stbuf;
+	int to, status;
+	struct kid k;
+	pid_t hostile;
+	FILE *f;
+
+	if (system("command -v scavctl >/dev/null"))
+		SKIP(return, "scavctl is not on PATH");
+	ASSERT_EQ(0, kid_start(&k, 12));
+	hostile = hostile_start(&to);
+	ASSERT_LT(0, hostile);
+
+	out = scavctl_out("metrics -n 100", &status);
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(1, prom_value(out, "scav_up", NULL));
+	EXPECT_LE(2, prom_value(out, "scav_sessions", NULL));
+	EXPECT_LE(KID_LEN, prom_value(out, "scav_idle_bytes", NULL));
+	EXPECT_LE(KID_LEN, prom_value(out, "scav_idle_resident_bytes", NULL));
+	EXPECT_EQ(0, prom_value(out, "scav_cgroups_omitted", NULL));
+	EXPECT_EQ(3600, prom_value(out, "scav_config_idle_age_seconds", NULL));
+	EXPECT_EQ(knob_read("quota_ms_per_sec") / 1000.0,
+		  prom_value(out, "scav_config_quota_cpu_ratio", NULL));
+	EXPECT_EQ(knob_read("max_sessions_per_user"),
+		  prom_value(out, "scav_config_max_sessions_per_user", NULL));
+	snprintf(label, sizeof(label), ",pid=\"%d\",", k.pid);
+	EXPECT_EQ(KID_LEN, prom_value(out, "scav_session_idle_bytes", label));
+	EXPECT_EQ(KID_LEN, prom_value(out, "scav_session_idle_resident_bytes", label));
+	EXPECT_LE(2 * KID_LEN, prom_value(out, "scav_session_anon_rss_bytes", label));
+	snprintf(label, sizeof(label), ",pid=\"%d\",comm=\"%s\",", hostile,
+		 HOSTILE_COMM_PROM);
+	EXPECT_EQ(0, prom_value(out, "scav_session_idle_bytes", label))
+		TH_LOG("no sample labelled %s in:\n%s", label, out);
+	EXPECT_EQ(NULL, strchr(out, '\033'));
+	EXPECT_EQ(NULL, strchr(out, '\xff'));
+	/* Families that sum over sessions add up (no session came or went). */
+	EXPECT_EQ(prom_value(out, "scav_idle_bytes", NULL),
+		  prom_value(out, "scav_cgroup_idle_bytes", "cgroup="));
+	EXPECT_EQ(3, prom_count(out, "scav_reclaimed_bytes_total"));
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("# prom: %s\n", line);
+	fflush(stdout);
+
+	/* -n COUNT: the sessions with the most idle memory, COUNT at most. */
+	one = scavctl_out("metrics -n 1", &status);
+	ASSERT_NE(NULL, one);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(1, prom_count(one, "scav_session_idle_bytes"));
+	snprintf(label, sizeof(label), ",pid=\"%d\",", k.pid);
+	EXPECT_EQ(KID_LEN, prom_value(one, "scav_session_idle_bytes", label));
+	none = scavctl_out("metrics -n 0", &status);
+	ASSERT_NE(NULL, none);
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, prom_count(none, "scav_session_idle_bytes"));
+	EXPECT_EQ(1, prom_value(none, "scav_up", NULL));
+	free(one);
+	free(none);
+
+	/* A user who may not walk others' page tables gets the rest. */
+	EXPECT_EQ(0, run_as_nobody("scavctl metrics | grep -q '^scav_up 1$'"));
+	EXPECT_EQ(1, run_as_nobody("scavctl metrics | grep -q '^scav_idle_resident_bytes '"));
+
+	/* -o FILE: replaced whole, readable by the collector, nothing left over. */
+	mkdir("/tmp/scav-metrics", 0755);
+	f = fopen(file, "w");
+	ASSERT_NE(NULL, f);
+	fputs("old\n", f);
+	fclose(f);
+	EXPECT_EQ(0, WEXITSTATUS(system("scavctl metrics -o /tmp/scav-metrics/scav.prom")));
+	ASSERT_EQ(0, stat(file, &stbuf));
+	EXPECT_EQ(0644, stbuf.st_mode & 07777);
+	EXPECT_EQ(0, WEXITSTATUS(system("grep -q '^scav_up 1$' /tmp/scav-metrics/scav.prom")));
+	EXPECT_EQ(1, WEXITSTATUS(system("grep -q '^old$' /tmp/scav-metrics/scav.prom")));
+	EXPECT_EQ(0, WEXITSTATUS(system("test \"$(ls /tmp/scav-metrics)\" = scav.prom")));
+	EXPECT_EQ(0, WEXITSTATUS(system(
+		"scavctl metrics -o /tmp/scav-metrics/no/such.prom 2>&1 | grep -q 'No such file'")));
+	EXPECT_EQ(1, WEXITSTATUS(system("scavctl metrics -o /tmp/scav-metrics/no/such.prom 2>/dev/null")));
+	EXPECT_EQ(2, WEXITSTATUS(system("scavctl --json metrics 2>/dev/null")));
+	unlink(file);
+	rmdir("/tmp/scav-metrics");
+
+	close(to);
+	ASSERT_EQ(hostile, waitpid(hostile, &status, 0));
+	EXPECT_EQ(0, kid_end(&k));
+	free(out);
+}
+
 static int run_as_nobody(const char *cmd)
 {
 	pid_t pid = fork();
@@ -450,6 +609,8 @@ TEST(bad_numbers_are_usage_errors)
 		{ "reclaim 0x", "PID", "'0x'" },
 		{ "reclaim 0", "PID", "'0'" },
 		{ "reclaim 4194304", "PID", "'4194304'" },
+		{ "metrics -n 101", "-n", "'101'" },
+		{ "metrics -n x", "-n", "'x'" },
 		{ "config idle_age_ms=12abc", "idle_age_ms", "'12abc'" },
 		{ "config idle_age_ms=-1", "idle_age_ms", "'-1'" },
 		{ "config idle_age_ms=0x10", "idle_age_ms", "'0x10'" },
@@ -487,7 +648,7 @@ TEST(help_lists_every_command)
 {
 	static const char *const cmds[] = {
 		"status", "top", "reclaim", "config", "watch", "rss", "version",
-		"stats", "help",
+		"stats", "metrics", "help",
 	};
 	char line[32], *out;
 	size_t i;

@@ -283,6 +283,31 @@ TEST(json_escaping_follows_rfc_8259)
 	EXPECT_STREQ("\"\"", scavctl_esc_json("abc", buf, 3));
 }
 
+/*
+ * A label value of Prometheus's text format: only \\, \" and \n exist there,
+ * so a byte that must not be shown raw becomes the text \xNN of the value,
+ * and a backslash doubles in the value so that \xNN cannot be forged.
+ */
+TEST(prometheus_label_values_are_utf8_and_read_back)
+{
+	char buf[SCAVCTL_ESC_PROM_SIZE(32)];
+
+	EXPECT_STREQ("a\\\\x1b[2J\\\\x07\\\\x0a\\\"\\\\\\\\\\\\xffz",
+		     scavctl_esc_prom(hostile, buf, sizeof(buf)));
+	/* Valid UTF-8 as it is, its control characters (C0, DEL, C1) not. */
+	EXPECT_STREQ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		     scavctl_esc_prom("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", buf, sizeof(buf)));
+	EXPECT_STREQ("\\\\x7f\\\\xc2\\\\x9b\\\\x1f", scavctl_esc_prom("\x7f\xc2\x9b\x1f", buf, sizeof(buf)));
+	/* Overlong or cut short: byte by byte. */
+	EXPECT_STREQ("\\\\xc0\\\\xaf", scavctl_esc_prom("\xc0\xaf", buf, sizeof(buf)));
+	EXPECT_STREQ("\\\\xe2\\\\x82x", scavctl_esc_prom("\xe2\x82x", buf, sizeof(buf)));
+	/* Cut before an escape that does not fit, never inside it. */
+	EXPECT_STREQ("ab", scavctl_esc_prom("ab\033c", buf, 7));
+	EXPECT_STREQ("ab\\\\x1b", scavctl_esc_prom("ab\033c", buf, 8));
+	EXPECT_STREQ("", scavctl_esc_prom("\\", buf, 4));
+	EXPECT_STREQ("\\\\\\\\", scavctl_esc_prom("\\", buf, 5));
+}
+
 /* Back from \xNN and \\ to bytes; -1 if @s holds anything else escaped. */
 static int unescape_text(const char *s, char *out)
 {
