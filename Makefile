@@ -22,6 +22,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+# systemd's units (scav-metrics for node_exporter); Debian's: /lib/systemd/system
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 O := build
@@ -271,6 +273,10 @@ install: lib $(O)/scavctl
 	install -m 755 integrations/go/scav-go $(DESTDIR)$(BINDIR)/
 	install -m 644 Documentation/man/scav-go.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 integrations/go/scav_linux.go.in $(DESTDIR)$(PREFIX)/share/scav/go/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/bin/scavctl|$(BINDIR)/scavctl|' integrations/node-exporter/scav-metrics.service \
+		> $(DESTDIR)$(UNITDIR)/scav-metrics.service
+	install -m 644 integrations/node-exporter/scav-metrics.timer $(DESTDIR)$(UNITDIR)/
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(O)/kmod/$(KREL) modules_install

@@ -8,7 +8,8 @@
 #   deb.sh check   build, run lintian (errors fail), then in a fresh Debian 12
 #                  root made with debootstrap (kept pristine in build/bookworm/
 #                  and copied for each run): apt install ./*.deb, use the
-#                  library, scavctl and scav-go, install the 6.1 and 6.12 headers and
+#                  library, scavctl and scav-go, scavctl's units for node_exporter
+#                  (systemd-analyze verify), install the 6.1 and 6.12 headers and
 #                  check that DKMS built and installed scav.ko for both, and
 #                  that removing scav-dkms leaves nothing behind
 #
@@ -60,8 +61,32 @@ check() {
 	cp "$out"/*.deb "$root/tmp/debs/"
 
 	in_root "$root" apt-get update -q
+	# systemd first, as on a real host, so that installing scavctl enables
+	# its timer; node_exporter for the directory its textfile collector reads.
+	# No daemon starts in the root (policy-rc.d, as for any chroot).
+	printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+	chmod +x "$root/usr/sbin/policy-rc.d"
+	in_root "$root" apt-get install -y -q --no-install-recommends systemd \
+		prometheus-node-exporter
 	echo "deb.sh: apt install ./*.deb on a fresh $codename"
 	in_root "$root" sh -c 'cd /tmp/debs && apt-get install -y -q ./*.deb'
+	echo "deb.sh: scav-metrics for prometheus-node-exporter"
+	in_root "$root" sh -ec '
+		u=/lib/systemd/system
+		# No man-db in the root: the page the units name is checked apart.
+		systemd-analyze verify --man=no $u/scav-metrics.service $u/scav-metrics.timer
+		test -r /usr/share/man/man8/scavctl.8.gz
+		test -L /etc/systemd/system/timers.target.wants/scav-metrics.timer
+		# The directory the unit writes to is the collector'"'"'s default.
+		prometheus-node-exporter --help 2>&1 |
+			grep -A2 -e "--collector.textfile.directory" |
+			grep -q "/var/lib/prometheus/node-exporter"
+		# What the service runs (no module here: scav_up 0).
+		sh -c "$(sed -n "s/^ExecStart=//p" $u/scav-metrics.service)"
+		grep -qx "scav_up 0" /var/lib/prometheus/node-exporter/scav.prom
+		test "$(ls /var/lib/prometheus/node-exporter)" = scav.prom
+	' && echo "ok - scav-metrics units verify and write node_exporter's file" ||
+		{ echo "not ok - scav-metrics units"; exit 1; }
 	# To build against the library as a user would.
 	in_root "$root" apt-get install -y -q --no-install-recommends pkg-config
 
