@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "scav.h"
@@ -479,6 +480,24 @@ static void print_session_json(const struct scav_nl_session *s,
 	putchar('}');
 }
 
+/*
+ * How much of a process's anonymous RSS its session holds idle, at a
+ * glance: ten cells, one # per tenth (rounded), "[###.......]".
+ */
+static const char *idle_bar(uint64_t idle, uint64_t rss, char *buf)
+{
+	unsigned int n = rss ? (unsigned int)((idle * 10 + rss / 2) / rss) : 0, i;
+
+	if (n > 10)
+		n = 10;
+	buf[0] = '[';
+	for (i = 0; i < 10; i++)
+		buf[1 + i] = i < n ? '#' : '.';
+	buf[11] = ']';
+	buf[12] = '\0';
+	return buf;
+}
+
 static int cmd_top(int argc, char **argv)
 {
 	int count = -1, delay = 2, opt, tty = isatty(1), iter;
@@ -548,15 +567,15 @@ static int cmd_top(int argc, char **argv)
 		printf("scav: %zu sessions, %s idle, %s of it resident%s\n\n", nr,
 		       human(idle, a, sizeof(a)), human(res, b, sizeof(b)),
 		       ret ? " (sessions changed while listed)" : "");
-		printf("%8s %-15s %11s %11s %11s %11s %11s %7s  %s\n", "PID", "COMMAND",
+		printf("%8s %-15s %11s %11s %11s %11s %11s %7s %-12s %s\n", "PID", "COMMAND",
 		       "IDLE", "RES-IDLE", "ANON-RSS", "USED-RSS", "RECLAIMED", "RANGES",
-		       "CGROUP");
+		       "IDLE/ANON", "CGROUP");
 		for (i = 0; i < nr; i++) {
 			const struct scav_stats *st = &v[i].stats;
 			char comm[SCAVCTL_ESC_TEXT_SIZE(COMM_LEN)];
-			char cg[SCAVCTL_ESC_TEXT_SIZE(256)];
+			char cg[SCAVCTL_ESC_TEXT_SIZE(256)], bar[16];
 
-			printf("%8u %-15s %11s %11s %11s %11s %11s %7" PRIu64 "  %s\n",
+			printf("%8u %-15s %11s %11s %11s %11s %11s %7" PRIu64 " %-12s %s\n",
 			       v[i].pid, scavctl_esc_text(v[i].comm, comm, sizeof(comm)),
 			       human(st->idle_bytes, a, sizeof(a)),
 			       human(st->idle_resident_bytes, b, sizeof(b)),
@@ -564,6 +583,7 @@ static int cmd_top(int argc, char **argv)
 			       human(st->used_rss_bytes, d, sizeof(d)),
 			       human(st->reclaimed_bytes, e, sizeof(e)),
 			       (uint64_t)st->nr_ranges,
+			       idle_bar(st->idle_resident_bytes, st->anon_rss_bytes, bar),
 			       cg_label(&cgs, v[i].cgroup_id, cg, sizeof(cg)));
 		}
 		fflush(stdout);
@@ -805,37 +825,40 @@ static int64_t proc_kb(uint32_t pid, const char *file, const char *name)
 	return v;
 }
 
-static int cmd_rss(int argc, char **argv)
-{
-	uint64_t idle = 0, idle_res = 0, idle_lazy = 0, honest;
+/* A process's memory as cmd_rss shows it. */
+struct rss_fig {
 	int64_t rss, lazy;
+	uint64_t idle, idle_res, idle_lazy, honest;
+	int sessions, module;
+};
+
+/* Measure @pid; 1 (and a message) if it cannot be read, or is gone. */
+static int rss_measure(uint32_t pid, struct rss_fig *f)
+{
 	struct scav_nl_session *v = NULL;
 	struct scav_nl *n;
 	size_t nr = 0, i;
-	uint32_t pid;
-	int sessions = 0, module = 1, ret;
-	char a[32];
+	int ret;
 
-	if (argc != 2)
-		return bad_args(argv[0]);
-	pid = parse_pid(argv[0], argv[1]);
-	rss = proc_kb(pid, "status", "VmRSS");
-	if (rss == -ENOENT && access("/proc/self", F_OK) == 0) {
+	memset(f, 0, sizeof(*f));
+	f->module = 1;
+	f->rss = proc_kb(pid, "status", "VmRSS");
+	if (f->rss == -ENOENT && access("/proc/self", F_OK) == 0) {
 		fprintf(stderr, "scavctl: rss: no process %u (or it has no memory: "
 			"a kernel thread)\n", pid);
 		return 1;
 	}
-	lazy = proc_kb(pid, "smaps_rollup", "LazyFree");
-	if (rss < 0 || lazy < 0) {
+	f->lazy = proc_kb(pid, "smaps_rollup", "LazyFree");
+	if (f->rss < 0 || f->lazy < 0) {
 		fprintf(stderr, "scavctl: rss: cannot read /proc/%u: %s%s\n", pid,
-			strerror((int)-(rss < 0 ? rss : lazy)),
-			(rss == -EACCES || lazy == -EACCES) ?
+			strerror((int)-(f->rss < 0 ? f->rss : f->lazy)),
+			(f->rss == -EACCES || f->lazy == -EACCES) ?
 			" (run as root or as the process's owner)" : "");
 		return 1;
 	}
 	ret = scav_nl_open(&n, 0);
 	if (ret == -ENOENT) {
-		module = 0;
+		f->module = 0;
 	} else if (ret) {
 		die("netlink", ret, NULL);
 	} else {
@@ -847,10 +870,10 @@ static int cmd_rss(int argc, char **argv)
 	for (i = 0; i < nr; i++) {
 		if (v[i].pid != pid)
 			continue;
-		sessions++;
-		idle += v[i].stats.idle_bytes;
-		idle_res += v[i].stats.idle_resident_bytes;
-		idle_lazy += v[i].stats.lazyfree_bytes;
+		f->sessions++;
+		f->idle += v[i].stats.idle_bytes;
+		f->idle_res += v[i].stats.idle_resident_bytes;
+		f->idle_lazy += v[i].stats.lazyfree_bytes;
 	}
 	free(v);
 	/*
@@ -858,26 +881,156 @@ static int cmd_rss(int argc, char **argv)
 	 * used_rss_bytes, which leave out file and shmem pages.  LazyFree
 	 * covers scav's lazily freed idle pages too: count them once.
 	 */
-	honest = rss - lazy - (idle_res - idle_lazy);
-	if ((int64_t)honest < 0)
-		honest = 0;
+	f->honest = f->rss - f->lazy - (f->idle_res - f->idle_lazy);
+	if ((int64_t)f->honest < 0)
+		f->honest = 0;
+	return 0;
+}
+
+/* A gnuplot string in single quotes: a quote inside is doubled. */
+static void gp_string(FILE *g, const char *s)
+{
+	fputc('\'', g);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', g);
+		fputc(*s, g);
+	}
+	fputc('\'', g);
+}
+
+/*
+ * rss PID --plot FILE: sample @count times, every @delay seconds (or until
+ * the process ends), one line each as it comes, then have gnuplot draw
+ * VmRSS, the honest RSS and scav's idle memory over time into FILE (PNG).
+ */
+static int rss_plot(uint32_t pid, const char *file, int count, int delay)
+{
+	struct rss_fig *f = calloc(count, sizeof(*f));
+	char comm[COMM_LEN + 1] = "", path[64], esc[SCAVCTL_ESC_TEXT_SIZE(COMM_LEN)];
+	char a[32], b[32], c[32];
+	int i, got = 0, status;
+	FILE *g;
+
+	if (!f)
+		die("rss", -ENOMEM, NULL);
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	g = fopen(path, "r");
+	if (g) {
+		if (fgets(comm, sizeof(comm), g))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(g);
+	}
+	for (i = 0; i < count; i++) {
+		if (i)
+			sleep(delay);
+		if (rss_measure(pid, &f[i])) {
+			if (!i)
+				return 1;
+			break;
+		}
+		got++;
+		if (json)
+			printf("{\"t\":%d,\"vm_rss_bytes\":%" PRId64 ",\"honest_rss_bytes\":%"
+			       PRIu64 ",\"scav_idle_bytes\":%" PRIu64 "}\n", i * delay,
+			       f[i].rss, f[i].honest, f[i].idle);
+		else
+			printf("%6d s  VmRSS %10s  honest %10s  scav idle %10s\n", i * delay,
+			       human(f[i].rss, a, sizeof(a)), human(f[i].honest, b, sizeof(b)),
+			       human(f[i].idle, c, sizeof(c)));
+		fflush(stdout);
+	}
+	g = popen("gnuplot", "w");
+	if (!g)
+		die("gnuplot", -errno, NULL);
+	fprintf(g, "set terminal pngcairo size 900,500 noenhanced\nset output ");
+	gp_string(g, file);
+	fprintf(g, "\nset title ");
+	snprintf(path, sizeof(path), "process %u (", pid);
+	{
+		char title[sizeof(path) + sizeof(esc) + 2];
+
+		snprintf(title, sizeof(title), "%s%s)", path,
+			 scavctl_esc_text(comm, esc, sizeof(esc)));
+		gp_string(g, title);
+	}
+	fprintf(g, "\nset xlabel 's'\nset ylabel 'MiB'\nset key outside right\n"
+		"set grid\nset yrange [0:*]\nset style data lines\n$d << EOD\n");
+	for (i = 0; i < got; i++)
+		fprintf(g, "%d %.3f %.3f %.3f %.3f\n", i * delay, f[i].rss / 1048576.0,
+			f[i].honest / 1048576.0, f[i].idle / 1048576.0,
+			f[i].idle_res / 1048576.0);
+	fprintf(g, "EOD\nplot $d using 1:2 title 'VmRSS' lw 2, "
+		"$d using 1:3 title 'honest RSS' lw 2, "
+		"$d using 1:4 title 'scav idle' lw 2, "
+		"$d using 1:5 title 'scav idle, resident' dt 2 lw 2\n");
+	free(f);
+	status = pclose(g);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "scavctl: rss --plot: gnuplot failed%s\n",
+			WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+			" (not installed: apt install gnuplot-nox)" : "");
+		return 1;
+	}
+	if (!json)
+		printf("plotted %d samples into %s\n", got, file);
+	return 0;
+}
+
+static int cmd_rss(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "plot", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *plot = NULL;
+	int count = -1, delay = -1, opt;
+	struct rss_fig f;
+	uint32_t pid;
+	char a[32];
+
+	optind = 1;
+	/* A lone argument is the PID, even one that looks like an option. */
+	while (argc != 2 && (opt = getopt_long(argc, argv, "n:d:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			plot = optarg;
+			break;
+		case 'n':
+			count = parse_num(argv[0], "-n", optarg, 1, 100000);
+			break;
+		case 'd':
+			delay = parse_num(argv[0], "-d", optarg, 1, 3600);
+			break;
+		default:
+			return bad_args(argv[0]);
+		}
+	}
+	/* -n and -d only say how to sample for a plot. */
+	if (optind != argc - 1 || (!plot && (count > 0 || delay > 0)))
+		return bad_args(argv[0]);
+	pid = parse_pid(argv[0], argv[optind]);
+	if (plot)
+		return rss_plot(pid, plot, count > 0 ? count : 60, delay > 0 ? delay : 1);
+	if (rss_measure(pid, &f))
+		return 1;
 	if (json) {
 		printf("{\"pid\":%u,\"module\":%s,\"sessions\":%d,\"vm_rss_bytes\":%" PRId64
 		       ",\"lazyfree_bytes\":%" PRId64 ",\"scav_idle_bytes\":%" PRIu64
 		       ",\"scav_idle_resident_bytes\":%" PRIu64
 		       ",\"scav_lazyfree_bytes\":%" PRIu64 ",\"honest_rss_bytes\":%" PRIu64 "}\n",
-		       pid, module ? "true" : "false", sessions, rss, lazy, idle,
-		       idle_res, idle_lazy, honest);
+		       pid, f.module ? "true" : "false", f.sessions, f.rss, f.lazy, f.idle,
+		       f.idle_res, f.idle_lazy, f.honest);
 		return 0;
 	}
-	printf("process %u: %d scav session%s%s\n", pid, sessions,
-	       sessions == 1 ? "" : "s", module ? "" : " (module not loaded)");
-	printf("  %-28s %s\n", "VmRSS", human(rss, a, sizeof(a)));
-	printf("  %-28s %s\n", "LazyFree (smaps_rollup)", human(lazy, a, sizeof(a)));
-	printf("  %-28s %s\n", "scav idle", human(idle, a, sizeof(a)));
-	printf("  %-28s %s\n", "scav idle, resident", human(idle_res, a, sizeof(a)));
-	printf("  %-28s %s\n", "scav idle, lazily freed", human(idle_lazy, a, sizeof(a)));
-	printf("  %-28s %s\n", "honest RSS", human(honest, a, sizeof(a)));
+	printf("process %u: %d scav session%s%s\n", pid, f.sessions,
+	       f.sessions == 1 ? "" : "s", f.module ? "" : " (module not loaded)");
+	printf("  %-28s %s\n", "VmRSS", human(f.rss, a, sizeof(a)));
+	printf("  %-28s %s\n", "LazyFree (smaps_rollup)", human(f.lazy, a, sizeof(a)));
+	printf("  %-28s %s\n", "scav idle", human(f.idle, a, sizeof(a)));
+	printf("  %-28s %s\n", "scav idle, resident", human(f.idle_res, a, sizeof(a)));
+	printf("  %-28s %s\n", "scav idle, lazily freed", human(f.idle_lazy, a, sizeof(a)));
+	printf("  %-28s %s\n", "honest RSS", human(f.honest, a, sizeof(a)));
 	return 0;
 }
 
@@ -1382,9 +1535,10 @@ static const struct command commands[] = {
 	{ "config", "[KEY[=VALUE]...]",
 	  "show or change tunables (/sys/kernel/scav names)\n", cmd_config },
 	{ "watch", "[-n COUNT]", "print events as they happen\n", cmd_watch },
-	{ "rss", "PID",
+	{ "rss", "[--plot FILE [-n COUNT] [-d SECONDS]] PID",
 	  "a process's RSS, what of it is idle, and its\n"
-	  "honest RSS\n", cmd_rss },
+	  "honest RSS; with --plot, COUNT (60) samples every\n"
+	  "SECONDS (1) drawn by gnuplot into FILE (PNG)\n", cmd_rss },
 	{ "version", "", "the device's ABI version and limits\n", cmd_version },
 	{ "stats", "", "the figures of scavctl's own session\n", cmd_stats },
 	{ "metrics", "[-n COUNT] [-o FILE]",

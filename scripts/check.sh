@@ -30,6 +30,22 @@ run host-untrusted "$top/build/selftests/untrusted_test"
 echo "# ==== host $(uname -r): the same, with AddressSanitizer and UBSan"
 run host-asan "$top/build/asan/selftests/libscav_test"
 run host-asan-untrusted "$top/build/asan/selftests/untrusted_test"
+# scavctl rss --plot draws with gnuplot (no module here: nothing idle).
+plot_check() {
+	sleep 60 &
+	p=$!
+	f=$out/rss-plot.png
+	if "$top/build/scavctl" rss --plot "$f" -n 2 -d 1 "$p" > "$out/rss-plot.out" &&
+	   [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "211PNG" ] &&
+	   [ "$(grep -c ' s  VmRSS ' "$out/rss-plot.out")" -eq 2 ]; then
+		echo "ok - scavctl rss --plot drew 2 samples with gnuplot"
+	else
+		echo "not ok - scavctl rss --plot"
+		cat "$out/rss-plot.out"
+	fi
+	kill "$p"
+}
+run host-plot plot_check
 unset LD_LIBRARY_PATH
 echo "# ==== host $(uname -r): Go runtimes built by scripts/go.sh"
 run go-host "$top/scripts/go.sh" host

@@ -118,7 +118,8 @@ static int64_t jint(json_object *o, const char *key)
 TEST_F_TIMEOUT(scavctl, commands_end_to_end_in_json, 120)
 {
 	json_object *j, *arr, *s, *cfg;
-	char args[64];
+	char args[128], cmd[256], *out;
+	FILE *f;
 	int status, found = 0;
 	size_t i;
 	struct kid k;
@@ -151,6 +152,26 @@ TEST_F_TIMEOUT(scavctl, commands_end_to_end_in_json, 120)
 	}
 	EXPECT_EQ(1, found);
 	json_object_put(j);
+
+	/* The human table: the kid holds half its anonymous memory idle. */
+	snprintf(args, sizeof(args), "top -n 1 | grep -q '^ *%d .* \\[#####\\.\\.\\.\\.\\.\\] '",
+		 k.pid);
+	snprintf(cmd, sizeof(cmd), "scavctl %s", args);
+	EXPECT_EQ(0, WEXITSTATUS(system(cmd))) TH_LOG("%s", cmd);
+
+	/*
+	 * rss --plot: each sample on its line as it comes, then gnuplot,
+	 * which the VM lacks (the host's make check draws a plot).
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "scavctl --json rss --plot /tmp/p.png -n 2 -d 1 %d 2>/tmp/plot.err | "
+		 "grep -c '\"scav_idle_bytes\":%d}'", k.pid, (int)KID_LEN);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	out = read_all(f, &status);
+	EXPECT_STREQ("2\n", out);
+	free(out);
+	EXPECT_EQ(0, WEXITSTATUS(system("grep -q 'apt install gnuplot-nox' /tmp/plot.err")));
 
 	snprintf(args, sizeof(args), "rss %d", k.pid);
 	j = scavctl_json(args, &status);
@@ -611,6 +632,8 @@ TEST(bad_numbers_are_usage_errors)
 		{ "reclaim 4194304", "PID", "'4194304'" },
 		{ "metrics -n 101", "-n", "'101'" },
 		{ "metrics -n x", "-n", "'x'" },
+		{ "rss --plot /tmp/p.png -n 0 1", "-n", "'0'" },
+		{ "rss --plot /tmp/p.png -d 3601 1", "-d", "'3601'" },
 		{ "config idle_age_ms=12abc", "idle_age_ms", "'12abc'" },
 		{ "config idle_age_ms=-1", "idle_age_ms", "'-1'" },
 		{ "config idle_age_ms=0x10", "idle_age_ms", "'0x10'" },
