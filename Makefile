@@ -24,6 +24,8 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 # systemd's units (scav-metrics for node_exporter); Debian's: /lib/systemd/system
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# udev's rule for /dev/scav; Debian's: /lib/udev/rules.d
+UDEVDIR ?= /etc/udev/rules.d
 DESTDIR ?=
 
 O := build
@@ -277,6 +279,8 @@ install: lib $(O)/scavctl
 	sed 's|/usr/bin/scavctl|$(BINDIR)/scavctl|' integrations/node-exporter/scav-metrics.service \
 		> $(DESTDIR)$(UNITDIR)/scav-metrics.service
 	install -m 644 integrations/node-exporter/scav-metrics.timer $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(UDEVDIR)
+	install -m 644 integrations/system/60-scav.rules $(DESTDIR)$(UDEVDIR)/
 
 modules_install: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(O)/kmod/$(KREL) modules_install

@@ -542,8 +542,17 @@ static const struct file_operations scav_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * A fixed minor, so that opening /dev/scav loads the module as opening
+ * /dev/fuse loads fuse: main.c's aliases name it, depmod writes it into
+ * modules.devname, and kmod static-nodes (systemd-tmpfiles at boot) makes
+ * the node before the module is loaded.  It is one of 243-254, which
+ * Documentation/admin-guide/devices.txt reserves for local use, above the
+ * dynamic minors of 6.1 (127 down) and below those of later kernels (256
+ * up); a local driver of the same number makes the load fail with EBUSY.
+ */
 static struct miscdevice scav_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = SCAV_MISC_MINOR,
 	.name = "scav",
 	.fops = &scav_fops,
 	.mode = 0666,

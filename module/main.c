@@ -2,6 +2,7 @@
 /*
  * scav: idle memory reported by allocators, claimed back or reclaimed.
  */
+#include <linux/miscdevice.h>
 #include <linux/module.h>
 
 #include "aging.h"
@@ -94,3 +95,6 @@ module_exit(scav_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Idle memory contract between allocators and the kernel");
 MODULE_AUTHOR("The scav developers");
+/* Opening /dev/scav loads the module (device.c). */
+MODULE_ALIAS_MISCDEV(SCAV_MISC_MINOR);
+MODULE_ALIAS("devname:scav");

@@ -10,8 +10,10 @@
 #                  and copied for each run): apt install ./*.deb, use the
 #                  library, scavctl and scav-go, scavctl's units for node_exporter
 #                  (systemd-analyze verify), install the 6.1 and 6.12 headers and
-#                  check that DKMS built and installed scav.ko for both, and
-#                  that removing scav-dkms leaves nothing behind
+#                  check that DKMS built and installed scav.ko for both, with
+#                  the aliases that make an open of /dev/scav load it (and
+#                  udev's rule), and that removing scav-dkms leaves nothing
+#                  behind
 #
 # The archive is the one this machine uses (scripts/apt-source.sh).  Needs
 # root.
@@ -141,6 +143,29 @@ EOF
 		fi
 	done
 	[ "$n" -ge 2 ] || { echo "not ok - expected two kernels, got $n"; exit 1; }
+	# Opening /dev/scav loads the module: its aliases, depmod's
+	# modules.devname (DKMS ran depmod), the node kmod static-nodes makes
+	# at boot, and udev's rule that gives that node its mode.
+	for h in "$root"/lib/modules/*/build; do
+		krel=$(basename "$(dirname "$h")")
+		if in_root "$root" modinfo -F alias -k "$krel" scav > "$out/aliases" &&
+		   grep -qx "devname:scav" "$out/aliases" &&
+		   grep -qx "char-major-10-249" "$out/aliases" &&
+		   grep -qx "scav scav c10:249" "$root/lib/modules/$krel/modules.devname"; then
+			echo "ok - scav for $krel: aliases devname:scav and char-major-10-249, in modules.devname"
+		else
+			echo "not ok - scav for $krel: no autoload aliases"
+			cat "$out/aliases"
+			exit 1
+		fi
+	done
+	in_root "$root" sh -ec '
+		grep -q "^KERNEL==\"scav\", MODE=\"0666\", OPTIONS+=\"static_node=scav\"" \
+			/lib/udev/rules.d/60-scav.rules
+		test -r /usr/share/doc/scav-dkms/examples/scav-modules-load.conf
+		test -r /usr/share/doc/scav-dkms/examples/scav-modprobe.conf
+	' && echo "ok - udev rule for /dev/scav and the modules-load.d and modprobe.d examples" ||
+		{ echo "not ok - udev rule or examples missing"; exit 1; }
 	in_root "$root" sh -c 'apt-get remove -y -q scav-dkms >/dev/null && ! dkms status -m scav | grep -q .' ||
 		{ echo "not ok - removing scav-dkms leaves DKMS state"; exit 1; }
 	echo "ok - scav-dkms removes cleanly"

@@ -63,6 +63,19 @@ for f in "$b"/selftests/*_test; do
 done
 
 cp /bin/busybox "$root/bin/busybox"
+# kmod for depmod, modprobe and static-nodes (busybox's applets of those
+# names stay out of the way): module_test opens /dev/scav with the module
+# unloaded, and the kernel runs /sbin/modprobe to load it.
+kmod=$(command -v kmod)
+mkdir -p "$root/sbin"
+cp "$kmod" "$root/bin/kmod"
+ldd "$kmod" | grep -o '/[^ ]*' | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+for t in depmod modprobe modinfo; do
+	ln -s /bin/kmod "$root/sbin/$t"
+done
 cp "$ko" "$root/scav/scav.ko"
 mkdir -p "$root/usr/lib"
 cp -L "$b"/lib/libscav.so.* "$b"/lib/libscav-nl.so.* "$root/usr/lib/"

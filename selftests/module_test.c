@@ -8,6 +8,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -184,6 +187,71 @@ TEST_F(mod, module_options_set_the_tunables_at_load_time)
 	ASSERT_EQ(0, scav_load());
 	EXPECT_EQ(10000, knob_read("idle_age_ms"));
 	EXPECT_EQ(1, knob_read("enabled"));
+}
+
+/* The line of @cmd's output that holds @key, newline cut (static); or "". */
+static const char *line_of(const char *cmd, const char *key)
+{
+	static char line[512];
+	int found = 0;
+	FILE *f = popen(cmd, "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, key) != NULL;
+	if (f)
+		pclose(f);
+	if (!found)
+		return "";
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/*
+ * Opening /dev/scav loads the module, as opening /dev/fuse loads fuse: a
+ * fixed misc minor (10:249) and the aliases char-major-10-249 and
+ * devname:scav.  As on a host: the module installed under /lib/modules,
+ * depmod, the node made as systemd-tmpfiles makes it from kmod
+ * static-nodes, the module not loaded; then an open, for which the kernel
+ * runs modprobe.  kmod's tools by path: the VM's busybox has applets of
+ * the same names that write no modules.devname.
+ */
+TEST_F(mod, opening_the_device_loads_the_module)
+{
+	char cmd[512], want[64];
+	struct utsname u;
+	int fd;
+
+	ASSERT_EQ(0, uname(&u));
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p /lib/modules/%s/extra && cd /lib/modules/%s && cp %s extra/ && "
+		 "touch modules.order modules.builtin modules.builtin.modinfo && /sbin/depmod -a",
+		 u.release, u.release, getenv("SCAV_KO"));
+	ASSERT_EQ(0, system(cmd));
+	snprintf(cmd, sizeof(cmd), "/sbin/modinfo -F alias %s", getenv("SCAV_KO"));
+	EXPECT_STREQ("char-major-10-249", line_of(cmd, "char-major"));
+	EXPECT_STREQ("devname:scav", line_of(cmd, "devname"));
+	snprintf(cmd, sizeof(cmd), "cat /lib/modules/%s/modules.devname", u.release);
+	EXPECT_STREQ("scav scav c10:249", line_of(cmd, "scav"));
+	/* What systemd-tmpfiles makes the node from at boot (no /dev/stdout here). */
+	snprintf(want, sizeof(want), "c! /dev/scav 0600 - - - 10:249");
+	EXPECT_STREQ(want, line_of("kmod static-nodes --format=tmpfiles --output=/tmp/nodes && "
+				   "cat /tmp/nodes", "/dev/scav"));
+
+	ASSERT_EQ(0, scav_unload());
+	EXPECT_NE(0, access("/sys/module/scav", F_OK));
+	unlink(SCAV_DEVICE_PATH);	/* devtmpfs took it away already */
+	ASSERT_EQ(0, mknod(SCAV_DEVICE_PATH, S_IFCHR | 0600, makedev(10, 249)));
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	EXPECT_LE(0, fd) TH_LOG("open: %s", strerror(errno));
+	EXPECT_EQ(0, access("/sys/module/scav", F_OK));
+	EXPECT_EQ(0, access("/sys/kernel/scav/enabled", F_OK));
+	if (fd >= 0)
+		close(fd);
+	/* The rest of the run expects the module it was given. */
+	ASSERT_EQ(0, scav_unload());
+	snprintf(cmd, sizeof(cmd), "rm -rf /lib/modules/%s/extra && /sbin/depmod -a", u.release);
+	EXPECT_EQ(0, system(cmd));
+	unlink(SCAV_DEVICE_PATH);
 }
 
 TEST_HARNESS_MAIN
