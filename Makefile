@@ -71,7 +71,7 @@ KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 .PHONY: all module modules-all newest lib tests check check-debug go deb check-deb demo \
 	bench deps install \
 	modules_install clean
-all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests
+all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests jemalloc
 
 module:
 	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/deps.sh or set KDIR" >&2; exit 1; }
@@ -163,6 +163,18 @@ $(KSFT_HDR):
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
 tests: $(TESTS) $(ASAN_TESTS)
+
+# libscav-jemalloc, preloaded into programs on jemalloc 5 (on libscav.so.1),
+# and jestress, jemalloc_test's workload.
+JE_SO := $(O)/lib/libscav-jemalloc.so
+.PHONY: jemalloc
+jemalloc: $(JE_SO) $(O)/selftests/jestress
+$(JE_SO): integrations/jemalloc/scav_jemalloc.c lib/scav.h $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fPIC -shared -o $@ $< -L$(O)/lib -lscav -lpthread
+$(O)/selftests/jestress: selftests/jemalloc/jestress.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -ljemalloc -lpthread
 
 # A selftest links libscav, and what its TEST_CFLAGS and TEST_LIBS add.
 $(O)/selftests/%: selftests/%.c selftests/scav_util.h selftests/scav_cgroup.h $(KSFT_HDR) $(O)/lib/libscav.a

@@ -79,9 +79,10 @@ done
 cp "$ko" "$root/scav/scav.ko"
 mkdir -p "$root/usr/lib"
 cp -L "$b"/lib/libscav.so.* "$b"/lib/libscav-nl.so.* "$root/usr/lib/"
-for f in "$b/scavctl" "$b/scav-demo" "$b/scavbench"; do
+for f in "$b/scavctl" "$b/scav-demo" "$b/scavbench" "$b/selftests/jestress"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
+cp "$b/lib/libscav-jemalloc.so" "$root/scav/"
 # The Go programs of scripts/go.sh, for go_test: the versions in $SCAV_VM_GO
 # (default: every one built).
 for d in "$b"/go/*/; do

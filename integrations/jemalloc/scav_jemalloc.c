@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libscav-jemalloc: jemalloc 5 gives the memory it purges to scav, with no
+ * rebuild of jemalloc or of the program.  Loaded with LD_PRELOAD, it
+ * replaces the extent hooks of every arena (mallctl "arena.<i>.extent_hooks")
+ * with hooks that chain to the originals for all but two:
+ *
+ * decommit  reports the extent idle to scav.  It succeeds only if the report
+ *           did; otherwise jemalloc falls back to its own purge (MADV_DONTNEED
+ *           through purge_forced), as without the shim.
+ * commit    claims the extent back, and makes it read as zeros: jemalloc
+ *           calls commit before it reuses a decommitted extent and then
+ *           assumes zeros (it skips zeroing calloc() memory).  Pages scav
+ *           discarded are zeros already; if anything was kept, or was not
+ *           idle in the session, the range is cleared here.
+ *
+ * purge_lazy is left out (jemalloc reuses lazily purged extents with no hook
+ * at all, so it cannot be told "kept or discarded"), and dalloc is left out
+ * as jemalloc's own retain does, so that freed extents stay mapped and go
+ * through decommit.
+ *
+ * An explicit purge (mallctl "arena.<i>.purge": Redis's MEMORY PURGE and
+ * synchronous FLUSHALL) releases at once, as debug.FreeOSMemory() does for
+ * Go: during it decommit declines, so jemalloc purges with MADV_DONTNEED,
+ * and afterwards the session's idle memory is discarded.
+ *
+ * In a child of fork() (Redis's BGSAVE) the session is not the child's:
+ * decommit declines, and commit clears what the parent may have left with
+ * MADV_DONTNEED (no copy of shared pages, unlike a memset).
+ *
+ * It does nothing, and says why with SCAV=debug, without jemalloc 5 in the
+ * process, without the module, with SCAV=off, or with overcommit_memory=2
+ * (where jemalloc's own decommit unmaps for real).
+ *
+ * Hooks run inside jemalloc, re-entrantly: they never allocate.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <jemalloc/jemalloc.h>
+
+#include "scav.h"
+
+/* Arenas whose hooks this shim knows; an index past it keeps its own. */
+#define SJ_ARENAS	4096
+
+typedef int (mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+
+static mallctl_fn *real_mallctl;
+static struct scav *sj_session;
+static extent_hooks_t *sj_orig[SJ_ARENAS];	/* each arena's own hooks */
+static extent_hooks_t *sj_default;		/* jemalloc's, for new arenas */
+static volatile int sj_child;			/* after fork(): not our session */
+static int sj_debug;
+static unsigned int sj_arenas;			/* arenas hooked */
+
+/* The thread is inside an explicit purge: decommit declines. */
+static __thread int sj_purging __attribute__((tls_model("initial-exec")));
+
+static extent_hooks_t *orig(unsigned int arena)
+{
+	extent_hooks_t *h = arena < SJ_ARENAS ? sj_orig[arena] : NULL;
+
+	return h ? h : sj_default;
+}
+
+static void *sj_alloc(extent_hooks_t *eh, void *new_addr, size_t size,
+		      size_t alignment, bool *zero, bool *commit, unsigned arena)
+{
+	extent_hooks_t *o = orig(arena);
+
+	(void)eh;
+	return o->alloc(o, new_addr, size, alignment, zero, commit, arena);
+}
+
+static void sj_destroy(extent_hooks_t *eh, void *addr, size_t size,
+		       bool committed, unsigned arena)
+{
+	extent_hooks_t *o = orig(arena);
+
+	(void)eh;
+	if (o->destroy)
+		o->destroy(o, addr, size, committed, arena);
+}
+
+static bool sj_decommit(extent_hooks_t *eh, void *addr, size_t size,
+			size_t offset, size_t length, unsigned arena)
+{
+	struct scav_range r = { (uintptr_t)addr + offset, length };
+
+	(void)eh;
+	(void)size;
+	(void)arena;
+	if (sj_child || sj_purging)
+		return true;
+	return scav_report(sj_session, &r, 1, 0) != 1;
+}
+
+static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
+		      size_t offset, size_t length, unsigned arena)
+{
+	struct scav_claim_range c = { (uintptr_t)addr + offset, length, 0, 0 };
+	char *p = (char *)addr + offset;
+	int tries, ret = -1;
+
+	(void)eh;
+	(void)size;
+	(void)arena;
+	if (sj_child)
+		return madvise(p, length, MADV_DONTNEED) != 0;
+	/* A claim cut short (ENOMEM, a fatal signal) may simply be repeated. */
+	for (tries = 0; tries < 3 && ret != 1; tries++) {
+		c.discarded = c.kept = 0;
+		ret = scav_claim(sj_session, &c, 1, 0);
+	}
+	if (ret != 1)
+		return true;	/* still idle: jemalloc leaves it decommitted */
+	if (c.discarded != length)
+		memset(p, 0, length);
+	return false;
+}
+
+static bool sj_purge_forced(extent_hooks_t *eh, void *addr, size_t size,
+			    size_t offset, size_t length, unsigned arena)
+{
+	extent_hooks_t *o = orig(arena);
+
+	(void)eh;
+	return !o->purge_forced ||
+	       o->purge_forced(o, addr, size, offset, length, arena);
+}
+
+static bool sj_split(extent_hooks_t *eh, void *addr, size_t size, size_t a,
+		     size_t b, bool committed, unsigned arena)
+{
+	extent_hooks_t *o = orig(arena);
+
+	(void)eh;
+	return !o->split || o->split(o, addr, size, a, b, committed, arena);
+}
+
+static bool sj_merge(extent_hooks_t *eh, void *a, size_t size_a, void *b,
+		     size_t size_b, bool committed, unsigned arena)
+{
+	extent_hooks_t *o = orig(arena);
+
+	(void)eh;
+	return !o->merge || o->merge(o, a, size_a, b, size_b, committed, arena);
+}
+
+static extent_hooks_t sj_hooks = {
+	.alloc = sj_alloc,
+	.dalloc = NULL,
+	.destroy = sj_destroy,
+	.commit = sj_commit,
+	.decommit = sj_decommit,
+	.purge_lazy = NULL,
+	.purge_forced = sj_purge_forced,
+	.split = sj_split,
+	.merge = sj_merge,
+};
+
+static void say(const char *fmt, const char *what)
+{
+	if (sj_debug)
+		fprintf(stderr, fmt, what);
+}
+
+/* Put the hooks on arena @i, keeping the ones it had. */
+static int hook_arena(unsigned int i)
+{
+	extent_hooks_t *old = NULL, *new = &sj_hooks;
+	size_t len = sizeof(old);
+	char name[64];
+
+	if (i >= SJ_ARENAS)
+		return -E2BIG;
+	snprintf(name, sizeof(name), "arena.%u.extent_hooks", i);
+	if (real_mallctl(name, &old, &len, &new, sizeof(new)))
+		return -EIO;
+	sj_orig[i] = old;
+	if (!sj_default)
+		sj_default = old;
+	return 0;
+}
+
+/*
+ * The program's mallctl() comes here first (the shim is preloaded): an
+ * explicit purge releases at once, and arenas the program creates get the
+ * hooks too.
+ */
+int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+	    size_t newlen)
+{
+	size_t n = name ? strlen(name) : 0;
+	int ret;
+
+	if (!real_mallctl) {
+		real_mallctl = (mallctl_fn *)dlsym(RTLD_NEXT, "mallctl");
+		if (!real_mallctl)
+			return ENOENT;
+	}
+	if (!sj_arenas || sj_child)
+		return real_mallctl(name, oldp, oldlenp, newp, newlen);
+	if (n > 12 && !strncmp(name, "arena.", 6) && !strcmp(name + n - 6, ".purge")) {
+		sj_purging++;
+		ret = real_mallctl(name, oldp, oldlenp, newp, newlen);
+		sj_purging--;
+		scav_reclaim(sj_session, 0, 0, NULL);
+		return ret;
+	}
+	if (!strcmp(name, "arenas.create") && !newp && oldp && oldlenp &&
+	    *oldlenp == sizeof(unsigned int)) {
+		extent_hooks_t *h = &sj_hooks;
+
+		ret = real_mallctl(name, oldp, oldlenp, &h, sizeof(h));
+		if (!ret && *(unsigned int *)oldp < SJ_ARENAS)
+			sj_orig[*(unsigned int *)oldp] = sj_default;
+		return ret;
+	}
+	return real_mallctl(name, oldp, oldlenp, newp, newlen);
+}
+
+static void sj_atfork_child(void)
+{
+	sj_child = 1;
+}
+
+__attribute__((constructor))
+static void sj_init(void)
+{
+	const char *env = getenv("SCAV"), *version = NULL;
+	unsigned int narenas = 0, i;
+	size_t len;
+	char buf[8] = "";
+	void *volatile p;	/* the compiler may not drop the pair */
+	int fd;
+
+	sj_debug = env && !strcmp(env, "debug");
+	if (env && !strcmp(env, "off")) {
+		say("scav-jemalloc: %s\n", "off (SCAV=off)");
+		return;
+	}
+	real_mallctl = (mallctl_fn *)dlsym(RTLD_NEXT, "mallctl");
+	len = sizeof(version);
+	if (!real_mallctl || real_mallctl("version", &version, &len, NULL, 0)) {
+		say("scav-jemalloc: %s\n", "off: no jemalloc in this process");
+		return;
+	}
+	if (strncmp(version, "5.", 2)) {
+		say("scav-jemalloc: off: jemalloc %s, not 5.x\n", version);
+		return;
+	}
+	fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) < 0)
+			buf[0] = '\0';
+		close(fd);
+	}
+	if (buf[0] == '2') {
+		say("scav-jemalloc: %s\n", "off: vm.overcommit_memory is 2");
+		return;
+	}
+	if (scav_open(&sj_session, 0) || scav_is_fallback(sj_session)) {
+		say("scav-jemalloc: %s\n", "off: no /dev/scav session (module not loaded?)");
+		if (sj_session)
+			scav_close(sj_session);
+		sj_session = NULL;
+		return;
+	}
+	len = sizeof(narenas);
+	if (real_mallctl("opt.narenas", &narenas, &len, NULL, 0))
+		narenas = 0;
+	/*
+	 * The arena for huge allocations (index narenas) exists only once one
+	 * was made; make one, so that its hooks can be set too.
+	 */
+	p = malloc(8 << 20);
+	free(p);
+	for (i = 0; i <= narenas; i++) {
+		if (i == narenas && hook_arena(i)) {
+			say("scav-jemalloc: %s\n", "no arena for huge allocations (oversize_threshold 0?)");
+			break;
+		}
+		if (i < narenas && hook_arena(i)) {
+			say("scav-jemalloc: %s\n", "off: jemalloc refused the extent hooks");
+			/* Those set stay: they work, but report nothing. */
+			sj_child = 1;
+			return;
+		}
+	}
+	pthread_atfork(NULL, NULL, sj_atfork_child);
+	sj_arenas = i;
+	if (sj_debug)
+		fprintf(stderr, "scav-jemalloc: on, jemalloc %s, %u arenas\n",
+			version, sj_arenas);
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * jestress: a program on jemalloc (-ljemalloc) that allocates, frees, lets
+ * decay purge and reuses, from several threads and arenas, and checks that
+ * every zeroed allocation (calloc, mallocx(MALLOCX_ZERO)) reads as zeros
+ * and every live allocation keeps its contents.  jemalloc_test runs it with
+ * and without libscav-jemalloc preloaded.
+ *
+ *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f]
+ *
+ * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
+ * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge);
+ * -f: halfway, thread 0 forks a child that checks what it inherited, then
+ *     allocates, frees, purges and reuses on its own (Redis's BGSAVE).
+ * Prints "jestress ok ..." and exits 0, or says what was wrong and exits 1.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jemalloc/jemalloc.h>
+
+#define SLOTS	192
+#define PAGE	4096
+
+struct obj {
+	unsigned char *p;
+	size_t size;
+	uint64_t tag;
+};
+
+static int nthreads = 4, seconds = 5, narenas, purge, forking;
+static unsigned int arenas[16];
+static atomic_ulong checks, zero_checks, allocs, purges;
+static atomic_int failed;
+static struct timespec deadline;
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int expired(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline.tv_sec ||
+	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
+}
+
+static void fail(const char *what, const struct obj *o, size_t at)
+{
+	fprintf(stderr, "jestress: %s: object %p of %zu bytes, tag %#llx, at byte %zu\n",
+		what, (void *)o->p, o->size, (unsigned long long)o->tag, at);
+	atomic_store(&failed, 1);
+}
+
+/* The bytes to check: every byte of a small object, else a word a page. */
+static size_t step(size_t size)
+{
+	return size <= 65536 ? 1 : PAGE;
+}
+
+static void fill(struct obj *o)
+{
+	size_t i;
+
+	memset(o->p, (int)(o->tag & 0xff), o->size);
+	for (i = 0; i + 8 <= o->size; i += PAGE)
+		memcpy(o->p + i, &o->tag, 8);
+}
+
+static int check_fill(const struct obj *o)
+{
+	unsigned char b = o->tag & 0xff;
+	size_t i;
+
+	for (i = 0; i + 8 <= o->size; i += PAGE) {
+		if (memcmp(o->p + i, &o->tag, 8)) {
+			fail("a live object lost its contents", o, i);
+			return -1;
+		}
+	}
+	for (i = 8; i < o->size; i += step(o->size)) {
+		if (i % PAGE < 8)
+			continue;
+		if (o->p[i] != b) {
+			fail("a live object lost its contents", o, i);
+			return -1;
+		}
+	}
+	/* The last byte, unless it is part of a tag. */
+	i = o->size - 1;
+	if (!(i % PAGE < 8 && i - i % PAGE + 8 <= o->size) && o->p[i] != b) {
+		fail("a live object lost its last byte", o, o->size - 1);
+		return -1;
+	}
+	atomic_fetch_add(&checks, 1);
+	return 0;
+}
+
+static int check_zero(const struct obj *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->size; i += step(o->size) == 1 ? 1 : 512) {
+		if (o->p[i]) {
+			fail("a zeroed allocation holds a byte that is not zero", o, i);
+			return -1;
+		}
+	}
+	if (o->p[o->size - 1]) {
+		fail("a zeroed allocation holds a byte that is not zero", o, o->size - 1);
+		return -1;
+	}
+	atomic_fetch_add(&zero_checks, 1);
+	return 0;
+}
+
+static size_t pick_size(uint64_t *s)
+{
+	uint64_t r = rnd(s) % 1000;
+
+	if (r < 700)
+		return 16 + rnd(s) % 4080;
+	if (r < 995)
+		return 16384 + rnd(s) % (256 << 10);
+	return (8 << 20) + rnd(s) % (4 << 20);
+}
+
+static void purge_all(void)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "arena.%u.purge", MALLCTL_ARENAS_ALL);
+	if (mallctl(name, NULL, NULL, NULL, 0) == 0)
+		atomic_fetch_add(&purges, 1);
+}
+
+/* Allocate or free in @slot: the heart of every thread's loop. */
+static int step_slot(struct obj *o, uint64_t *s, uint64_t tag)
+{
+	int zero;
+
+	if (o->p) {
+		if (check_fill(o))
+			return -1;
+		if (narenas && rnd(s) % 2)
+			dallocx(o->p, 0);
+		else
+			free(o->p);
+		o->p = NULL;
+		return 0;
+	}
+	o->size = pick_size(s);
+	o->tag = tag;
+	zero = 0;
+	switch (rnd(s) % 5) {
+	case 0:
+		o->p = malloc(o->size);
+		break;
+	case 1:
+		o->p = calloc(1, o->size);
+		zero = 1;
+		break;
+	case 2:
+		o->p = mallocx(o->size, MALLOCX_ZERO);
+		zero = 1;
+		break;
+	case 3:
+		o->p = narenas ? mallocx(o->size, MALLOCX_ZERO |
+					 MALLOCX_ARENA(arenas[rnd(s) % narenas])) :
+				 calloc(o->size, 1);
+		zero = 1;
+		break;
+	default:
+		o->p = narenas ? mallocx(o->size, MALLOCX_ARENA(arenas[rnd(s) % narenas])) :
+				 malloc(o->size);
+		break;
+	}
+	if (!o->p) {
+		fprintf(stderr, "jestress: out of memory for %zu bytes\n", o->size);
+		atomic_store(&failed, 1);
+		return -1;
+	}
+	atomic_fetch_add(&allocs, 1);
+	if (zero && check_zero(o))
+		return -1;
+	fill(o);
+	return 0;
+}
+
+/* The child of -f: what it inherited, then a life of its own for a second. */
+static int child(struct obj *objs, uint64_t seed)
+{
+	struct timespec end;
+	uint64_t s = seed | 1, n = 0;
+	int i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (objs[i].p && check_fill(&objs[i]))
+			return 1;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 1;
+	deadline = end;
+	while (!expired()) {
+		if (step_slot(&objs[rnd(&s) % SLOTS], &s, 0xc0ffee00ULL + n++))
+			return 1;
+		if (n % 256 == 0)
+			purge_all();
+	}
+	for (i = 0; i < SLOTS; i++)
+		if (objs[i].p && step_slot(&objs[i], &s, 0))
+			return 1;
+	return 0;
+}
+
+static void *thread(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	struct obj *objs = calloc(SLOTS, sizeof(*objs));
+	uint64_t s = 0x9e3779b97f4a7c15ULL * (id + 1), n = 0;
+	int forked = 0, i;
+
+	if (!objs) {
+		atomic_store(&failed, 1);
+		return NULL;
+	}
+	while (!expired() && !atomic_load(&failed)) {
+		uint64_t tag = (id << 48) | ++n;
+
+		if (step_slot(&objs[rnd(&s) % SLOTS], &s, tag))
+			break;
+		/* Now and then a pause: decay purges what was freed meanwhile. */
+		if (n % 4096 == 0)
+			usleep(20 * 1000);
+		if (id == 0 && purge && n % 2048 == 0)
+			purge_all();
+		if (id == 0 && forking && !forked && n >= 8192) {
+			pid_t pid = fork();
+			int status;
+
+			forked = 1;
+			if (pid == 0)
+				_exit(child(objs, s));
+			if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+			    !WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "jestress: the forked child failed\n");
+				atomic_store(&failed, 1);
+			}
+		}
+	}
+	for (i = 0; i < SLOTS; i++)
+		if (objs[i].p && !atomic_load(&failed))
+			step_slot(&objs[i], &s, 0);
+	free(objs);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[64];
+	int opt, i;
+
+	while ((opt = getopt(argc, argv, "t:s:a:pf")) != -1) {
+		switch (opt) {
+		case 't':
+			nthreads = atoi(optarg);
+			break;
+		case 's':
+			seconds = atoi(optarg);
+			break;
+		case 'a':
+			narenas = atoi(optarg);
+			break;
+		case 'p':
+			purge = 1;
+			break;
+		case 'f':
+			forking = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f]\n");
+			return 2;
+		}
+	}
+	if (nthreads < 1 || nthreads > 64 || narenas < 0 || narenas > 16 || seconds < 1)
+		return 2;
+	for (i = 0; i < narenas; i++) {
+		size_t len = sizeof(arenas[i]);
+
+		if (mallctl("arenas.create", &arenas[i], &len, NULL, 0)) {
+			fprintf(stderr, "jestress: arenas.create failed\n");
+			return 1;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += seconds;
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&t[i], NULL, thread, (void *)(uintptr_t)i))
+			return 1;
+	for (i = 0; i < nthreads; i++)
+		pthread_join(t[i], NULL);
+	if (atomic_load(&failed))
+		return 1;
+	printf("jestress ok allocs=%lu checks=%lu zero_checks=%lu purges=%lu\n",
+	       atomic_load(&allocs), atomic_load(&checks), atomic_load(&zero_checks),
+	       atomic_load(&purges));
+	return 0;
+}
