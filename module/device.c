@@ -547,9 +547,12 @@ static const struct file_operations scav_fops = {
  * /dev/fuse loads fuse: main.c's aliases name it, depmod writes it into
  * modules.devname, and kmod static-nodes (systemd-tmpfiles at boot) makes
  * the node before the module is loaded.  It is one of 243-254, which
- * Documentation/admin-guide/devices.txt reserves for local use, above the
- * dynamic minors of 6.1 (127 down) and below those of later kernels (256
- * up); a local driver of the same number makes the load fail with EBUSY.
+ * Documentation/admin-guide/devices.txt reserves for local use, which no
+ * kernel hands out dynamically (6.1 and 6.12 give 127 down, then 6.12 256
+ * up; mainline 256 up).  If a local driver holds it, scav takes a dynamic
+ * minor and says so: only the autoload is lost (libscav checks the ABI of
+ * what it opens, so a stale node of the other driver is not mistaken for
+ * scav).
  */
 static struct miscdevice scav_misc = {
 	.minor = SCAV_MISC_MINOR,
@@ -561,6 +564,8 @@ static struct miscdevice scav_misc = {
 /* Registered last and deregistered first (main.c): the front door. */
 int scav_dev_init(void)
 {
+	int ret;
+
 	/* The ABI: the same layout for 32- and 64-bit callers, no holes. */
 	BUILD_BUG_ON(sizeof(struct scav_range) != 16);
 	BUILD_BUG_ON(sizeof(struct scav_version) != 64);
@@ -571,7 +576,14 @@ int scav_dev_init(void)
 	BUILD_BUG_ON(sizeof(struct scav_stats) != 176);
 	BUILD_BUG_ON(sizeof(struct scav_pressure) != 64);
 
-	return misc_register(&scav_misc);
+	ret = misc_register(&scav_misc);
+	if (ret == -EBUSY) {
+		pr_warn("scav: misc minor %d is taken: using a dynamic one, so opening /dev/scav will not load scav\n",
+			SCAV_MISC_MINOR);
+		scav_misc.minor = MISC_DYNAMIC_MINOR;
+		ret = misc_register(&scav_misc);
+	}
+	return ret;
 }
 
 void scav_dev_exit(void)

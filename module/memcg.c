@@ -154,12 +154,38 @@ static SCAV_LRU_WALK_CB(scav_lru_pick_cb, item, arg)
  * shrinker at each, for every charge that fails: counting a large pool
  * whole would discard nearly all of it at the first failure (6.12 and 7.3
  * took all 160 MiB of a holder for a hog short of 96 MiB).  There the count
- * stops at this much, so a failed charge takes at most 13 halves of it
- * (52 MiB), and the next failure takes more if needed.  Where the reclaim
- * counts them (6.1) it stops asking once it has enough, and a cap would
- * only make it come back more often (a hog took 1.2-1.3x the time).
+ * stops at this much (or twice what the cgroup is over its limit, see
+ * scav_memcg_excess()), so a failed charge takes at most 13 halves of it
+ * (52 MiB) from each cgroup it visits (and each NUMA node), and the next
+ * failure takes more if needed.  Where the reclaim counts them (6.1) it
+ * stops asking once it has enough, and a cap would only make it come back
+ * more often (a hog took 1.2-1.3x the time).
  */
 #define SCAV_MEMCG_COUNT_MAX	(SZ_8M >> PAGE_SHIFT)
+
+/*
+ * How far @memcg or a parent is over its memory.max or memory.high, in
+ * pages.  A charge that fails leaves usage at the limit, so this is 0 then;
+ * it is large when the limit was just cut below usage, where the kernel
+ * gives up after 16 reclaim calls that it saw free nothing (memory.max) or
+ * throttles the task (memory.high): the count must then cover the whole
+ * excess at once, or a cut of more than 16 x 52 MiB would OOM-kill while
+ * scav still holds idle memory.
+ */
+static unsigned long scav_memcg_excess(struct mem_cgroup *memcg)
+{
+	unsigned long excess = 0;
+
+	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
+		unsigned long usage = page_counter_read(&memcg->memory);
+		unsigned long limit = min(READ_ONCE(memcg->memory.max),
+					  READ_ONCE(memcg->memory.high));
+
+		if (usage > limit)
+			excess = max(excess, usage - limit);
+	}
+	return excess;
+}
 
 /*
  * What a cgroup's sessions could give, by the count the global shrinker
@@ -184,8 +210,10 @@ unsigned long scav_memcg_count(struct shrink_control *sc)
 	}
 	if (!linked)
 		return SHRINK_EMPTY;
-	return SCAV_MEMCG_CREDITED ? pages :
-		min_t(unsigned long, pages, SCAV_MEMCG_COUNT_MAX);
+	if (SCAV_MEMCG_CREDITED)
+		return pages;
+	return min(pages, max_t(unsigned long, SCAV_MEMCG_COUNT_MAX,
+				2 * scav_memcg_excess(sc->memcg)));
 }
 
 /*
