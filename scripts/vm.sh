@@ -83,6 +83,14 @@ for f in "$b/scavctl" "$b/scav-demo" "$b/scavbench" "$b/selftests/jestress"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
 cp "$b/lib/libscav-jemalloc.so" "$root/scav/"
+# Debian's Redis (redis-tools): redis-server is redis-check-rdb by another
+# name, which it goes by.
+if [ -x /usr/bin/redis-check-rdb ]; then
+	for f in /usr/bin/redis-check-rdb /usr/bin/redis-cli /usr/bin/redis-benchmark; do
+		add_bin "$f"
+	done
+	mv "$root/scav/redis-check-rdb" "$root/scav/redis-server"
+fi
 # The Go programs of scripts/go.sh, for go_test: the versions in $SCAV_VM_GO
 # (default: every one built).
 for d in "$b"/go/*/; do
