@@ -267,7 +267,7 @@ bench: deps
 	$(MAKE) all modules-all go
 	scripts/bench.sh
 
-install: lib $(O)/scavctl
+install: lib $(O)/scavctl $(JE_SO)
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(O)/lib/libscav.a $(DESTDIR)$(LIBDIR)/
@@ -291,6 +291,13 @@ install: lib $(O)/scavctl
 	sed 's|/usr/bin/scavctl|$(BINDIR)/scavctl|' integrations/node-exporter/scav-metrics.service \
 		> $(DESTDIR)$(UNITDIR)/scav-metrics.service
 	install -m 644 integrations/node-exporter/scav-metrics.timer $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(LIBDIR)/scav
+	install -m 644 $(JE_SO) $(DESTDIR)$(LIBDIR)/scav/
+	sed 's|@LIBDIR@|$(LIBDIR)/scav|' integrations/jemalloc/scav-jemalloc > $(DESTDIR)$(BINDIR)/scav-jemalloc
+	chmod 755 $(DESTDIR)$(BINDIR)/scav-jemalloc
+	install -m 644 Documentation/man/scav-jemalloc.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|@LIBDIR@|$(LIBDIR)/scav|; s|@DATADIR@|$(PREFIX)/share|' \
+		integrations/jemalloc/redis-server-scav.conf > $(DESTDIR)$(PREFIX)/share/scav/redis-server-scav.conf
 	install -d $(DESTDIR)$(UDEVDIR)
 	install -m 644 integrations/system/60-scav.rules $(DESTDIR)$(UDEVDIR)/
 

@@ -2,13 +2,15 @@
 # Debian packages of scav.
 #
 #   deb.sh build   build scav-dkms, libscav1, libscav-nl1, libscav-dev,
-#                  scavctl and scav-go with debhelper into build/deb/, from
+#                  scavctl, scav-go and libscav-jemalloc with debhelper into
+#                  build/deb/, from
 #                  a copy of the tree (the packages' clean target empties
 #                  build/)
 #   deb.sh check   build, run lintian (errors fail), then in a fresh Debian 12
 #                  root made with debootstrap (kept pristine in build/bookworm/
 #                  and copied for each run): apt install ./*.deb, use the
-#                  library, scavctl and scav-go, scavctl's units for node_exporter
+#                  library, scavctl, scav-go and scav-jemalloc (with Redis and
+#                  its unit's drop-in), scavctl's units for node_exporter
 #                  (systemd-analyze verify), install the 6.1 and 6.12 headers and
 #                  check that DKMS built and installed scav.ko for both, with
 #                  the aliases that make an open of /dev/scav load it (and
@@ -125,6 +127,24 @@ EOF
 		grep -q "install golang-go" /tmp/err
 	'
 
+	echo "deb.sh: libscav-jemalloc and Debian's Redis"
+	in_root "$root" apt-get install -y -q --no-install-recommends redis-server
+	in_root "$root" sh -ec '
+		# No module here: jemalloc is found, the session is not.
+		SCAV=debug scav-jemalloc redis-server --version 2>/tmp/err >/dev/null
+		grep -q "scav-jemalloc: off: no /dev/scav session" /tmp/err
+		SCAV=debug scav-jemalloc /bin/true 2>/tmp/err
+		grep -q "scav-jemalloc: off: no jemalloc in this process" /tmp/err
+		if scav-jemalloc 2>/dev/null; then exit 1; fi
+		# The drop-in for Debian'"'"'s unit, as the man page says.
+		d=/etc/systemd/system/redis-server.service.d
+		mkdir -p $d
+		ln -s /usr/share/scav/redis-server-scav.conf $d/scav.conf
+		grep -qx "Environment=LD_PRELOAD=/usr/lib/x86_64-linux-gnu/scav/libscav-jemalloc.so" $d/scav.conf
+		test -r /usr/lib/x86_64-linux-gnu/scav/libscav-jemalloc.so
+		systemd-analyze verify --man=no /lib/systemd/system/redis-server.service
+	' && echo "ok - libscav-jemalloc: scav-jemalloc, and the Redis drop-in verifies" ||
+		{ echo "not ok - libscav-jemalloc"; exit 1; }
 	echo "deb.sh: DKMS builds the module when kernel headers arrive"
 	# 6.1 (Debian 12's own) and 6.12 (its backports).
 	in_root "$root" apt-get install -y -q --no-install-recommends \
