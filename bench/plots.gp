@@ -48,3 +48,13 @@ if (strlen(system("test -s ".dir."/go-limit-rss.csv && echo y")) > 0) {
 		"< grep '^".m.",' ".dir."/go-limit-rss.csv" using 2:($3/1048576) title m lw 2, \
 		32 title "GOMEMLIMIT" dt 2 lw 1
 }
+
+# Redis, stock jemalloc and with libscav-jemalloc: used_memory_rss.
+if (strlen(system("test -s ".dir."/redis-rss.csv && echo y")) > 0) {
+	set output dir."/redis-rss.png"
+	set title "Redis: fill 128 MiB, delete 96 MiB, 30 s idle, refill: used_memory_rss, ".title
+	set xlabel "ms"
+	set ylabel "MiB"
+	plot for [m in "stock scav"] \
+		"< grep '^".m.",' ".dir."/redis-rss.csv" using 2:($3/1048576) title m lw 2
+}

@@ -36,6 +36,8 @@ mkdir -p "$out"
 			[ ! -s "$out/$k/go-rss.csv" ] || echo "![Go workload]($k/go-rss.png)"
 			[ ! -s "$out/$k/go-limit-rss.csv" ] ||
 				echo "![Go workload under a memory limit]($k/go-limit-rss.png)"
+			[ ! -s "$out/$k/redis-rss.csv" ] ||
+				echo "![Redis, stock jemalloc and on scav]($k/redis-rss.png)"
 		fi
 	done
 } > "$out/results.md"
