@@ -940,6 +940,8 @@ static int rss_plot(uint32_t pid, const char *file, int count, int delay)
 			       human(f[i].idle, c, sizeof(c)));
 		fflush(stdout);
 	}
+	/* A gnuplot that is missing or dies must not kill scavctl. */
+	signal(SIGPIPE, SIG_IGN);
 	g = popen("gnuplot", "w");
 	if (!g)
 		die("gnuplot", -errno, NULL);
@@ -965,10 +967,11 @@ static int rss_plot(uint32_t pid, const char *file, int count, int delay)
 		"$d using 1:4 title 'scav idle' lw 2, "
 		"$d using 1:5 title 'scav idle, resident' dt 2 lw 2\n");
 	free(f);
+	fflush(g);
 	status = pclose(g);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "scavctl: rss --plot: gnuplot failed%s\n",
-			WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+			status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
 			" (not installed: apt install gnuplot-nox)" : "");
 		return 1;
 	}
