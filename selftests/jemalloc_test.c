@@ -138,11 +138,13 @@ TEST_F_TIMEOUT(je, explicit_purges_release_at_once, 300)
 
 	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
 	figures(&a);
-	out = jestress("SCAV=debug", "-t 2 -s 5 -p", &status);
+	out = jestress("SCAV=debug", "-t 2 -s 5 -p -x", &status);
 	ASSERT_NE(NULL, out);
 	figures(&b);
 	TH_LOG("%s", out);
 	EXPECT_EQ(0, status);
+	/* The program's own hooks would bypass the claims: refused. */
+	EXPECT_NE(NULL, strstr(out, "hooks: 16"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
 	EXPECT_EQ(NULL, strstr(out, "purges=0"));
 	/* What decay had reported idle went when the purge came. */
@@ -195,11 +197,12 @@ TEST_F_TIMEOUT(je, it_does_nothing_where_it_cannot_help, 300)
 	int status;
 
 	figures(&a);
-	out = jestress("SCAV=off", "-t 2 -s 2 -f", &status);	/* silent */
+	out = jestress("SCAV=off", "-t 2 -s 2 -f -x", &status);	/* silent */
 	ASSERT_NE(NULL, out);
 	figures(&b);
 	EXPECT_EQ(0, status);
 	EXPECT_EQ(NULL, strstr(out, "scav-jemalloc: on")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "hooks: 0"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
 	EXPECT_EQ(0, b.reported - a.reported);
 	free(out);

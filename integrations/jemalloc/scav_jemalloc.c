@@ -14,8 +14,8 @@
  *           discarded are zeros already; if anything was kept, or was not
  *           idle in the session, the range is cleared here.
  *
- * purge_lazy is left out (jemalloc reuses lazily purged extents with no hook
- * at all, so it cannot be told "kept or discarded"), and dalloc is left out
+ * purge_lazy declines (jemalloc reuses lazily purged extents with no hook
+ * at all, so it cannot be told "kept or discarded"), and so does dalloc,
  * as jemalloc's own retain does, so that freed extents stay mapped and go
  * through decommit.
  *
@@ -24,13 +24,17 @@
  * Go: during it decommit declines, so jemalloc purges with MADV_DONTNEED,
  * and afterwards the session's idle memory is discarded.
  *
- * In a child of fork() (Redis's BGSAVE) the session is not the child's:
- * decommit declines, and commit clears what the parent may have left with
- * MADV_DONTNEED (no copy of shared pages, unlike a memset).
+ * A child of fork() (a daemon detaching, Redis's BGSAVE) opens a session
+ * of its own; until it has one, decommit declines and commit clears with
+ * MADV_DONTNEED (no copy of shared pages, unlike a memset).  The program's
+ * own extent hooks on an arena the shim hooked are refused (EBUSY): they
+ * would reuse memory without a claim.
  *
  * It does nothing, and says why with SCAV=debug, without jemalloc 5 in the
  * process, without the module, with SCAV=off, or with overcommit_memory=2
- * (where jemalloc's own decommit unmaps for real).
+ * or unreadable (where jemalloc maps PROT_NONE and commits for real).  If
+ * the session goes away under it (the program closed the descriptor), it
+ * clears what it could not claim and stops.
  *
  * Hooks run inside jemalloc, re-entrantly: they never allocate.
  */
@@ -108,6 +112,17 @@ static bool sj_decommit(extent_hooks_t *eh, void *addr, size_t size,
 	return scav_report(sj_session, &r, 1, 0) != 1;
 }
 
+/*
+ * The session is gone from under the shim (the program closed its
+ * descriptor, or the number now names another file): nothing can be
+ * discarded any more, so what the claim could not take back is the
+ * program's again, cleared, and decommit declines from now on.
+ */
+static bool session_lost(int err)
+{
+	return err == -EBADF || err == -ENOTTY || err == -EPERM || err == -EINVAL;
+}
+
 static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 		      size_t offset, size_t length, unsigned arena)
 {
@@ -124,6 +139,10 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	for (tries = 0; tries < 3 && ret != 1; tries++) {
 		c.discarded = c.kept = 0;
 		ret = scav_claim(sj_session, &c, 1, 0);
+	}
+	if (ret != 1 && session_lost(ret)) {
+		sj_child = 1;
+		return madvise(p, length, MADV_DONTNEED) != 0;
 	}
 	if (ret != 1)
 		return true;	/* still idle: jemalloc leaves it decommitted */
@@ -165,13 +184,31 @@ static bool sj_merge(extent_hooks_t *eh, void *a, size_t size_a, void *b,
 	return !o->merge || o->merge(o, a, size_a, b, size_b, committed, arena);
 }
 
+/*
+ * dalloc and purge_lazy decline, as NULL would say: a program that reads
+ * the hooks and calls them without a check must not jump to NULL.
+ */
+static bool sj_dalloc(extent_hooks_t *eh, void *addr, size_t size,
+		      bool committed, unsigned arena)
+{
+	(void)eh; (void)addr; (void)size; (void)committed; (void)arena;
+	return true;
+}
+
+static bool sj_purge_lazy(extent_hooks_t *eh, void *addr, size_t size,
+			  size_t offset, size_t length, unsigned arena)
+{
+	(void)eh; (void)addr; (void)size; (void)offset; (void)length; (void)arena;
+	return true;
+}
+
 static extent_hooks_t sj_hooks = {
 	.alloc = sj_alloc,
-	.dalloc = NULL,
+	.dalloc = sj_dalloc,
 	.destroy = sj_destroy,
 	.commit = sj_commit,
 	.decommit = sj_decommit,
-	.purge_lazy = NULL,
+	.purge_lazy = sj_purge_lazy,
 	.purge_forced = sj_purge_forced,
 	.split = sj_split,
 	.merge = sj_merge,
@@ -193,11 +230,14 @@ static int hook_arena(unsigned int i)
 	if (i >= SJ_ARENAS)
 		return -E2BIG;
 	snprintf(name, sizeof(name), "arena.%u.extent_hooks", i);
-	if (real_mallctl(name, &old, &len, &new, sizeof(new)))
+	/* Known before ours are in: a background thread may use them at once. */
+	if (real_mallctl(name, &old, &len, NULL, 0) || !old)
 		return -EIO;
 	sj_orig[i] = old;
 	if (!sj_default)
 		sj_default = old;
+	if (real_mallctl(name, &old, &len, &new, sizeof(new)))
+		return -EIO;
 	return 0;
 }
 
@@ -219,7 +259,18 @@ int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
 	}
 	if (!sj_arenas || sj_child)
 		return real_mallctl(name, oldp, oldlenp, newp, newlen);
-	if (n > 12 && !strncmp(name, "arena.", 6) && !strcmp(name + n - 6, ".purge")) {
+	/*
+	 * Hooks of the program's own on an arena that has the shim's would
+	 * bypass its claims (reused memory that scav may still discard): no.
+	 */
+	if (n > 19 && !strncmp(name, "arena.", 6) && newp &&
+	    !strcmp(name + n - 13, ".extent_hooks")) {
+		say("scav-jemalloc: %s\n", "refused a program's extent hooks (EBUSY)");
+		return EBUSY;
+	}
+	/* arena.<i>.destroy unmaps through decommit: as for a purge. */
+	if (n > 12 && !strncmp(name, "arena.", 6) &&
+	    (!strcmp(name + n - 6, ".purge") || !strcmp(name + n - 8, ".destroy"))) {
 		sj_purging++;
 		ret = real_mallctl(name, oldp, oldlenp, newp, newlen);
 		sj_purging--;
@@ -238,9 +289,27 @@ int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
 	return real_mallctl(name, oldp, oldlenp, newp, newlen);
 }
 
+/*
+ * After fork() the session is the parent's.  The child (a daemon that
+ * forked to detach, or Redis's BGSAVE) opens one of its own, here, after
+ * jemalloc's own handler, where allocating is safe; till then, and if that
+ * fails, decommit declines and commit clears with MADV_DONTNEED.  Memory
+ * the parent had reported is not idle in the new session, so its commit
+ * clears it.
+ */
 static void sj_atfork_child(void)
 {
+	struct scav *s = NULL;
+
 	sj_child = 1;
+	if (scav_open(&s, 0) || scav_is_fallback(s)) {
+		if (s)
+			scav_close(s);
+		return;
+	}
+	scav_close(sj_session);
+	sj_session = s;
+	sj_child = 0;
 }
 
 __attribute__((constructor))
@@ -251,6 +320,7 @@ static void sj_init(void)
 	size_t len;
 	char buf[8] = "";
 	void *volatile p;	/* the compiler may not drop the pair */
+	size_t oversize;
 	int fd, thp;
 
 	sj_debug = env && !strcmp(env, "debug");
@@ -274,8 +344,9 @@ static void sj_init(void)
 			buf[0] = '\0';
 		close(fd);
 	}
-	if (buf[0] == '2') {
-		say("scav-jemalloc: %s\n", "off: vm.overcommit_memory is 2");
+	/* As jemalloc: without 0 or 1 there, it maps PROT_NONE and commits. */
+	if (buf[0] != '0' && buf[0] != '1') {
+		say("scav-jemalloc: %s\n", "off: vm.overcommit_memory is 2 (or unreadable)");
 		return;
 	}
 	if (scav_open(&sj_session, 0) || scav_is_fallback(sj_session)) {
@@ -302,11 +373,16 @@ static void sj_init(void)
 	 * The arena for huge allocations (index narenas) exists only once one
 	 * was made; make one, so that its hooks can be set too.
 	 */
-	p = malloc(8 << 20);
-	free(p);
+	len = sizeof(oversize);
+	if (real_mallctl("opt.oversize_threshold", &oversize, &len, NULL, 0))
+		oversize = 8 << 20;
+	if (oversize) {
+		p = malloc(oversize);
+		free(p);
+	}
 	for (i = 0; i <= narenas; i++) {
 		if (i == narenas && hook_arena(i)) {
-			say("scav-jemalloc: %s\n", "no arena for huge allocations (oversize_threshold 0?)");
+			say("scav-jemalloc: %s\n", "no arena for huge allocations (oversize_threshold 0)");
 			break;
 		}
 		if (i < narenas && hook_arena(i)) {

@@ -6,12 +6,14 @@
  * and every live allocation keeps its contents.  jemalloc_test runs it with
  * and without libscav-jemalloc preloaded.
  *
- *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f]
+ *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x]
  *
  * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
  * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge);
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
- *     allocates, frees, purges and reuses on its own (Redis's BGSAVE).
+ *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
+ * -x: first try to set arena 0's extent hooks (to those it has) and print
+ *     "hooks: RC", mallctl's answer.
  * Prints "jestress ok ..." and exits 0, or says what was wrong and exits 1.
  */
 #include <errno.h>
@@ -36,7 +38,7 @@ struct obj {
 	uint64_t tag;
 };
 
-static int nthreads = 4, seconds = 5, narenas, purge, forking;
+static int nthreads = 4, seconds = 5, narenas, purge, forking, sethooks;
 static unsigned int arenas[16];
 static atomic_ulong checks, zero_checks, allocs, purges;
 static atomic_int failed;
@@ -273,7 +275,7 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:a:pf")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:a:pfx")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -290,13 +292,24 @@ int main(int argc, char **argv)
 		case 'f':
 			forking = 1;
 			break;
+		case 'x':
+			sethooks = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x]\n");
 			return 2;
 		}
 	}
 	if (nthreads < 1 || nthreads > 64 || narenas < 0 || narenas > 16 || seconds < 1)
 		return 2;
+	if (sethooks) {
+		extent_hooks_t *h = NULL;
+		size_t len = sizeof(h);
+
+		if (mallctl("arena.0.extent_hooks", &h, &len, NULL, 0))
+			return 1;
+		printf("hooks: %d\n", mallctl("arena.0.extent_hooks", NULL, NULL, &h, sizeof(h)));
+	}
 	for (i = 0; i < narenas; i++) {
 		size_t len = sizeof(arenas[i]);
 
