@@ -33,27 +33,14 @@ static const char *je_dir(void)
  */
 static char *jestress(const char *env, const char *args, int *status)
 {
-	char cmd[512], *out = NULL;
-	size_t cap = 0, len = 0, got;
+	char cmd[512];
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd),
 		 "MALLOC_CONF=dirty_decay_ms:50,muzzy_decay_ms:0 LD_PRELOAD=%s/libscav-jemalloc.so "
 		 "%s %s/jestress %s 2>&1", je_dir(), env, je_dir(), args);
 	f = popen(cmd, "r");
-	if (!f)
-		return NULL;
-	do {
-		if (len + 4096 > cap) {
-			cap = 2 * cap + 4096;
-			out = realloc(out, cap);
-		}
-		got = fread(out + len, 1, cap - len - 1, f);
-		len += got;
-	} while (got);
-	out[len] = '\0';
-	*status = pclose(f);
-	return out;
+	return f ? read_all(f, status) : NULL;
 }
 
 struct figures {

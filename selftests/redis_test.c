@@ -36,9 +36,10 @@ static const char *dir(void)
 /* What redis-cli @args prints (malloc'd, trailing newline cut). */
 static char *cli(const char *fmt, ...)
 {
-	char args[1024], cmd[1200], *out = NULL;
-	size_t cap = 0, len = 0, got;
+	char args[1024], cmd[1200], *out;
 	va_list ap;
+	size_t len;
+	int status;
 	FILE *f;
 
 	va_start(ap, fmt);
@@ -48,16 +49,8 @@ static char *cli(const char *fmt, ...)
 	f = popen(cmd, "r");
 	if (!f)
 		return strdup("");
-	do {
-		if (len + 4096 > cap) {
-			cap = 2 * cap + 4096;
-			out = realloc(out, cap);
-		}
-		got = fread(out + len, 1, cap - len - 1, f);
-		len += got;
-	} while (got);
-	out[len] = '\0';
-	pclose(f);
+	out = read_all(f, &status);
+	len = strlen(out);
 	while (len && out[len - 1] == '\n')
 		out[--len] = '\0';
 	return out;

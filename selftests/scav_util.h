@@ -413,6 +413,28 @@ static inline int become_nobody(void)
 	return setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534);
 }
 
+/*
+ * All that @f (from popen()) prints until it ends, NUL-terminated
+ * (malloc'd), and its status from pclose().
+ */
+static inline char *read_all(FILE *f, int *status)
+{
+	size_t cap = 0, len = 0, got;
+	char *out = NULL;
+
+	do {
+		if (len + 4096 > cap) {
+			cap = 2 * cap + 4096;
+			out = realloc(out, cap);
+		}
+		got = fread(out + len, 1, cap - len - 1, f);
+		len += got;
+	} while (got);
+	out[len] = '\0';
+	*status = pclose(f);
+	return out;
+}
+
 #define KID_LEN		(4 * MiB)
 
 /*

@@ -41,25 +41,6 @@ FIXTURE_TEARDOWN(scavctl)
 	tunables_restore(&self->saved);
 }
 
-/* All that @f prints until it ends, NUL-terminated (malloc'd); its status. */
-static char *read_all(FILE *f, int *status)
-{
-	size_t cap = 0, len = 0, got;
-	char *out = NULL;
-
-	do {
-		if (len + 4096 > cap) {
-			cap = 2 * cap + 4096;
-			out = realloc(out, cap);
-		}
-		got = fread(out + len, 1, cap - len - 1, f);
-		len += got;
-	} while (got);
-	out[len] = '\0';
-	*status = pclose(f);
-	return out;
-}
-
 static json_object *scavctl_json(const char *args, int *status)
 {
 	char cmd[256], *out;
