@@ -89,6 +89,14 @@ static const unsigned int op_weight[NOPS] = {
 
 /* A page of a window. */
 enum { K_MAPPED, K_RESERVE, K_FOREIGN };
+/*
+ * Whether the claim of an idle page looks at the page tables (and so makes
+ * what is there dirty): no; yes, its last report had SCAV_REPORT_LAZYFREE;
+ * or perhaps, a plain report over lazily reported idle memory, which stays
+ * lazy only if that memory was not discarded meanwhile (the module's
+ * reclaim is not in the model).
+ */
+enum { REP_PLAIN, REP_LAZY, REP_MAYBE };
 enum { P_NONE, P_R, P_RW };
 
 struct pg {
@@ -99,7 +107,7 @@ struct pg {
 	uint8_t amb;		/* holds val or zeros, which is not known yet */
 	uint8_t lazy;		/* MADV_FREE'd and not written since: may turn zero */
 	uint8_t idle;		/* reported and not claimed */
-	uint8_t rep_lazy;	/* its last report had SCAV_REPORT_LAZYFREE */
+	uint8_t rep_lazy;	/* REP_*: whether its claim looks at the pages */
 	uint64_t stamp_ms;	/* when it was reported (before the call) */
 };
 
@@ -720,7 +728,10 @@ static int do_report(struct thr *t, struct vrange *v, unsigned int n,
 		__atomic_add_fetch(&pr->reclaimed_min, bytes, __ATOMIC_RELAXED);
 
 	for (i = 0; i < done; i++) {
-		/* Reported over lazily freed idle memory: lazy again. */
+		/*
+		 * Reported plainly over lazily reported idle memory: lazy
+		 * again, unless the module discarded that memory meanwhile.
+		 */
 		int over_lazy = 0;
 
 		for (k = v[i].s; k < v[i].s + v[i].n; k++)
@@ -737,7 +748,8 @@ static int do_report(struct thr *t, struct vrange *v, unsigned int n,
 				g->amb = 1;
 			g->idle = 1;
 			g->stamp_ms = t0;
-			g->rep_lazy = !!(flags & SCAV_REPORT_LAZYFREE) || over_lazy;
+			g->rep_lazy = flags & SCAV_REPORT_LAZYFREE ? REP_LAZY :
+				      over_lazy ? REP_MAYBE : REP_PLAIN;
 			if (flags & SCAV_REPORT_LAZYFREE)
 				g->lazy = 1;
 		}
@@ -853,10 +865,10 @@ static int do_claim(struct thr *t, struct vrange *v, unsigned int n)
 			/*
 			 * Zeros.  Discarded for sure, unless the model allows
 			 * zeros as kept contents: known zeros, unknown ones,
-			 * or the process's own MADV_FREE that the claim did
-			 * not look at (a lazy report's claim does).
+			 * or the process's own MADV_FREE that the claim may
+			 * not have looked at (a lazy report's claim does).
 			 */
-			if (!g->val || g->amb || (g->lazy && !g->rep_lazy))
+			if (!g->val || g->amb || (g->lazy && g->rep_lazy != REP_LAZY))
 				zany++;
 			else
 				zr++;
@@ -881,9 +893,9 @@ static int do_claim(struct thr *t, struct vrange *v, unsigned int n)
 		if (!t->mark[k] || t->mark[k] > done)
 			continue;
 		g->idle = 0;
-		if (g->rep_lazy)	/* the claim made what is there dirty */
+		if (g->rep_lazy == REP_LAZY)	/* the claim made what is there dirty */
 			g->lazy = 0;
-		g->rep_lazy = 0;
+		g->rep_lazy = REP_PLAIN;
 		if (!readable(g)) {
 			g->amb |= !!g->val;
 			continue;
