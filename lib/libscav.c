@@ -49,6 +49,7 @@ static int scav_open_device(struct scav *s)
 		return 0;
 	}
 	s->fd = fd;
+	s->features = v.features;
 	return 0;
 }
 
@@ -124,6 +125,7 @@ static int scav_vector(int fd, unsigned long cmd, void *ranges, size_t size,
 		} else {
 			a.cl.ranges = (uintptr_t)((char *)ranges + total * size);
 			a.cl.count = count;
+			a.cl.flags = flags;
 		}
 		ret = scav_ioctl(fd, cmd, &a);
 		done = cmd == SCAV_IOC_REPORT ? a.rep.done : a.cl.done;
@@ -200,11 +202,18 @@ int scav_claim(struct scav *s, struct scav_claim_range *ranges,
 {
 	KEEP_ERRNO();
 
-	if (!s || (nr && !ranges) || flags || nr > INT32_MAX)
+	if (!s || (nr && !ranges) || (flags & ~SCAV_CLAIM_ZERO) || nr > INT32_MAX)
 		return -EINVAL;
 	if (s->fd < 0)
 		return scav_fb_claim(s, ranges, nr);
-	return scav_vector(s->fd, SCAV_IOC_CLAIM, ranges, sizeof(*ranges), nr, 0);
+	/*
+	 * SCAV_CLAIM_ZERO asks; what could not be zeroed comes back as kept,
+	 * for the caller to clear.  Without the feature (a module before ABI
+	 * 1.3, or the fallback) that is every kept byte.
+	 */
+	if (!(s->features & SCAV_FEATURE_CLAIM_ZERO))
+		flags = 0;
+	return scav_vector(s->fd, SCAV_IOC_CLAIM, ranges, sizeof(*ranges), nr, flags);
 }
 
 int scav_reclaim(struct scav *s, uint64_t min_age_ms, uint64_t max_bytes,

@@ -9,6 +9,7 @@
 
 struct scav {
 	int fd;			/* /dev/scav, or -1 in fallback mode */
+	uint64_t features;	/* the module's SCAV_FEATURE_* */
 
 	/* Fallback mode: what was released, to answer claims truthfully. */
 	pthread_mutex_t lock;

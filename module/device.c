@@ -32,7 +32,7 @@ static long scav_ioc_version(void __user *argp)
 		.abi_minor = SCAV_ABI_MINOR,
 		.features = SCAV_FEATURE_UNMAP_TRACKING | SCAV_FEATURE_LAZYFREE |
 			    SCAV_FEATURE_RESIDENT | SCAV_FEATURE_AGING |
-			    SCAV_FEATURE_PRESSURE,
+			    SCAV_FEATURE_PRESSURE | SCAV_FEATURE_CLAIM_ZERO,
 		.max_ranges_per_call = SCAV_MAX_RANGES_PER_CALL,
 		.max_ranges = scav_cfg(max_ranges),
 		.page_size = PAGE_SIZE,
@@ -189,12 +189,74 @@ out:
 }
 
 /*
- * Claim the lazily freed parts of [start, end), one node at a time: make it
- * busy, look at the page tables (keeping what is there), then take it out.
- * Called with the mmap read lock held.
+ * Walk [start, end) until every page is dirty (and with @w->clear cleared),
+ * or reads as zeros: a page being migrated is mapped again within moments.
+ * (A dying caller need not wait: its memory goes with it.)
  */
-static int scav_claim_lazy(struct scav_session *s, unsigned long start,
-			   unsigned long end, struct scav_claim_range *c,
+static void scav_claim_walk(struct mm_struct *mm, unsigned long start,
+			    unsigned long end, struct scav_walk *w)
+{
+	const struct scav_walk how = { .keep = true, .clear = w->clear };
+
+	for (;;) {
+		scav_walk_range(mm, start, end, w);
+		if (!w->again || fatal_signal_pending(current))
+			return;
+		*w = how;
+		usleep_range(50, 100);
+	}
+}
+
+/*
+ * SCAV_CLAIM_ZERO: make idle [start, end) read as zeros, one VMA at a time.
+ * Where the rules of a zap allow it (scav_vma_eligible()), resident pages
+ * are cleared in place, or, if some cannot be, the piece is zapped.  Where
+ * they do not (since the report the owner mlock()ed or sealed it), the
+ * pages are only kept, as without the flag.  Returns the bytes kept;
+ * *@zeros is what read as zeros before (unmapped, or the zero page).
+ */
+static u64 scav_claim_zero(struct mm_struct *mm, unsigned long start,
+			   unsigned long end, u64 *zeros)
+{
+	unsigned long addr = start;
+	u64 kept = 0;
+
+	*zeros = 0;
+
+	while (addr < end) {
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		bool zero;
+		struct scav_walk w;
+		unsigned long stop;
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		addr = max(addr, vma->vm_start);
+		stop = min(end, vma->vm_end);
+		zero = scav_vma_eligible(vma);
+		w = (struct scav_walk){ .keep = true, .clear = zero };
+		scav_claim_walk(mm, addr, stop, &w);
+		*zeros += w.zero;
+		if (!zero)
+			kept += stop - addr;
+		else if (w.unclear)
+			scav_zap(vma, addr, stop - addr);
+		addr = stop;
+	}
+	return kept;
+}
+
+/*
+ * Claim the parts of [start, end) that need a look at the page tables, one
+ * node at a time: the lazily freed ones, or with @zero all that are not
+ * discarded.  Each is made busy, its pages kept (and with @zero cleared),
+ * then taken out.  *@found gains the bytes that were not discarded when
+ * the claim looked, cleared since or not.  Called with the mmap read lock
+ * held.
+ */
+static int scav_claim_look(struct scav_session *s, unsigned long start,
+			   unsigned long end, bool zero,
+			   struct scav_claim_range *c, u64 *found,
 			   struct scav_spare *sp)
 {
 	unsigned long ls = start, le = end;
@@ -206,13 +268,13 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 		struct scav_node *n;
 		unsigned long head, tail;
 		bool room;
-		u64 zero;
+		u64 zeros, before, idle;
 
 		if (scav_spare_fill(sp, GFP_KERNEL))
 			return -ENOMEM;
 		scav_lock_settled(s, ls, end);
 		le = end;
-		if (!scav_ranges_first_lazy(&s->ranges, &ls, &le)) {
+		if (!scav_ranges_first_walk(&s->ranges, &ls, &le, zero)) {
 			spin_unlock(&s->rlock);
 			return 0;
 		}
@@ -230,17 +292,12 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
-		/*
-		 * Until every page is dirty, or reads as zeros: a page being
-		 * migrated is mapped again within moments.  (A dying caller
-		 * need not wait: its memory goes with it.)
-		 */
-		for (;;) {
-			scav_walk_range(s->mm, ls, le, &w);
-			if (!w.again || fatal_signal_pending(current))
-				break;
-			w = (struct scav_walk){ .keep = true };
-			usleep_range(50, 100);
+		/* What reads as zeros now. */
+		if (zero) {
+			zeros = le - ls - scav_claim_zero(s->mm, ls, le, &before);
+		} else {
+			scav_claim_walk(s->mm, ls, le, &w);
+			zeros = before = w.zero;
 		}
 
 		spin_lock(&s->rlock);
@@ -256,9 +313,11 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 			scav_ranges_set_busy(&s->ranges, n, false);
 		scav_forget(s, got.lost);
 		/* A concurrent unmap may have taken part of it: clamp. */
-		zero = min(w.zero, got.lazy);
-		c->discarded += zero;
-		c->kept += got.lazy - zero;
+		idle = got.lazy + got.kept;
+		zeros = min(zeros, idle);
+		c->discarded += zeros;
+		c->kept += idle - zeros;
+		*found += idle - min(before, idle);
 		spin_unlock(&s->rlock);
 		wake_up_all(&s->busy_wq);
 		ls = le;
@@ -267,30 +326,36 @@ static int scav_claim_lazy(struct scav_session *s, unsigned long start,
 
 /*
  * What a claim took out counts once, whether the claim went on to fail or
- * not: those bytes are no longer idle.
+ * not: those bytes are no longer idle.  The figures say what the claim
+ * found, @kept of @c's idle bytes not discarded: with SCAV_CLAIM_ZERO the
+ * caller learns which bytes read as zeros, but memory the claim cleared
+ * (or zapped) was still there when it was taken back.
  */
 static void scav_claim_account(struct scav_session *s,
-			       const struct scav_claim_range *c)
+			       const struct scav_claim_range *c, u64 kept)
 {
+	u64 discarded = c->kept + c->discarded - kept;
+
 	lockdep_assert_held(&s->rlock);
-	s->claimed_kept_bytes += c->kept;
-	s->claimed_discarded_bytes += c->discarded;
-	atomic64_add(c->kept, &scav_totals.claimed_kept_bytes);
-	atomic64_add(c->discarded, &scav_totals.claimed_discarded_bytes);
+	s->claimed_kept_bytes += kept;
+	s->claimed_discarded_bytes += discarded;
+	atomic64_add(kept, &scav_totals.claimed_kept_bytes);
+	atomic64_add(discarded, &scav_totals.claimed_discarded_bytes);
 }
 
 /*
  * Claim one range: its lazily freed parts first (they need the page
- * tables), then the rest at once.  On failure @c says what of the range was
+ * tables), or with @zero all its kept parts, then the rest at once.  On failure @c says what of the range was
  * claimed before it; the rest is still idle.
  */
 static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
-			  struct scav_spare *sp)
+			  bool zero, struct scav_spare *sp)
 {
 	unsigned long start = c->addr, end = c->addr + c->len;
 	unsigned long ls = start, le = end;
 	struct scav_removed got = {};
-	bool lazy;
+	u64 found = 0;
+	bool look;
 	int ret;
 
 	c->discarded = 0;
@@ -302,19 +367,19 @@ static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
 		return ret;
 
 	spin_lock(&s->rlock);
-	lazy = s->ranges.lazy_bytes &&
-	       scav_ranges_first_lazy(&s->ranges, &ls, &le);
+	look = (zero || s->ranges.lazy_bytes) &&
+	       scav_ranges_first_walk(&s->ranges, &ls, &le, zero);
 	spin_unlock(&s->rlock);
-	if (lazy) {
+	if (look) {
 		if (mmap_read_lock_killable(s->mm))
 			return -EINTR;
-		ret = scav_claim_lazy(s, start, end, c, sp);
+		ret = scav_claim_look(s, start, end, zero, c, &found, sp);
 		mmap_read_unlock(s->mm);
 		if (!ret)
 			ret = scav_spare_fill(sp, GFP_KERNEL);
 		if (ret) {
 			spin_lock(&s->rlock);
-			scav_claim_account(s, c);
+			scav_claim_account(s, c, found);
 			spin_unlock(&s->rlock);
 			return ret;
 		}
@@ -327,7 +392,7 @@ static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
 	scav_forget(s, got.lost);
 	c->discarded += got.discarded;
 	c->kept += got.kept + got.lazy;
-	scav_claim_account(s, c);
+	scav_claim_account(s, c, found + got.kept + got.lazy);
 	spin_unlock(&s->rlock);
 	return 0;
 }
@@ -342,8 +407,8 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 
 	if (copy_from_user(&cl, argp, sizeof(cl)))
 		return -EFAULT;
-	if (!scav_args_ok(cl.flags, cl.__reserved0, cl.__reserved,
-			  ARRAY_SIZE(cl.__reserved)) ||
+	if (!scav_args_ok(cl.flags & ~SCAV_CLAIM_ZERO, cl.__reserved0,
+			  cl.__reserved, ARRAY_SIZE(cl.__reserved)) ||
 	    cl.count > SCAV_MAX_RANGES_PER_CALL)
 		return -EINVAL;
 
@@ -361,11 +426,13 @@ static long scav_ioc_claim(struct scav_session *s, void __user *argp)
 	}
 
 	/*
-	 * No mmap lock unless lazily freed ranges need a look at the pages.
+	 * No mmap lock unless lazily freed ranges (or with SCAV_CLAIM_ZERO
+	 * kept ones) need a look at the pages.
 	 * The sums include what a failed entry claimed before it failed.
 	 */
 	for (; cl.done < cl.count; cl.done++) {
-		ret = scav_claim_one(s, &v[cl.done], &sp);
+		ret = scav_claim_one(s, &v[cl.done], cl.flags & SCAV_CLAIM_ZERO,
+				     &sp);
 		cl.discarded += v[cl.done].discarded;
 		cl.kept += v[cl.done].kept;
 		if (ret)

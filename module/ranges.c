@@ -299,15 +299,18 @@ bool scav_ranges_next_kept(struct scav_ranges *r, unsigned long addr,
 	return false;
 }
 
-/* The first lazily freed kept part of [*start, *end), narrowed to it. */
-bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
-			    unsigned long *end)
+/*
+ * The first kept part of [*start, *end) that a claim looks at, narrowed to
+ * it: a lazily freed one, or with @all any.
+ */
+bool scav_ranges_first_walk(struct scav_ranges *r, unsigned long *start,
+			    unsigned long *end, bool all)
 {
 	struct scav_node *n;
 
 	scav_ranges_assert_held(r);
 	for (n = first_above(r, *start); n && n->start < *end; n = node_next(n)) {
-		if (n->lazy && !n->discarded) {
+		if ((n->lazy || all) && !n->discarded) {
 			*start = max(n->start, *start);
 			*end = min(n->end, *end);
 			return true;

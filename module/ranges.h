@@ -85,8 +85,8 @@ void scav_ranges_hold(struct scav_ranges *r, unsigned long start,
 		      unsigned long end, struct scav_spare *sp);
 bool scav_ranges_next_kept(struct scav_ranges *r, unsigned long addr,
 			   unsigned long *start, unsigned long *end);
-bool scav_ranges_first_lazy(struct scav_ranges *r, unsigned long *start,
-			    unsigned long *end);
+bool scav_ranges_first_walk(struct scav_ranges *r, unsigned long *start,
+			    unsigned long *end, bool all);
 struct scav_node *scav_ranges_oldest(struct scav_ranges *r, u64 pass,
 				     u64 stamp_max);
 struct scav_node *scav_ranges_carve(struct scav_ranges *r, unsigned long start,

@@ -16,6 +16,7 @@
  */
 #include <linux/mm.h>
 #include <linux/hugetlb.h>
+#include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
@@ -63,6 +64,8 @@ static void walk_huge(struct mm_struct *mm, pmd_t *pmd, pmd_t val,
 		return;
 	}
 	walk_folio(folio, page, pmd_dirty(val), end - addr, w);
+	/* Not 512 pages cleared under a spinlock: the caller zaps instead. */
+	w->unclear |= w->clear;
 	if (w->keep && !pmd_dirty(val))
 		set_pmd_at(mm, addr & HPAGE_PMD_MASK, pmd, pmd_mkdirty(val));
 }
@@ -125,6 +128,7 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		if (!pte_present(ptent)) {
 			/* Swapped or migrating: data, not resident. */
 			w->again |= w->keep && scav_pte_migrating(ptent);
+			w->unclear |= w->clear;
 			continue;
 		}
 		pfn = pte_pfn(ptent);
@@ -132,13 +136,28 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 			w->zero += PAGE_SIZE;
 			continue;
 		}
-		if (pte_special(ptent) || !pfn_valid(pfn))
+		if (pte_special(ptent) || !pfn_valid(pfn)) {
+			w->unclear |= w->clear;
 			continue;
+		}
 		page = pfn_to_page(pfn);
 		folio = page_folio(page);
-		if (!folio_test_anon(folio))
+		if (!folio_test_anon(folio)) {
+			w->unclear |= w->clear;
 			continue;
+		}
 		walk_folio(folio, page, pte_dirty(ptent), PAGE_SIZE, w);
+		/*
+		 * Cleared where it is, as a write of zeros by the owner would,
+		 * only if no other address space maps it (a fork child's copy
+		 * on write, KSM): their contents must not change.
+		 */
+		if (w->clear) {
+			if (scav_page_shared(folio, page))
+				w->unclear = true;
+			else
+				clear_user_highpage(page, addr);
+		}
 		if (w->keep && !pte_dirty(ptent))
 			set_pte_at(mm, addr, pte, pte_mkdirty(ptent));
 	}
@@ -257,6 +276,12 @@ static bool walk_vma_range(struct mm_struct *mm, unsigned long addr,
  * that the kernel's reclaim can no longer drop it as lazily freed.  A page
  * being migrated cannot be: it comes back mapped clean, and still lazily
  * freed, so w->again asks the caller to walk again once it is back.
+ *
+ * With w->clear too, every resident page is also cleared, under its page
+ * table lock, so that all of the range reads as zeros.  What cannot be
+ * cleared (a page mapped elsewhere too, a huge page, a swapped one) sets
+ * w->unclear: the caller then zaps the range, which makes it read as zeros
+ * as well.  The caller has checked that the VMAs allow the zap.
  */
 void scav_walk_range(struct mm_struct *mm, unsigned long start,
 		     unsigned long end, struct scav_walk *w)

@@ -12,6 +12,7 @@
  */
 struct scav_walk {
 	bool keep;	/* dirty every resident page, see scav_walk_range() */
+	bool clear;	/* with @keep, also clear it, see scav_walk_range() */
 	u64 limit;	/* stop after the 2 MiB block where @resident reaches it */
 	u64 resident;
 	u64 lazyfree;
@@ -23,6 +24,8 @@ struct scav_walk {
 	 * migrated or its page table changed under the walk; walk again.
 	 */
 	bool again;
+	/* With @clear: a page held data it could not clear; zap the range. */
+	bool unclear;
 };
 
 void scav_walk_range(struct mm_struct *mm, unsigned long start,

@@ -253,7 +253,8 @@ TEST_F(lib, bad_arguments_return_negative_errno_and_leave_errno_alone)
 	EXPECT_EQ(-EINVAL, scav_report(self->s, &r, 1, 0x80));
 	EXPECT_EQ(-EINVAL, scav_report(self->s, NULL, 1, 0));
 	EXPECT_EQ(-EINVAL, scav_claim(self->s, &c, 1, 0));
-	EXPECT_EQ(-EINVAL, scav_claim(self->s, &c, 1, 1));
+	EXPECT_EQ(-EINVAL, scav_claim(self->s, &c, 1, 2));
+	EXPECT_EQ(-EINVAL, scav_claim(self->s, &c, 1, SCAV_CLAIM_ZERO | SCAV_RELEASE_LAZY));
 	EXPECT_EQ(0, scav_report(self->s, &r, 0, 0));
 	EXPECT_EQ(1234, errno);
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->len, 3));

@@ -63,6 +63,7 @@ TEST_F(scav, version_describes_the_abi)
 	EXPECT_EQ(SCAV_MAX_RANGES_PER_CALL, v.max_ranges_per_call);
 	EXPECT_EQ(self->pg, v.page_size);
 	EXPECT_NE(0, v.features & SCAV_FEATURE_UNMAP_TRACKING);
+	EXPECT_NE(0, v.features & SCAV_FEATURE_CLAIM_ZERO);
 	EXPECT_LT(0, v.max_ranges);
 	EXPECT_EQ(0, v.__reserved0);
 	EXPECT_EQ(0, v.__reserved[0]);
@@ -160,6 +161,204 @@ TEST_F(scav, claim_after_reclaim_reports_every_byte_discarded)
 	EXPECT_EQ(0, cl.kept);
 	EXPECT_TRUE(is_zero(self->mem, 3 * MiB));
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 3 * MiB, MiB, 1));
+}
+
+/* SCAV_CLAIM_ZERO's claim of one range: ioctl()'s result, figures out. */
+static int claim_zero1(int fd, void *addr, size_t len, uint64_t *discarded,
+		       uint64_t *kept)
+{
+	struct scav_claim_range c = { .addr = (uintptr_t)addr, .len = len };
+	struct scav_claim cl = { .ranges = (uintptr_t)&c, .count = 1,
+				 .flags = SCAV_CLAIM_ZERO };
+	int ret;
+
+	c.discarded = c.kept = 0xdeadbeefdeadbeefULL;
+	ret = ioctl(fd, SCAV_IOC_CLAIM, &cl);
+	*discarded = c.discarded;
+	*kept = c.kept;
+	return ret;
+}
+
+/* Small pages only, each word of it written with its address and @tag. */
+static char *map_small(size_t len, uint64_t tag)
+{
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	madvise(m, len, MADV_NOHUGEPAGE);
+	fill_addr_pattern(m, len, tag);
+	return m;
+}
+
+/*
+ * A claim with SCAV_CLAIM_ZERO: every idle byte reads as zeros, and all of
+ * them count as discarded; the kept pages were cleared where they are (no
+ * fault to touch them), the discarded ones stay unmapped (not faulted in
+ * by a clearing); bytes of the range that were not idle keep their data.
+ */
+TEST_F(scav, claim_zero_clears_kept_pages_in_place_and_leaves_discarded_ones_unmapped)
+{
+	size_t pg = self->pg, len = 64 * pg;
+	char *m = map_small(len, 11);
+	uint64_t discarded, kept;
+	struct scav_stats a, b;
+	struct rusage r0, r1;
+
+	ASSERT_NE(NULL, m);
+	/* A, pages 8-23, discarded; B, pages 24-39, kept. */
+	ASSERT_EQ(0, sc_report1(self->fd, m + 8 * pg, 16 * pg));
+	ASSERT_EQ(16 * pg, sc_reclaim(self->fd, 0, 0));
+	ASSERT_EQ(0, sc_report1(self->fd, m + 24 * pg, 16 * pg));
+	ASSERT_EQ(0, sc_stats(self->fd, &a));
+
+	ASSERT_EQ(0, claim_zero1(self->fd, m + 4 * pg, 40 * pg, &discarded, &kept));
+	EXPECT_EQ(32 * pg, discarded);
+	EXPECT_EQ(0, kept);
+	ASSERT_EQ(0, sc_stats(self->fd, &b));
+	/* The figures say what the claim found: B was kept, and cleared. */
+	EXPECT_EQ(16 * pg, b.claimed_discarded_bytes - a.claimed_discarded_bytes);
+	EXPECT_EQ(16 * pg, b.claimed_kept_bytes - a.claimed_kept_bytes);
+	EXPECT_EQ(0, b.idle_bytes);
+
+	EXPECT_EQ(0, resident_pages(m + 8 * pg, 16 * pg));
+	EXPECT_EQ(16, resident_pages(m + 24 * pg, 16 * pg));
+	getrusage(RUSAGE_SELF, &r0);
+	EXPECT_TRUE(is_zero(m + 24 * pg, 16 * pg));
+	getrusage(RUSAGE_SELF, &r1);
+	EXPECT_EQ(r0.ru_minflt, r1.ru_minflt);
+	EXPECT_TRUE(is_zero(m + 8 * pg, 16 * pg));
+	EXPECT_TRUE(holds_addr_pattern(m, 8 * pg, 11));
+	EXPECT_TRUE(holds_addr_pattern(m + 40 * pg, 24 * pg, 11));
+
+	/* Claimed: never touched again. */
+	memset(m, 5, len);
+	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
+	EXPECT_EQ(64, resident_pages(m, len));
+	munmap(m, len);
+}
+
+/*
+ * Lazily freed memory: what the kernel took reads as zeros already, what it
+ * left is cleared and made dirty, so that what is written next stays.
+ */
+TEST_F(scav, claim_zero_of_lazily_freed_memory_keeps_what_is_written_next)
+{
+	struct scav_range r;
+	struct scav_report rep = { .ranges = (uintptr_t)&r, .count = 1,
+				   .flags = SCAV_REPORT_LAZYFREE };
+	size_t pg = self->pg, len = 16 * pg;
+	char *m = map_small(len, 12);
+	uint64_t discarded, kept;
+
+	ASSERT_NE(NULL, m);
+	r = (struct scav_range){ (uintptr_t)m, len };
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_REPORT, &rep));
+	ASSERT_EQ(0, madvise(m, len, MADV_FREE));
+	if (madvise(m, 8 * pg, MADV_PAGEOUT))
+		SKIP(goto out, "MADV_PAGEOUT: %s", strerror(errno));
+	ASSERT_EQ(0, claim_zero1(self->fd, m, len, &discarded, &kept));
+	EXPECT_EQ(len, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_EQ(0, resident_pages(m, 8 * pg));
+	EXPECT_EQ(8, resident_pages(m + 8 * pg, 8 * pg));
+	EXPECT_TRUE(is_zero(m, len));
+	fill_addr_pattern(m + 8 * pg, 8 * pg, 13);
+	ASSERT_EQ(0, madvise(m, len, MADV_PAGEOUT));
+	EXPECT_TRUE(holds_addr_pattern(m + 8 * pg, 8 * pg, 13));
+out:
+	munmap(m, len);
+}
+
+/*
+ * After fork() the pages are the child's too: the parent's claim must not
+ * clear them where they are.  It discards its own mapping instead, and the
+ * child still reads what was there.
+ */
+TEST_F(scav, claim_zero_never_clears_a_fork_childs_copy)
+{
+	size_t pg = self->pg, len = 32 * pg;
+	char *m = map_small(len, 14);
+	uint64_t discarded, kept;
+	int go[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, sc_report1(self->fd, m, len));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(holds_addr_pattern(m, len, 14) ? 0 : 1);
+	}
+	close(go[0]);
+	ASSERT_EQ(0, claim_zero1(self->fd, m, len, &discarded, &kept));
+	EXPECT_EQ(len, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_TRUE(is_zero(m, len));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	munmap(m, len);
+}
+
+/*
+ * Memory mlock()ed since it was reported may not be discarded: the claim
+ * keeps it as it was and says so, for the caller to clear.
+ */
+TEST_F(scav, claim_zero_leaves_memory_locked_since_the_report_as_it_was)
+{
+	size_t pg = self->pg, len = 16 * pg;
+	char *m = map_small(len, 15);
+	uint64_t discarded, kept;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, sc_report1(self->fd, m, len));
+	if (mlock(m + 8 * pg, 8 * pg))
+		SKIP(goto out, "mlock: %s", strerror(errno));
+	ASSERT_EQ(0, claim_zero1(self->fd, m, len, &discarded, &kept));
+	EXPECT_EQ(8 * pg, discarded);
+	EXPECT_EQ(8 * pg, kept);
+	EXPECT_TRUE(is_zero(m, 8 * pg));
+	EXPECT_TRUE(holds_addr_pattern(m + 8 * pg, 8 * pg, 15));
+out:
+	munmap(m, len);
+}
+
+/*
+ * A huge page is not cleared under its lock: the idle part of it is
+ * discarded, and the rest of it keeps its data.
+ */
+TEST_F(scav, claim_zero_of_part_of_a_huge_page_clears_only_that_part)
+{
+	size_t blk = 2 * MiB;
+	char *raw = mmap(NULL, 2 * blk, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t discarded, kept;
+	char *m;
+
+	ASSERT_NE(MAP_FAILED, raw);
+	m = (char *)(((uintptr_t)raw + blk - 1) & ~(blk - 1));
+	ASSERT_EQ(0, madvise(m, blk, MADV_HUGEPAGE));
+	fill_addr_pattern(m, blk, 16);
+	if (smaps_kb(m, "AnonHugePages") < 2048)
+		SKIP(goto out, "no transparent huge page here (AnonHugePages %lld kB)",
+		     smaps_kb(m, "AnonHugePages"));
+	ASSERT_EQ(0, sc_report1(self->fd, m + MiB, MiB / 2));
+	ASSERT_EQ(0, claim_zero1(self->fd, m + MiB, MiB / 2, &discarded, &kept));
+	EXPECT_EQ(MiB / 2, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_TRUE(is_zero(m + MiB, MiB / 2));
+	EXPECT_TRUE(holds_addr_pattern(m, MiB, 16));
+	EXPECT_TRUE(holds_addr_pattern(m + MiB + MiB / 2, MiB / 2, 16));
+out:
+	munmap(raw, 2 * blk);
 }
 
 TEST_F(scav, partial_reclaim_discards_oldest_first_and_counts_exactly)
@@ -492,6 +691,9 @@ TEST_F(scav, report_refuses_nonzero_flags_reserved_and_huge_counts)
 	cl.ranges = (uintptr_t)&r;
 	cl.count = 1;
 	cl.flags = 2;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_CLAIM, &cl));
+	EXPECT_EQ(EINVAL, errno);
+	cl.flags = SCAV_CLAIM_ZERO | 0x80000000;
 	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_CLAIM, &cl));
 	EXPECT_EQ(EINVAL, errno);
 	cl.flags = 0;

@@ -138,7 +138,7 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	/* A claim cut short (ENOMEM, a fatal signal) may simply be repeated. */
 	for (tries = 0; tries < 3 && ret != 1; tries++) {
 		c.discarded = c.kept = 0;
-		ret = scav_claim(sj_session, &c, 1, 0);
+		ret = scav_claim(sj_session, &c, 1, SCAV_CLAIM_ZERO);
 	}
 	if (ret != 1 && session_lost(ret)) {
 		sj_child = 1;
@@ -147,7 +147,11 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	if (ret != 1)
 		return true;	/* still idle: jemalloc leaves it decommitted */
 	/*
-	 * jemalloc clears with memset too when the hooks are not its own.
+	 * With SCAV_CLAIM_ZERO the module cleared the kept pages in place
+	 * and left the discarded ones unmapped: all of it reads as zeros,
+	 * counted as discarded.  Anything else (a module before ABI 1.3, a
+	 * range mlock()ed since) is cleared here, with memset as jemalloc
+	 * does when the hooks are not its own, which faults in every page.
 	 * (Clearing only resident pages would need mincore(), which Debian's
 	 * Redis unit does not allow: its seccomp filter kills on it.)
 	 */

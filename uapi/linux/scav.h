@@ -80,7 +80,7 @@
 
 /* Incremented on incompatible changes; minor on compatible additions. */
 #define SCAV_ABI_MAJOR		1
-#define SCAV_ABI_MINOR		2
+#define SCAV_ABI_MINOR		3
 
 /* Maximum number of ranges in one REPORT or CLAIM call (as UIO_MAXIOV). */
 #define SCAV_MAX_RANGES_PER_CALL	1024
@@ -127,6 +127,8 @@ struct scav_version {
 #define SCAV_FEATURE_AGING		(1ULL << 3)
 /* SCAV_IOC_PRESSURE, and poll() on the session's descriptor (ABI 1.1). */
 #define SCAV_FEATURE_PRESSURE		(1ULL << 4)
+/* CLAIM takes SCAV_CLAIM_ZERO (ABI 1.3). */
+#define SCAV_FEATURE_CLAIM_ZERO		(1ULL << 5)
 
 /*
  * SCAV_IOC_REPORT: mark ranges idle.
@@ -214,7 +216,8 @@ struct scav_claim_range {
  * SCAV_IOC_CLAIM: take ranges back before reusing them.
  *
  * @ranges: user pointer to @count struct scav_claim_range, read and written.
- * @count, @flags, @done: as for REPORT.
+ * @count, @done: as for REPORT.
+ * @flags: 0 or SCAV_CLAIM_ZERO; other bits EINVAL.
  * @discarded, @kept: out, sums over the @done ranges.
  *
  * After a range is claimed the module never touches it again: the call
@@ -242,6 +245,22 @@ struct scav_claim {
 	__u64 kept;
 	__u64 __reserved[2];
 };
+
+/*
+ * Make the idle bytes of each range read as zeros (ABI 1.3), for a caller
+ * that must hand out zeroed memory (calloc(), jemalloc's commit): kept
+ * pages are cleared in place by the module, under their page table locks,
+ * where clearing them in userspace would also fault in every discarded page
+ * and so bring back the memory that was given back.  A page the module may
+ * not clear in place (a huge page, one still shared with a fork child, a
+ * swapped one) is discarded instead; either way it counts in @discarded,
+ * which then means "reads as zeros".  Only where the rules of a discard no
+ * longer allow one (the caller mlock()ed or sealed the range since it
+ * reported it) are idle bytes left as they were, in @kept: those the caller
+ * must clear.  Bytes that were not idle are never touched, as without the
+ * flag.
+ */
+#define SCAV_CLAIM_ZERO		(1U << 0)
 
 /*
  * SCAV_IOC_RECLAIM: discard idle ranges of the session now, oldest first.
@@ -284,7 +303,9 @@ struct scav_reclaim {
  * @reclaimed_bytes: total ever discarded, for any cause; the next three split
  *	it by cause: SCAV_IOC_RECLAIM, aging, and memory pressure (shrinker).
  * @claimed_kept_bytes, @claimed_discarded_bytes: totals ever returned as
- *	@kept and @discarded by CLAIM.
+ *	@kept and @discarded by CLAIM; with SCAV_CLAIM_ZERO, idle bytes the
+ *	claim found not discarded count as kept, though it cleared them and
+ *	returned them as @discarded (they were still memory the process held).
  * @forgotten_bytes: idle bytes dropped because they were unmapped, moved or
  *	replaced before being claimed, or because splitting their range would
  *	have taken the session past its bound.
