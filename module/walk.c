@@ -149,14 +149,27 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		walk_folio(folio, page, pte_dirty(ptent), PAGE_SIZE, w);
 		/*
 		 * Cleared where it is, as a write of zeros by the owner would,
-		 * only if no other address space maps it (a fork child's copy
-		 * on write, KSM): their contents must not change.
+		 * only if the page is exclusively ours, as a write fault would
+		 * find it before writing without a copy: not one still shared
+		 * with a fork child, mapped there or through a swap entry, nor
+		 * KSM's (PageAnonExclusive() is the kernel's own word for it,
+		 * and exact, where mapcounts of large folios are estimates).
+		 * Not one being written to swap, nor one memory_failure() is
+		 * taking (a machine check in the kernel is fatal).  Large
+		 * folios are left to the zap.  Soft-dirty, as after a write,
+		 * so that a checkpoint (CRIU) sees the change.
 		 */
 		if (w->clear) {
-			if (scav_page_shared(folio, page))
+			if (folio_test_large(folio) || !PageAnonExclusive(page) ||
+			    folio_test_writeback(folio) || PageHWPoison(page)) {
 				w->unclear = true;
-			else
+			} else {
 				clear_user_highpage(page, addr);
+				if (!pte_dirty(ptent) || !pte_soft_dirty(ptent))
+					set_pte_at(mm, addr, pte,
+						   pte_mksoft_dirty(pte_mkdirty(ptent)));
+				continue;
+			}
 		}
 		if (w->keep && !pte_dirty(ptent))
 			set_pte_at(mm, addr, pte, pte_mkdirty(ptent));

@@ -252,8 +252,8 @@ struct scav_claim {
  * pages are cleared in place by the module, under their page table locks,
  * where clearing them in userspace would also fault in every discarded page
  * and so bring back the memory that was given back.  A page the module may
- * not clear in place (a huge page, one still shared with a fork child, a
- * swapped one) is discarded instead; either way it counts in @discarded,
+ * not clear in place (a huge or large folio, one still shared with a fork
+ * child, a swapped one) is discarded instead; either way it counts in @discarded,
  * which then means "reads as zeros".  Only where the rules of a discard no
  * longer allow one (the caller mlock()ed or sealed the range since it
  * reported it) are idle bytes left as they were, in @kept: those the caller
