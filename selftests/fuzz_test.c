@@ -794,6 +794,9 @@ static int fuzz_claim(struct fz *f, struct call *c, int fd, int quirk)
 	memset(&cl, 0, sizeof(cl));
 	c->n = pick_count(f);
 	bad = hdr_fields(f, &cl.flags, &cl.__reserved0, cl.__reserved, 2, 0);
+	/* Cleared or not, only idle pages change: the arena's others stay. */
+	if (!cl.flags && rnd(f, 2))
+		cl.flags = SCAV_CLAIM_ZERO;
 	bad |= c->n > SCAV_MAX_RANGES_PER_CALL;
 	cl.count = c->n;
 	if (c->n > SCAV_MAX_RANGES_PER_CALL)
@@ -810,7 +813,8 @@ static int fuzz_claim(struct fz *f, struct call *c, int fd, int quirk)
 	/* A read-only vector: read, claimed, then the write-back fails. */
 	if (vector_readable(f, c) && c->vsize && !rnd(f, 10))
 		vec_ro = !mprotect(f->vec, VEC_PAGES * f->pg, PROT_READ);
-	op_set(f, "CLAIM count=%u arg=%d vec=%d%s%s", cl.count, c->ak, c->vk,
+	op_set(f, "CLAIM count=%u arg=%d vec=%d%s%s%s", cl.count, c->ak, c->vk,
+	       cl.flags == SCAV_CLAIM_ZERO ? " zero" : "",
 	       vec_ro ? " read-only" : "", bad < 0 ? " random" : "");
 
 	if (quirk)
