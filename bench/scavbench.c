@@ -9,7 +9,8 @@
  *
  *   scavbench [--quick] [-o DIR] [--only FIGURE]
  *
- * FIGURE: release, reuse, rss, pressure, container, asking or neighbours.
+ * FIGURE: release, reuse, rss, pressure, container, asking, neighbours or
+ * zero.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -53,6 +54,9 @@ static double t_rss_ms = -2;	/* scav: VmRSS at the live set after (-1: never) */
 static double t_free_ms = -2;	/* MADV_FREE: the same */
 static double t_honest = -1;	/* scav: max error of the used figure, % */
 static double t_asking = -1;	/* smaps_rollup / STATS at the largest size */
+static double t_zero_half = -1;	/* SCAV_CLAIM_ZERO / memset, half discarded */
+static double t_zero_kept = -1;	/* the same, all kept */
+static int t_zero_bad;		/* a claimed range did not read as zeros */
 static size_t t_asking_mib;
 
 static double now_ns(void)
@@ -1048,6 +1052,133 @@ static void fig_neighbours(void)
 		fclose(f);
 }
 
+/* ---- figure 9: claiming memory that must read as zeros ----------------- */
+
+/*
+ * Ranges of @l given back half discarded (their first halves reported and
+ * reclaimed) and half kept (their second halves reported after), or, with
+ * @kept_only, all kept.
+ */
+static void zero_setup(struct layout *l, int kept_only)
+{
+	size_t half = l->len / 2, i;
+	struct scav_range *h = calloc(l->n, sizeof(*h));
+
+	touch(l, 1);
+	if (!h)
+		return;
+	if (!kept_only) {
+		for (i = 0; i < l->n; i++)
+			h[i] = (struct scav_range){ l->r[i].addr, half };
+		scav_report(sv, h, l->n, 0);
+		scav_reclaim(sv, 0, 0, NULL);
+		for (i = 0; i < l->n; i++)
+			h[i] = (struct scav_range){ l->r[i].addr + half, half };
+		scav_report(sv, h, l->n, 0);
+	} else {
+		scav_report(sv, l->r, l->n, 0);
+	}
+	free(h);
+}
+
+/*
+ * Claim every range of @l so that it reads as zeros, as calloc() or
+ * jemalloc's commit must: with @flags 0 the caller clears what was not all
+ * discarded with memset(); with SCAV_CLAIM_ZERO the module does.  ns taken.
+ */
+static double zero_claim(struct layout *l, unsigned int flags)
+{
+	double t0 = now_ns();
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		l->c[i] = (struct scav_claim_range){ l->r[i].addr, l->len };
+	for (i = 0; i < l->n; i += 1024)
+		scav_claim(sv, l->c + i, l->n - i < 1024 ? l->n - i : 1024, flags);
+	for (i = 0; i < l->n; i++)
+		if (l->c[i].discarded != l->len)
+			memset((void *)(uintptr_t)l->r[i].addr, 0, l->len);
+	return now_ns() - t0;
+}
+
+static int zero_check(struct layout *l)
+{
+	size_t i, off;
+
+	for (i = 0; i < l->n; i++)
+		for (off = 0; off < l->len; off += sizeof(uint64_t))
+			if (*(uint64_t *)(l->base + 2 * i * l->len + off))
+				return 0;
+	return 1;
+}
+
+static void fig_zero(void)
+{
+	FILE *f = csv("zero", "case,how,claim_ns_per_page,touch_ns_per_page,resident_after_claim_pct,ratio");
+	size_t n = quick ? 256 : 1024, len = 64 * KiB, pages;
+	int reps = quick ? 3 : 7, kept_only, how, r;
+	static const char *const cases[2] = { "half discarded", "all kept" };
+	static const char *const hows[2] = { "claim + memset", "claim with SCAV_CLAIM_ZERO" };
+	struct layout l;
+
+	{
+		struct scav_version v = { 0 };
+
+		if (scav_version(sv, &v) || !(v.features & SCAV_FEATURE_CLAIM_ZERO)) {
+			printf("\n## 9. Claiming zeroed memory\n\nnot measured: the module lacks SCAV_FEATURE_CLAIM_ZERO\n");
+			return;
+		}
+	}
+	if (layout_init(&l, len, n))
+		return;
+	pages = n * len / pg;
+	knob("enabled", "0");
+	printf("\n## 9. Claiming zeroed memory\n\n");
+	printf("%zu ranges of %zu KiB claimed back to be handed out as zeros (calloc, jemalloc's commit), then every page written once: the caller clearing what was not all discarded with memset(), or the module clearing the kept pages in place (SCAV_CLAIM_ZERO).  Resident: pages mapped right after the claim, of all.\n\n",
+	       n, len / KiB);
+	printf("| idle memory | how | claim ns/page | then touch ns/page | resident after the claim | claim + touch, ratio to memset |\n|---|---|---|---|---|---|\n");
+	for (kept_only = 0; kept_only < 2; kept_only++) {
+		double base = 0;
+
+		for (how = 0; how < 2; how++) {
+			double tc[9], tt[9], sum;
+			long res = 0;
+			int ok = 1;
+
+			for (r = 0; r < reps; r++) {
+				zero_setup(&l, kept_only);
+				tc[r] = zero_claim(&l, how ? SCAV_CLAIM_ZERO : 0);
+				res = pagemap_present(l.base, 2 * n * len);
+				ok &= zero_check(&l);
+				tt[r] = now_ns();
+				touch(&l, 2);
+				tt[r] = now_ns() - tt[r];
+			}
+			sum = median(tc, reps) + median(tt, reps);
+			if (!how)
+				base = sum;
+			printf("| %s | %s%s | %.0f | %.0f | %.0f%% | %.2f |\n", cases[kept_only],
+			       hows[how], ok ? "" : " (**not all zeros**)",
+			       median(tc, reps) / pages, median(tt, reps) / pages,
+			       100.0 * res / pages, sum / base);
+			if (f)
+				fprintf(f, "%s,%s,%.1f,%.1f,%.1f,%.3f\n", cases[kept_only], hows[how],
+					median(tc, reps) / pages, median(tt, reps) / pages,
+					100.0 * res / pages, sum / base);
+			if (kept_only == 0 && how == 1)
+				t_zero_half = sum / base;
+			if (kept_only == 1 && how == 1)
+				t_zero_kept = sum / base;
+			if (!ok)
+				t_zero_bad = 1;
+		}
+	}
+	knob("enabled", "1");
+	layout_free(&l);
+	if (f)
+		fclose(f);
+}
+
 static void verdict(const char *what, int measured, int met, const char *fmt, double v)
 {
 	printf("| %s | ", what);
@@ -1073,6 +1204,10 @@ static void targets(void)
 		t_free_ms > -2, t_free_ms < 0, t_free_ms >= 0 ? "after %.0f ms" : "never in 6 s%.0s", t_free_ms);
 	verdict("scav's used figure within 1% of pagemap ground truth at every sample",
 		t_honest >= 0, t_honest <= 1, "%.2f%% at worst", t_honest);
+	verdict("zeroed reuse, half discarded: SCAV_CLAIM_ZERO's claim + touch <= 1.0x claim + memset's, all zeros",
+		t_zero_half >= 0, t_zero_half <= 1.0 && !t_zero_bad, "%.2fx", t_zero_half);
+	verdict("zeroed reuse, all kept: SCAV_CLAIM_ZERO's claim + touch <= 1.0x claim + memset's, all zeros",
+		t_zero_kept >= 0, t_zero_kept <= 1.0 && !t_zero_bad, "%.2fx", t_zero_kept);
 	verdict("in a container: scav has no OOM kill and the hog takes <= 1.1x its time after DONTNEED",
 		t_container_kills >= 0, t_container >= 0 && t_container <= 1.1 && !t_container_kills,
 		"%.2fx", t_container);
@@ -1124,6 +1259,8 @@ int main(int argc, char **argv)
 		fig_asking();
 	if (wanted("neighbours"))
 		fig_neighbours();
+	if (wanted("zero") && mode_available(M_SCAV))
+		fig_zero();
 	if (!only)
 		targets();
 	scav_close(sv);
