@@ -222,7 +222,6 @@ static u64 scav_claim_zero(struct mm_struct *mm, unsigned long start,
 	u64 kept = 0;
 
 	*zeros = 0;
-
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(mm, addr);
 		bool zero;
@@ -345,8 +344,9 @@ static void scav_claim_account(struct scav_session *s,
 
 /*
  * Claim one range: its lazily freed parts first (they need the page
- * tables), or with @zero all its kept parts, then the rest at once.  On failure @c says what of the range was
- * claimed before it; the rest is still idle.
+ * tables), or with @zero all its kept parts, then the rest at once.  On
+ * failure @c says what of the range was claimed before it; the rest is
+ * still idle.
  */
 static int scav_claim_one(struct scav_session *s, struct scav_claim_range *c,
 			  bool zero, struct scav_spare *sp)
