@@ -163,22 +163,6 @@ TEST_F(scav, claim_after_reclaim_reports_every_byte_discarded)
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 3 * MiB, MiB, 1));
 }
 
-/* SCAV_CLAIM_ZERO's claim of one range: ioctl()'s result, figures out. */
-static int claim_zero1(int fd, void *addr, size_t len, uint64_t *discarded,
-		       uint64_t *kept)
-{
-	struct scav_claim_range c = { .addr = (uintptr_t)addr, .len = len };
-	struct scav_claim cl = { .ranges = (uintptr_t)&c, .count = 1,
-				 .flags = SCAV_CLAIM_ZERO };
-	int ret;
-
-	c.discarded = c.kept = 0xdeadbeefdeadbeefULL;
-	ret = ioctl(fd, SCAV_IOC_CLAIM, &cl);
-	*discarded = c.discarded;
-	*kept = c.kept;
-	return ret;
-}
-
 /* Small pages only, each word of it written with its address and @tag. */
 static char *map_small(size_t len, uint64_t tag)
 {
@@ -213,7 +197,8 @@ TEST_F(scav, claim_zero_clears_kept_pages_in_place_and_leaves_discarded_ones_unm
 	ASSERT_EQ(0, sc_report1(self->fd, m + 24 * pg, 16 * pg));
 	ASSERT_EQ(0, sc_stats(self->fd, &a));
 
-	ASSERT_EQ(0, claim_zero1(self->fd, m + 4 * pg, 40 * pg, &discarded, &kept));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m + 4 * pg, 40 * pg, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
 	EXPECT_EQ(32 * pg, discarded);
 	EXPECT_EQ(0, kept);
 	ASSERT_EQ(0, sc_stats(self->fd, &b));
@@ -258,7 +243,8 @@ TEST_F(scav, claim_zero_of_lazily_freed_memory_keeps_what_is_written_next)
 	ASSERT_EQ(0, madvise(m, len, MADV_FREE));
 	if (madvise(m, 8 * pg, MADV_PAGEOUT))
 		SKIP(goto out, "MADV_PAGEOUT: %s", strerror(errno));
-	ASSERT_EQ(0, claim_zero1(self->fd, m, len, &discarded, &kept));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
 	EXPECT_EQ(len, discarded);
 	EXPECT_EQ(0, kept);
 	EXPECT_EQ(0, resident_pages(m, 8 * pg));
@@ -297,7 +283,8 @@ TEST_F(scav, claim_zero_never_clears_a_fork_childs_copy)
 		_exit(holds_addr_pattern(m, len, 14) ? 0 : 1);
 	}
 	close(go[0]);
-	ASSERT_EQ(0, claim_zero1(self->fd, m, len, &discarded, &kept));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
 	EXPECT_EQ(len, discarded);
 	EXPECT_EQ(0, kept);
 	EXPECT_TRUE(is_zero(m, len));
@@ -322,7 +309,8 @@ TEST_F(scav, claim_zero_leaves_memory_locked_since_the_report_as_it_was)
 	ASSERT_EQ(0, sc_report1(self->fd, m, len));
 	if (mlock(m + 8 * pg, 8 * pg))
 		SKIP(goto out, "mlock: %s", strerror(errno));
-	ASSERT_EQ(0, claim_zero1(self->fd, m, len, &discarded, &kept));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
 	EXPECT_EQ(8 * pg, discarded);
 	EXPECT_EQ(8 * pg, kept);
 	EXPECT_TRUE(is_zero(m, 8 * pg));
@@ -351,7 +339,8 @@ TEST_F(scav, claim_zero_of_part_of_a_huge_page_clears_only_that_part)
 		SKIP(goto out, "no transparent huge page here (AnonHugePages %lld kB)",
 		     smaps_kb(m, "AnonHugePages"));
 	ASSERT_EQ(0, sc_report1(self->fd, m + MiB, MiB / 2));
-	ASSERT_EQ(0, claim_zero1(self->fd, m + MiB, MiB / 2, &discarded, &kept));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m + MiB, MiB / 2, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
 	EXPECT_EQ(MiB / 2, discarded);
 	EXPECT_EQ(0, kept);
 	EXPECT_TRUE(is_zero(m + MiB, MiB / 2));

@@ -244,10 +244,10 @@ static inline int sc_report1(int fd, void *addr, size_t len)
 	return sc_report(fd, &r, 1, NULL);
 }
 
-static inline int sc_claim(int fd, struct scav_claim_range *c, uint32_t n,
-			   struct scav_claim *out)
+static inline int sc_claim_flags(int fd, struct scav_claim_range *c, uint32_t n,
+				 uint32_t flags, struct scav_claim *out)
 {
-	struct scav_claim cl = { .ranges = (uintptr_t)c, .count = n };
+	struct scav_claim cl = { .ranges = (uintptr_t)c, .count = n, .flags = flags };
 	uint32_t i;
 	int ret;
 
@@ -259,16 +259,31 @@ static inline int sc_claim(int fd, struct scav_claim_range *c, uint32_t n,
 	return ret;
 }
 
-/* Claim one range; returns ioctl()'s result, figures in *discarded, *kept. */
-static inline int sc_claim1(int fd, void *addr, size_t len, uint64_t *discarded,
-			    uint64_t *kept)
+static inline int sc_claim(int fd, struct scav_claim_range *c, uint32_t n,
+			   struct scav_claim *out)
+{
+	return sc_claim_flags(fd, c, n, 0, out);
+}
+
+/*
+ * Claim one range with @flags; returns ioctl()'s result, figures in
+ * *discarded, *kept.
+ */
+static inline int sc_claim1_flags(int fd, void *addr, size_t len, uint32_t flags,
+				  uint64_t *discarded, uint64_t *kept)
 {
 	struct scav_claim_range c = { .addr = (uintptr_t)addr, .len = len };
-	int ret = sc_claim(fd, &c, 1, NULL);
+	int ret = sc_claim_flags(fd, &c, 1, flags, NULL);
 
 	*discarded = c.discarded;
 	*kept = c.kept;
 	return ret;
+}
+
+static inline int sc_claim1(int fd, void *addr, size_t len, uint64_t *discarded,
+			    uint64_t *kept)
+{
+	return sc_claim1_flags(fd, addr, len, 0, discarded, kept);
 }
 
 static inline int64_t sc_reclaim(int fd, uint64_t min_age_ms, uint64_t max_bytes)
