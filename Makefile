@@ -68,7 +68,7 @@ KSFT_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
 KSFT_DIR := $(O)/kselftest
 KSFT_HDR := $(KSFT_DIR)/kselftest_harness.h
 
-.PHONY: all module modules-all newest lib tests check check-debug go deb check-deb demo \
+.PHONY: all module modules-all newest lib tests check check-debug check-redis go deb check-deb demo \
 	bench deps install \
 	modules_install clean
 all: module lib $(O)/scavctl $(O)/scav-demo $(O)/scavbench tests jemalloc
@@ -246,6 +246,14 @@ check: deps
 	$(MAKE) newest
 	$(MAKE) all modules-all go
 	scripts/check.sh
+
+# Redis's own test suite, from the source of Debian's package, against
+# Debian's redis-server on libscav-jemalloc, in the VM on every supported
+# kernel (scripts/redis-suite.sh).
+check-redis: deps
+	$(MAKE) newest
+	$(MAKE) all modules-all
+	scripts/redis-suite.sh
 
 # Go programs built with integrations/go/scav-go for every tested Go
 # (scripts/go.sh): build/go/<version>/.

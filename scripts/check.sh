@@ -80,9 +80,4 @@ for k in $kernels; do
 	run "$k-promtool" promtool_check "$out/$k.prom"
 done
 
-cat "$out"/*.tap > "$out/all.tap"
-skipped=$(grep -cE '^ok .*# SKIP' "$out/all.tap")
-passed=$(( $(grep -cE '^ok ' "$out/all.tap") - skipped ))
-failed=$(grep -cE '^not ok' "$out/all.tap")
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+exec "$top/scripts/tap-summary.sh" "$out"

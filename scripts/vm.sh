@@ -7,6 +7,8 @@
 #                                scan (for the debug kernel)
 #   vm.sh KERNEL_RELEASE demo    the RSS demo and a quick benchmark
 #   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV
+#   vm.sh KERNEL_RELEASE redis   Redis's test suite on scav-jemalloc
+#                                (scripts/redis-suite.sh)
 #   vm.sh KERNEL_RELEASE cmd     the shell command in $SCAV_VM_CMD
 #
 # Expects `make` to have built build/kmod/KERNEL_RELEASE/scav.ko and the
@@ -134,6 +136,29 @@ tests|tests-debug)
 demo|bench)
 	cp "$guest/$job.sh" "$root/scav/job"
 	;;
+redis)
+	# Redis's test suite (scripts/redis-suite.sh): its tree (the source
+	# of Debian's package, $SCAV_VM_REDIS) without the sources, Tcl, and
+	# the scav-jemalloc wrapper as make install makes it.
+	src=${SCAV_VM_REDIS:?set SCAV_VM_REDIS}
+	[ -x /usr/bin/redis-check-rdb ] || { echo "vm.sh: no redis-tools" >&2; exit 1; }
+	mkdir -p "$root/redis"
+	cp -a "$src/runtest" "$src/tests" "$src/redis.conf" "$root/redis/"
+	rm -rf "$root/redis/tests/tmp"/*
+	add_bin "$(command -v tclsh8.6)"
+	# procps's ps, first in PATH: the suite asks for children (--ppid).
+	add_bin /bin/ps
+	mkdir -p "$root/usr/share/tcltk"
+	cp -a /usr/share/tcltk/tcl8.6 "$root/usr/share/tcltk/"
+	sed 's|@LIBDIR@|/scav|' "$top/integrations/jemalloc/scav-jemalloc" > "$root/scav/scav-jemalloc"
+	chmod 755 "$root/scav/scav-jemalloc"
+	cp "$guest/redis.sh" "$root/scav/job"
+	cp "$guest/redis-skips" "$root/scav/"
+	{
+		echo "SCAV_REDIS_UNITS='${SCAV_REDIS_UNITS:?set SCAV_REDIS_UNITS}'"
+		echo "SCAV_REDIS_SKIP_SLOW=${SCAV_REDIS_SKIP_SLOW:-1}"
+	} > "$root/scav/env"
+	;;
 cmd)
 	# For development: SCAV_VM_CMD, a shell command line.
 	printf '%s\n' "${SCAV_VM_CMD:?set SCAV_VM_CMD}" > "$root/scav/job"
@@ -151,7 +176,7 @@ cmdline="$cmdline loglevel=5"
 # Hardening for tests; the demo and the benchmark measure the kernel as it
 # ships.  (The console is still checked for warnings afterwards.)
 hardened=false
-case $job in tests|tests-debug|cmd) hardened=true ;; esac
+case $job in tests|tests-debug|cmd|redis) hardened=true ;; esac
 if $hardened; then
 	# A: scav's range nodes may be made to fail (failslab, where the
 	# kernel has it: the debug kernel; reliability_test).

@@ -1,0 +1,12 @@
+#!/bin/sh
+# tap-summary.sh DIR: gather DIR/*.tap into DIR/all.tap, print "N passed,
+# N failed, N skipped", and exit non-zero unless something passed and
+# nothing failed (scripts/check.sh, scripts/redis-suite.sh).
+set -u
+out=$1
+cat "$out"/*.tap > "$out/all.tap.new" && mv "$out/all.tap.new" "$out/all.tap"
+skipped=$(grep -cE '^ok .*# SKIP' "$out/all.tap")
+passed=$(( $(grep -cE '^ok ' "$out/all.tap") - skipped ))
+failed=$(grep -cE '^not ok' "$out/all.tap")
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
