@@ -10,6 +10,7 @@
 #include <linux/workqueue.h>
 
 #include "aging.h"
+#include "compat.h"
 #include "config.h"
 #include "reclaim.h"
 
@@ -75,7 +76,7 @@ static void scav_aging_fn(struct work_struct *work)
 					-scav_aging_cap(interval) - (s64)PMD_SIZE);
 again:
 	if (!READ_ONCE(scav_aging_stopped))
-		queue_delayed_work(system_unbound_wq, &scav_aging_work,
+		queue_delayed_work(scav_unbound_wq, &scav_aging_work,
 				   msecs_to_jiffies(interval));
 }
 
@@ -83,12 +84,12 @@ again:
 void scav_aging_kick(void)
 {
 	if (!READ_ONCE(scav_aging_stopped))
-		mod_delayed_work(system_unbound_wq, &scav_aging_work, 0);
+		mod_delayed_work(scav_unbound_wq, &scav_aging_work, 0);
 }
 
 int scav_aging_init(void)
 {
-	queue_delayed_work(system_unbound_wq, &scav_aging_work,
+	queue_delayed_work(scav_unbound_wq, &scav_aging_work,
 			   msecs_to_jiffies(scav_cfg(scan_interval_ms)));
 	return 0;
 }

@@ -54,6 +54,17 @@ static inline void scav_zap(struct vm_area_struct *vma, unsigned long addr,
 }
 
 /*
+ * The unbound system workqueue, for the aging work: 7.x renamed it
+ * system_dfl_wq and says so in the kernel log of whoever still queues on
+ * system_unbound_wq.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+#define scav_unbound_wq system_unbound_wq
+#else
+#define scav_unbound_wq system_dfl_wq
+#endif
+
+/*
  * The process's anonymous RSS in pages, exactly.  6.2 made the counters
  * per-CPU, where get_mm_counter() is only an estimate.  (6.1's atomic counter
  * still lags each thread's cached SPLIT_RSS_COUNTING deltas, at most 64.)
