@@ -120,7 +120,9 @@ static inline bool scav_mm_dumpable(struct mm_struct *mm)
 /*
  * Whether a page-table entry that is not present is a migration entry: its
  * page is being moved, and comes back mapped clean, lazily freed still if it
- * was.  By 7.3 these tests moved from swapops.h to leafops.h.
+ * was.  Or a marker, which holds no data (userfaultfd-wp's, a guard
+ * region's, a poisoned page's).  By 7.3 these tests moved from swapops.h to
+ * leafops.h.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
 #include <linux/swapops.h>
@@ -134,6 +136,11 @@ static inline bool scav_pmd_migrating(pmd_t pmd)
 {
 	return is_pmd_migration_entry(pmd);
 }
+
+static inline bool scav_pte_marker(pte_t pte)
+{
+	return is_pte_marker(pte);
+}
 #else
 #include <linux/leafops.h>
 
@@ -145,6 +152,11 @@ static inline bool scav_pte_migrating(pte_t pte)
 static inline bool scav_pmd_migrating(pmd_t pmd)
 {
 	return pmd_is_migration_entry(pmd);
+}
+
+static inline bool scav_pte_marker(pte_t pte)
+{
+	return pte_is_marker(pte);
 }
 #endif
 

@@ -238,8 +238,9 @@ static u64 scav_claim_zero(struct mm_struct *mm, unsigned long start,
 		*zeros += w.zero;
 		if (!zero)
 			kept += stop - addr;
-		else if (w.unclear)
-			scav_zap(vma, addr, stop - addr);
+		else if (w.unclear_end)
+			scav_zap(vma, w.unclear_start,
+				 w.unclear_end - w.unclear_start);
 		addr = stop;
 	}
 	return kept;
@@ -291,7 +292,7 @@ static int scav_claim_look(struct scav_session *s, unsigned long start,
 		scav_ranges_set_busy(&s->ranges, n, true);
 		spin_unlock(&s->rlock);
 
-		/* What reads as zeros now. */
+		/* What reads as zeros now (unless the caller is being killed). */
 		if (zero) {
 			zeros = le - ls - scav_claim_zero(s->mm, ls, le, &before);
 		} else {
@@ -319,6 +320,9 @@ static int scav_claim_look(struct scav_session *s, unsigned long start,
 		*found += idle - min(before, idle);
 		spin_unlock(&s->rlock);
 		wake_up_all(&s->busy_wq);
+		/* A clearing cut short: the claim says nothing, and fails. */
+		if (zero && fatal_signal_pending(current))
+			return -EINTR;
 		ls = le;
 	}
 }

@@ -20,14 +20,31 @@
 #include <linux/huge_mm.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 
 #include "compat.h"
 #include "walk.h"
 
-/* Whether the walk has seen as much resident memory as it was to look for. */
+/*
+ * Whether the walk has seen as much resident memory as it was to look for,
+ * or is clearing for a caller that is being killed (whose memory goes with
+ * it: SCAV_CLAIM_ZERO of a large range is killable between 2 MiB blocks).
+ */
 static bool walk_full(const struct scav_walk *w)
 {
-	return w->limit && w->resident >= w->limit;
+	return (w->limit && w->resident >= w->limit) ||
+	       (w->clear && fatal_signal_pending(current));
+}
+
+/* With w->clear: [addr, addr + len) holds data the walk cannot clear. */
+static void walk_unclear(struct scav_walk *w, unsigned long addr,
+			 unsigned long len)
+{
+	if (!w->clear)
+		return;
+	if (!w->unclear_end || addr < w->unclear_start)
+		w->unclear_start = addr;
+	w->unclear_end = max(w->unclear_end, addr + len);
 }
 
 static bool lazily_freed(struct folio *folio, bool dirty)
@@ -65,7 +82,7 @@ static void walk_huge(struct mm_struct *mm, pmd_t *pmd, pmd_t val,
 	}
 	walk_folio(folio, page, pmd_dirty(val), end - addr, w);
 	/* Not 512 pages cleared under a spinlock: the caller zaps instead. */
-	w->unclear |= w->clear;
+	walk_unclear(w, addr, end - addr);
 	if (w->keep && !pmd_dirty(val))
 		set_pmd_at(mm, addr & HPAGE_PMD_MASK, pmd, pmd_mkdirty(val));
 }
@@ -126,9 +143,16 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 			continue;
 		}
 		if (!pte_present(ptent)) {
-			/* Swapped or migrating: data, not resident. */
+			/*
+			 * A marker (userfaultfd's write protection, a guard
+			 * region, a poisoned page) holds no data, and a zap
+			 * leaves it.  Anything else is swapped or migrating:
+			 * data, not resident.
+			 */
+			if (scav_pte_marker(ptent))
+				continue;
 			w->again |= w->keep && scav_pte_migrating(ptent);
-			w->unclear |= w->clear;
+			walk_unclear(w, addr, PAGE_SIZE);
 			continue;
 		}
 		pfn = pte_pfn(ptent);
@@ -137,13 +161,13 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 			continue;
 		}
 		if (pte_special(ptent) || !pfn_valid(pfn)) {
-			w->unclear |= w->clear;
+			walk_unclear(w, addr, PAGE_SIZE);
 			continue;
 		}
 		page = pfn_to_page(pfn);
 		folio = page_folio(page);
 		if (!folio_test_anon(folio)) {
-			w->unclear |= w->clear;
+			walk_unclear(w, addr, PAGE_SIZE);
 			continue;
 		}
 		walk_folio(folio, page, pte_dirty(ptent), PAGE_SIZE, w);
@@ -162,7 +186,7 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		if (w->clear) {
 			if (folio_test_large(folio) || !PageAnonExclusive(page) ||
 			    folio_test_writeback(folio) || PageHWPoison(page)) {
-				w->unclear = true;
+				walk_unclear(w, addr, PAGE_SIZE);
 			} else {
 				clear_user_highpage(page, addr);
 				if (!pte_dirty(ptent) || !pte_soft_dirty(ptent))
@@ -292,9 +316,11 @@ static bool walk_vma_range(struct mm_struct *mm, unsigned long addr,
  *
  * With w->clear too, every resident page is also cleared, under its page
  * table lock, so that all of the range reads as zeros.  What cannot be
- * cleared (a page mapped elsewhere too, a huge page, a swapped one) sets
- * w->unclear: the caller then zaps the range, which makes it read as zeros
- * as well.  The caller has checked that the VMAs allow the zap.
+ * cleared (a page mapped elsewhere too, a huge page, a swapped one) is
+ * left, and w->unclear_start and w->unclear_end span it: the caller then
+ * zaps that, which makes it read as zeros as well.  The caller has checked
+ * that the VMAs allow the zap.  A caller being killed stops the clearing
+ * (the walk ends early, at w->end).
  */
 void scav_walk_range(struct mm_struct *mm, unsigned long start,
 		     unsigned long end, struct scav_walk *w)

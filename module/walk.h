@@ -24,8 +24,12 @@ struct scav_walk {
 	 * migrated or its page table changed under the walk; walk again.
 	 */
 	bool again;
-	/* With @clear: a page held data it could not clear; zap the range. */
-	bool unclear;
+	/*
+	 * With @clear: pages held data it could not clear, in
+	 * [@unclear_start, @unclear_end); zap that.  @unclear_end is 0 if
+	 * there were none.
+	 */
+	unsigned long unclear_start, unclear_end;
 };
 
 void scav_walk_range(struct mm_struct *mm, unsigned long start,

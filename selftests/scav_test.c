@@ -177,6 +177,43 @@ static char *map_small(size_t len, uint64_t tag)
 }
 
 /*
+ * A fork child that, once told to go (a byte on *@go), checks that its copy
+ * of @m still holds the pattern @tag.  Returns its pid, or -1.
+ */
+static pid_t fork_checker(char *m, size_t len, uint64_t tag, int *go)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(2);
+		_exit(holds_addr_pattern(m, len, tag) ? 0 : 1);
+	}
+	close(p[0]);
+	if (pid < 0)
+		close(p[1]);
+	*go = p[1];
+	return pid;
+}
+
+/* Tell fork_checker()'s child to go: whether its copy held the pattern. */
+static bool checker_found_it(pid_t pid, int go)
+{
+	int status;
+	bool sent = write(go, "x", 1) == 1;
+
+	close(go);
+	return waitpid(pid, &status, 0) == pid && sent && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/*
  * A claim with SCAV_CLAIM_ZERO: every idle byte reads as zeros, and all of
  * them count as discarded; the kept pages were cleared where they are (no
  * fault to touch them), the discarded ones stay unmapped (not faulted in
@@ -267,31 +304,89 @@ TEST_F(scav, claim_zero_never_clears_a_fork_childs_copy)
 	size_t pg = self->pg, len = 32 * pg;
 	char *m = map_small(len, 14);
 	uint64_t discarded, kept;
-	int go[2], status;
 	pid_t pid;
-	char c;
+	int go;
 
 	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, sc_report1(self->fd, m, len));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
-		_exit(holds_addr_pattern(m, len, 14) ? 0 : 1);
-	}
-	close(go[0]);
+	pid = fork_checker(m, len, 14, &go);
+	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
 				     &discarded, &kept));
 	EXPECT_EQ(len, discarded);
 	EXPECT_EQ(0, kept);
 	EXPECT_TRUE(is_zero(m, len));
-	ASSERT_EQ(1, write(go[1], "x", 1));
-	close(go[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_TRUE(checker_found_it(pid, go));
+	munmap(m, len);
+}
+
+/*
+ * Only what cannot be cleared in place is zapped: here one page the parent
+ * still shares with a fork child, in a range it has otherwise written
+ * since (copies of its own).  The rest stays mapped, cleared, and touching
+ * it takes no fault; the child's copy is untouched.
+ */
+TEST_F(scav, claim_zero_zaps_only_the_pages_it_cannot_clear)
+{
+	size_t pg = self->pg, len = 32 * pg;
+	char *m = map_small(len, 17);
+	uint64_t discarded, kept;
+	struct rusage r0, r1;
+	size_t i;
+	pid_t pid;
+	int go;
+
+	ASSERT_NE(NULL, m);
+	pid = fork_checker(m, len, 17, &go);
+	ASSERT_LT(0, pid);
+	/* The same bytes again, in copies of the parent's own; not page 10. */
+	for (i = 0; i < 32; i++)
+		if (i != 10)
+			fill_addr_pattern(m + i * pg, pg, 17);
+	ASSERT_EQ(0, sc_report1(self->fd, m, len));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
+	EXPECT_EQ(len, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_EQ(0, resident_pages(m + 10 * pg, pg));
+	EXPECT_EQ(31, resident_pages(m, len));
+	getrusage(RUSAGE_SELF, &r0);
+	EXPECT_TRUE(is_zero(m, len));
+	getrusage(RUSAGE_SELF, &r1);
+	/* Page 10's fault, to the zero page, and no other. */
+	EXPECT_EQ(1, r1.ru_minflt - r0.ru_minflt);
+	EXPECT_TRUE(checker_found_it(pid, go));
+	munmap(m, len);
+}
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+/*
+ * A guard region (6.13) inside idle memory holds no data, and a zap leaves
+ * its markers: a zeroing claim clears the pages around it in place, and
+ * zaps nothing (once it zapped the whole range, on every claim).
+ */
+TEST_F(scav, claim_zero_leaves_a_guard_region_and_clears_around_it)
+{
+	size_t pg = self->pg, len = 16 * pg;
+	char *m = map_small(len, 18);
+	uint64_t discarded, kept;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, sc_report1(self->fd, m, len));
+	if (madvise(m + 5 * pg, pg, MADV_GUARD_INSTALL))
+		SKIP(goto out, "no guard regions in this kernel (MADV_GUARD_INSTALL: %s)",
+		     strerror(errno));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
+	EXPECT_EQ(len, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_EQ(15, resident_pages(m, len));
+	EXPECT_TRUE(is_zero(m, 5 * pg));
+	EXPECT_TRUE(is_zero(m + 6 * pg, 10 * pg));
+out:
 	munmap(m, len);
 }
 
