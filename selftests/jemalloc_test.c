@@ -116,8 +116,14 @@ TEST_F_TIMEOUT(je, zeros_and_contents_hold_while_aging_discards, 300)
 	free(out);
 }
 
-/* mallctl("arena.<all>.purge"): released at once, as Redis's MEMORY PURGE. */
-TEST_F_TIMEOUT(je, explicit_purges_release_at_once, 300)
+/*
+ * jestress with @args, which purge all arenas now and then, create two
+ * arenas and try hooks of its own: the purges release at once what decay
+ * had reported idle, the program's own hooks would bypass the claims and
+ * are refused, and the arenas it creates get the shim's.
+ */
+static void purges_release_at_once(struct __test_metadata *_metadata,
+				   const char *args)
 {
 	struct figures a, b;
 	char *out;
@@ -125,19 +131,30 @@ TEST_F_TIMEOUT(je, explicit_purges_release_at_once, 300)
 
 	ASSERT_EQ(0, knob_write("idle_age_ms", "3600000"));
 	figures(&a);
-	out = jestress("SCAV=debug", "-t 2 -s 5 -p -x", &status);
+	out = jestress("SCAV=debug", args, &status);
 	ASSERT_NE(NULL, out);
 	figures(&b);
 	TH_LOG("%s", out);
 	EXPECT_EQ(0, status);
-	/* The program's own hooks would bypass the claims: refused. */
 	EXPECT_NE(NULL, strstr(out, "hooks: 16"));
+	EXPECT_NE(NULL, strstr(out, "arenas with arena 0's hooks: 2 of 2"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
 	EXPECT_EQ(NULL, strstr(out, "purges=0"));
-	/* What decay had reported idle went when the purge came. */
 	EXPECT_LT(0, b.request - a.request);
 	EXPECT_EQ(0, b.age - a.age);
 	free(out);
+}
+
+/* mallctl("arena.<all>.purge"): released at once, as Redis's MEMORY PURGE. */
+TEST_F_TIMEOUT(je, explicit_purges_release_at_once, 300)
+{
+	purges_release_at_once(_metadata, "-t 2 -s 5 -a 2 -p -x");
+}
+
+/* The same controls named by MIB (mallctlnametomib(), mallctlbymib()). */
+TEST_F_TIMEOUT(je, controls_named_by_mib_are_watched_too, 300)
+{
+	purges_release_at_once(_metadata, "-t 2 -s 5 -a 2 -p -x -m");
 }
 
 /* The machine's reclaim (drop_caches runs the shrinker) takes idle memory. */

@@ -28,7 +28,8 @@
  * of its own; until it has one, decommit declines and commit clears with
  * MADV_DONTNEED (no copy of shared pages, unlike a memset).  The program's
  * own extent hooks on an arena the shim hooked are refused (EBUSY): they
- * would reuse memory without a claim.
+ * would reuse memory without a claim.  The same holds when the program
+ * names these controls by MIB (mallctlnametomib(), mallctlbymib()).
  *
  * It does nothing, and says why with SCAV=debug, without jemalloc 5 in the
  * process, without the module, with SCAV=off, or with overcommit_memory=2
@@ -61,8 +62,15 @@
 #define SJ_ARENAS	4096
 
 typedef int (mallctl_fn)(const char *, void *, size_t *, void *, size_t);
+typedef int (mallctlbymib_fn)(const size_t *, size_t, void *, size_t *, void *,
+			      size_t);
+typedef int (mallctlnametomib_fn)(const char *, size_t *, size_t *);
 
 static mallctl_fn *real_mallctl;
+static mallctlbymib_fn *real_mallctlbymib;
+/* The MIBs of the controls the shim watches, for mallctlbymib(). */
+static size_t sj_mib_purge[3], sj_mib_destroy[3], sj_mib_hooks[3];
+static size_t sj_mib_create[2];
 static struct scav *sj_session;
 static extent_hooks_t *sj_orig[SJ_ARENAS];	/* each arena's own hooks */
 static extent_hooks_t *sj_default;		/* jemalloc's, for new arenas */
@@ -245,52 +253,145 @@ static int hook_arena(unsigned int i)
 	return 0;
 }
 
+/* The controls the shim watches, however the program names them. */
+enum sj_ctl { SJ_OTHER, SJ_HOOKS, SJ_PURGE, SJ_CREATE };
+
+static enum sj_ctl sj_ctl_by_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n > 19 && !strncmp(name, "arena.", 6) &&
+	    !strcmp(name + n - 13, ".extent_hooks"))
+		return SJ_HOOKS;
+	if (n > 12 && !strncmp(name, "arena.", 6) &&
+	    (!strcmp(name + n - 6, ".purge") || !strcmp(name + n - 8, ".destroy")))
+		return SJ_PURGE;
+	if (n && !strcmp(name, "arenas.create"))
+		return SJ_CREATE;
+	return SJ_OTHER;
+}
+
+/* mib[1], the arena's index, may be any: only the names' other parts count. */
+static enum sj_ctl sj_ctl_by_mib(const size_t *mib, size_t miblen)
+{
+	if (miblen == 3 && mib[0] == sj_mib_purge[0]) {
+		if (mib[2] == sj_mib_hooks[2])
+			return SJ_HOOKS;
+		if (mib[2] == sj_mib_purge[2] || mib[2] == sj_mib_destroy[2])
+			return SJ_PURGE;
+	}
+	if (miblen == 2 && mib[0] == sj_mib_create[0] && mib[1] == sj_mib_create[1])
+		return SJ_CREATE;
+	return SJ_OTHER;
+}
+
+/* One call of the program's, by name (@name) or by MIB. */
+struct sj_call {
+	const char *name;
+	const size_t *mib;
+	size_t miblen;
+};
+
+static int sj_real(const struct sj_call *c, void *oldp, size_t *oldlenp,
+		   void *newp, size_t newlen)
+{
+	if (c->name)
+		return real_mallctl(c->name, oldp, oldlenp, newp, newlen);
+	return real_mallctlbymib(c->mib, c->miblen, oldp, oldlenp, newp, newlen);
+}
+
 /*
- * The program's mallctl() comes here first (the shim is preloaded): an
- * explicit purge releases at once, and arenas the program creates get the
- * hooks too.
+ * What the shim does with a control: an explicit purge releases at once,
+ * arenas the program creates get the hooks too, and hooks of the program's
+ * own on an arena that has the shim's would bypass its claims (reused
+ * memory that scav may still discard): refused.
  */
+static int sj_ctl(const struct sj_call *c, enum sj_ctl kind, void *oldp,
+		  size_t *oldlenp, void *newp, size_t newlen)
+{
+	int ret;
+
+	if (!sj_arenas || sj_child)
+		kind = SJ_OTHER;
+	switch (kind) {
+	case SJ_HOOKS:
+		if (!newp)
+			break;
+		say("scav-jemalloc: %s\n", "refused a program's extent hooks (EBUSY)");
+		return EBUSY;
+	case SJ_PURGE:
+		/* arena.<i>.destroy unmaps through decommit: as for a purge. */
+		sj_purging++;
+		ret = sj_real(c, oldp, oldlenp, newp, newlen);
+		sj_purging--;
+		scav_reclaim(sj_session, 0, 0, NULL);
+		return ret;
+	case SJ_CREATE:
+		if (!newp && oldp && oldlenp && *oldlenp == sizeof(unsigned int)) {
+			extent_hooks_t *h = &sj_hooks;
+
+			ret = sj_real(c, oldp, oldlenp, &h, sizeof(h));
+			if (!ret && *(unsigned int *)oldp < SJ_ARENAS)
+				sj_orig[*(unsigned int *)oldp] = sj_default;
+			return ret;
+		}
+		break;
+	case SJ_OTHER:
+		break;
+	}
+	return sj_real(c, oldp, oldlenp, newp, newlen);
+}
+
+/* The program's mallctl() and mallctlbymib() come here first (preloaded). */
 int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
 	    size_t newlen)
 {
-	size_t n = name ? strlen(name) : 0;
-	int ret;
+	const struct sj_call c = { .name = name };
 
 	if (!real_mallctl) {
 		real_mallctl = (mallctl_fn *)dlsym(RTLD_NEXT, "mallctl");
 		if (!real_mallctl)
 			return ENOENT;
 	}
-	if (!sj_arenas || sj_child)
-		return real_mallctl(name, oldp, oldlenp, newp, newlen);
-	/*
-	 * Hooks of the program's own on an arena that has the shim's would
-	 * bypass its claims (reused memory that scav may still discard): no.
-	 */
-	if (n > 19 && !strncmp(name, "arena.", 6) && newp &&
-	    !strcmp(name + n - 13, ".extent_hooks")) {
-		say("scav-jemalloc: %s\n", "refused a program's extent hooks (EBUSY)");
-		return EBUSY;
-	}
-	/* arena.<i>.destroy unmaps through decommit: as for a purge. */
-	if (n > 12 && !strncmp(name, "arena.", 6) &&
-	    (!strcmp(name + n - 6, ".purge") || !strcmp(name + n - 8, ".destroy"))) {
-		sj_purging++;
-		ret = real_mallctl(name, oldp, oldlenp, newp, newlen);
-		sj_purging--;
-		scav_reclaim(sj_session, 0, 0, NULL);
-		return ret;
-	}
-	if (!strcmp(name, "arenas.create") && !newp && oldp && oldlenp &&
-	    *oldlenp == sizeof(unsigned int)) {
-		extent_hooks_t *h = &sj_hooks;
+	return sj_ctl(&c, sj_ctl_by_name(name), oldp, oldlenp, newp, newlen);
+}
 
-		ret = real_mallctl(name, oldp, oldlenp, &h, sizeof(h));
-		if (!ret && *(unsigned int *)oldp < SJ_ARENAS)
-			sj_orig[*(unsigned int *)oldp] = sj_default;
-		return ret;
+int mallctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp,
+		 void *newp, size_t newlen)
+{
+	const struct sj_call c = { .mib = mib, .miblen = miblen };
+
+	if (!real_mallctlbymib) {
+		real_mallctlbymib = (mallctlbymib_fn *)dlsym(RTLD_NEXT, "mallctlbymib");
+		if (!real_mallctlbymib)
+			return ENOENT;
 	}
-	return real_mallctl(name, oldp, oldlenp, newp, newlen);
+	return sj_ctl(&c, sj_arenas ? sj_ctl_by_mib(mib, miblen) : SJ_OTHER,
+		      oldp, oldlenp, newp, newlen);
+}
+
+/*
+ * The MIBs of the controls sj_ctl() watches, from jemalloc itself; if it
+ * cannot say, mallctlbymib() watches nothing (-1 matches no MIB).
+ */
+static void sj_mibs(void)
+{
+	mallctlnametomib_fn *nametomib =
+		(mallctlnametomib_fn *)dlsym(RTLD_NEXT, "mallctlnametomib");
+	struct { const char *name; size_t *mib; size_t len; } m[] = {
+		{ "arena.0.purge", sj_mib_purge, 3 },
+		{ "arena.0.destroy", sj_mib_destroy, 3 },
+		{ "arena.0.extent_hooks", sj_mib_hooks, 3 },
+		{ "arenas.create", sj_mib_create, 2 },
+	};
+	size_t i, len;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		len = m[i].len;
+		if (!nametomib || nametomib(m[i].name, m[i].mib, &len) ||
+		    len != m[i].len)
+			memset(m[i].mib, 0xff, m[i].len * sizeof(size_t));
+	}
 }
 
 /*
@@ -401,6 +502,7 @@ static void sj_init(void)
 	if (sj_child)
 		return;
 	pthread_atfork(NULL, NULL, sj_atfork_child);
+	sj_mibs();
 	sj_arenas = i;
 	if (sj_debug)
 		fprintf(stderr, "scav-jemalloc: on, jemalloc %s, %u arenas\n",

@@ -6,14 +6,15 @@
  * and every live allocation keeps its contents.  jemalloc_test runs it with
  * and without libscav-jemalloc preloaded.
  *
- *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x]
+ *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x] [-m]
  *
  * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
  * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge);
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
  *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
  * -x: first try to set arena 0's extent hooks (to those it has) and print
- *     "hooks: RC", mallctl's answer.
+ *     "hooks: RC", mallctl's answer;
+ * -m: name those controls by MIB (mallctlnametomib(), mallctlbymib()).
  * Prints "jestress ok ..." and exits 0, or says what was wrong and exits 1.
  */
 #include <errno.h>
@@ -38,7 +39,9 @@ struct obj {
 	uint64_t tag;
 };
 
-static int nthreads = 4, seconds = 5, narenas, purge, forking, sethooks;
+static int nthreads = 4, seconds = 5, narenas, purge, forking, sethooks, bymib;
+static extent_hooks_t *hooks0;	/* -x: arena 0's */
+static int same_hooks;
 static unsigned int arenas[16];
 static atomic_ulong checks, zero_checks, allocs, purges;
 static atomic_int failed;
@@ -141,12 +144,25 @@ static size_t pick_size(uint64_t *s)
 	return (8 << 20) + rnd(s) % (4 << 20);
 }
 
+/* mallctl(), or with -m the same control by MIB. */
+static int ctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+	       size_t newlen)
+{
+	size_t mib[8], miblen = 8;
+	int ret;
+
+	if (!bymib)
+		return mallctl(name, oldp, oldlenp, newp, newlen);
+	ret = mallctlnametomib(name, mib, &miblen);
+	return ret ? ret : mallctlbymib(mib, miblen, oldp, oldlenp, newp, newlen);
+}
+
 static void purge_all(void)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "arena.%u.purge", MALLCTL_ARENAS_ALL);
-	if (mallctl(name, NULL, NULL, NULL, 0) == 0)
+	if (ctl(name, NULL, NULL, NULL, 0) == 0)
 		atomic_fetch_add(&purges, 1);
 }
 
@@ -275,7 +291,7 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:a:pfx")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:a:pfxm")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -295,29 +311,41 @@ int main(int argc, char **argv)
 		case 'x':
 			sethooks = 1;
 			break;
+		case 'm':
+			bymib = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x] [-m]\n");
 			return 2;
 		}
 	}
 	if (nthreads < 1 || nthreads > 64 || narenas < 0 || narenas > 16 || seconds < 1)
 		return 2;
 	if (sethooks) {
-		extent_hooks_t *h = NULL;
-		size_t len = sizeof(h);
+		size_t len = sizeof(hooks0);
 
-		if (mallctl("arena.0.extent_hooks", &h, &len, NULL, 0))
+		if (ctl("arena.0.extent_hooks", &hooks0, &len, NULL, 0))
 			return 1;
-		printf("hooks: %d\n", mallctl("arena.0.extent_hooks", NULL, NULL, &h, sizeof(h)));
+		printf("hooks: %d\n", ctl("arena.0.extent_hooks", NULL, NULL,
+					  &hooks0, sizeof(hooks0)));
 	}
 	for (i = 0; i < narenas; i++) {
 		size_t len = sizeof(arenas[i]);
+		extent_hooks_t *h = NULL;
+		char name[64];
 
-		if (mallctl("arenas.create", &arenas[i], &len, NULL, 0)) {
+		if (ctl("arenas.create", &arenas[i], &len, NULL, 0)) {
 			fprintf(stderr, "jestress: arenas.create failed\n");
 			return 1;
 		}
+		/* With -x: whether the new arena has the hooks arena 0 has. */
+		snprintf(name, sizeof(name), "arena.%u.extent_hooks", arenas[i]);
+		len = sizeof(h);
+		if (sethooks && !ctl(name, &h, &len, NULL, 0))
+			same_hooks += h == hooks0;
 	}
+	if (sethooks && narenas)
+		printf("arenas with arena 0's hooks: %d of %d\n", same_hooks, narenas);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += seconds;
 	for (i = 0; i < nthreads; i++)
