@@ -120,8 +120,11 @@ static inline bool scav_mm_dumpable(struct mm_struct *mm)
 /*
  * Whether a page-table entry that is not present is a migration entry: its
  * page is being moved, and comes back mapped clean, lazily freed still if it
- * was.  Or a marker, which holds no data (userfaultfd-wp's, a guard
- * region's, a poisoned page's).  By 7.3 these tests moved from swapops.h to
+ * was.  Or a marker that holds no data and raises no SIGBUS: a leftover of
+ * userfaultfd's write protection (reads as zeros), a guard region's (6.13,
+ * SIGSEGV, and a zap leaves it).  Not a poisoned page's (6.6: a swap-in
+ * error, UFFDIO_POISON): that one raises SIGBUS, and a zap takes it, which
+ * makes the page read as zeros.  By 7.3 these tests moved from swapops.h to
  * leafops.h.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
@@ -139,6 +142,10 @@ static inline bool scav_pmd_migrating(pmd_t pmd)
 
 static inline bool scav_pte_marker(pte_t pte)
 {
+#ifdef PTE_MARKER_POISONED
+	if (is_poisoned_swp_entry(pte_to_swp_entry(pte)))
+		return false;
+#endif
 	return is_pte_marker(pte);
 }
 #else
@@ -156,7 +163,9 @@ static inline bool scav_pmd_migrating(pmd_t pmd)
 
 static inline bool scav_pte_marker(pte_t pte)
 {
-	return pte_is_marker(pte);
+	softleaf_t entry = softleaf_from_pte(pte);
+
+	return softleaf_is_marker(entry) && !softleaf_is_poison_marker(entry);
 }
 #endif
 

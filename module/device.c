@@ -241,6 +241,9 @@ static u64 scav_claim_zero(struct mm_struct *mm, unsigned long start,
 		else if (w.unclear_end)
 			scav_zap(vma, w.unclear_start,
 				 w.unclear_end - w.unclear_start);
+		/* Cut short for a caller being killed: no further VMA either. */
+		if (fatal_signal_pending(current))
+			break;
 		addr = stop;
 	}
 	return kept;

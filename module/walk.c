@@ -144,13 +144,15 @@ static void walk_ptes(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		}
 		if (!pte_present(ptent)) {
 			/*
-			 * A marker (userfaultfd's write protection, a guard
-			 * region, a poisoned page) holds no data, and a zap
-			 * leaves it.  Anything else is swapped or migrating:
-			 * data, not resident.
+			 * A marker with no data (scav_pte_marker()): nothing
+			 * to clear, nor to zap.  Anything else is swapped,
+			 * migrating or poisoned: data, or a fault, not
+			 * resident.
 			 */
-			if (scav_pte_marker(ptent))
+			if (scav_pte_marker(ptent)) {
+				w->zero += PAGE_SIZE;
 				continue;
+			}
 			w->again |= w->keep && scav_pte_migrating(ptent);
 			walk_unclear(w, addr, PAGE_SIZE);
 			continue;
@@ -211,8 +213,11 @@ static void walk_pmd(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
 		return;
 	}
 	if (!pmd_present(val)) {
-		/* A migration entry: not resident. */
-		w->again |= w->keep && scav_pmd_migrating(val);
+		/* A migration entry (or a device's): not resident. */
+		if (w->keep && scav_pmd_migrating(val))
+			w->again = true;
+		else
+			walk_unclear(w, addr, end - addr);
 		return;
 	}
 	if (pmd_trans_huge(val)) {

@@ -390,6 +390,61 @@ out:
 	munmap(m, len);
 }
 
+#ifndef _UFFDIO_POISON
+#define _UFFDIO_POISON	0x08
+struct uffdio_poison {
+	struct uffdio_range range;
+	__u64 mode;
+	__s64 updated;
+};
+#define UFFDIO_POISON	_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#endif
+#define SC_UFFD_FEATURE_POISON	(1 << 14)
+
+/*
+ * A poisoned page's marker (UFFDIO_POISON, 6.6; a swap-in error) raises
+ * SIGBUS: a zeroing claim zaps it, as a swapped page, so that the page
+ * reads as zeros, as the claim says it does.
+ */
+TEST_F(scav, claim_zero_zaps_a_poisoned_page)
+{
+	size_t pg = self->pg, len = 16 * pg;
+	char *m = map_small(len, 19);
+	struct uffdio_api api = { .api = UFFD_API, .features = SC_UFFD_FEATURE_POISON };
+	struct uffdio_register reg = {
+		.range = { (uintptr_t)m + 5 * pg, pg },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uffdio_poison poison = { .range = { (uintptr_t)m + 5 * pg, pg } };
+	uint64_t discarded, kept;
+	int uffd;
+
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, madvise(m + 5 * pg, pg, MADV_DONTNEED));
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(goto out, "userfaultfd: %s", strerror(errno));
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		close(uffd);
+		SKIP(goto out, "no UFFDIO_POISON in this kernel (UFFDIO_API: %s)",
+		     strerror(errno));
+	}
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_POISON, &poison));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_UNREGISTER, &reg.range));
+	close(uffd);
+	ASSERT_EQ(0, sc_report1(self->fd, m, len));
+	ASSERT_EQ(0, sc_claim1_flags(self->fd, m, len, SCAV_CLAIM_ZERO,
+				     &discarded, &kept));
+	EXPECT_EQ(len, discarded);
+	EXPECT_EQ(0, kept);
+	EXPECT_EQ(15, resident_pages(m, len));
+	/* No SIGBUS. */
+	EXPECT_TRUE(is_zero(m, len));
+out:
+	munmap(m, len);
+}
+
 /*
  * Memory mlock()ed since it was reported may not be discarded: the claim
  * keeps it as it was and says so, for the caller to clear.
