@@ -274,12 +274,11 @@ static enum sj_ctl sj_ctl_by_name(const char *name)
 /* mib[1], the arena's index, may be any: only the names' other parts count. */
 static enum sj_ctl sj_ctl_by_mib(const size_t *mib, size_t miblen)
 {
-	if (miblen == 3 && mib[0] == sj_mib_purge[0]) {
-		if (mib[2] == sj_mib_hooks[2])
-			return SJ_HOOKS;
-		if (mib[2] == sj_mib_purge[2] || mib[2] == sj_mib_destroy[2])
-			return SJ_PURGE;
-	}
+	if (miblen == 3 && mib[0] == sj_mib_hooks[0] && mib[2] == sj_mib_hooks[2])
+		return SJ_HOOKS;
+	if (miblen == 3 && ((mib[0] == sj_mib_purge[0] && mib[2] == sj_mib_purge[2]) ||
+			    (mib[0] == sj_mib_destroy[0] && mib[2] == sj_mib_destroy[2])))
+		return SJ_PURGE;
 	if (miblen == 2 && mib[0] == sj_mib_create[0] && mib[1] == sj_mib_create[1])
 		return SJ_CREATE;
 	return SJ_OTHER;
@@ -434,6 +433,7 @@ static void sj_init(void)
 		return;
 	}
 	real_mallctl = (mallctl_fn *)dlsym(RTLD_NEXT, "mallctl");
+	real_mallctlbymib = (mallctlbymib_fn *)dlsym(RTLD_NEXT, "mallctlbymib");
 	len = sizeof(version);
 	if (!real_mallctl || real_mallctl("version", &version, &len, NULL, 0)) {
 		say("scav-jemalloc: %s\n", "off: no jemalloc in this process");

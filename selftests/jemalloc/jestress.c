@@ -9,7 +9,8 @@
  *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x] [-m]
  *
  * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
- * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge);
+ * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge),
+ *     and once at least;
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
  *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
  * -x: first try to set arena 0's extent hooks (to those it has) and print
@@ -283,6 +284,9 @@ static void *thread(void *arg)
 		if (objs[i].p && !atomic_load(&failed))
 			step_slot(&objs[i], &s, 0);
 	free(objs);
+	/* A slow machine: one purge at least, of what decay has by now. */
+	if (id == 0 && purge && !atomic_load(&purges))
+		purge_all();
 	return NULL;
 }
 
