@@ -114,6 +114,7 @@ static int run_err(const char *prog, const char *const args[],
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+			fprintf(stderr, "# %s ran past %d s: killed\n", prog, timeout_s);
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -131,7 +132,13 @@ static int run_err(const char *prog, const char *const args[],
 		out[len] = 0;
 	}
 	close(fd);
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	/* Say how it ended: an OOM kill or a crash leaves no output. */
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "# %s ended on signal %d (%s)\n", prog,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	if (!WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
 }
