@@ -78,14 +78,16 @@ fi
 # then whole extents), 30 s idle (jemalloc's decay is 10 s, scav's idle age
 # 4 s here), then a refill with redis-benchmark.  used_memory_rss every
 # 500 ms, as CSV; the refill's throughput; RSS at the end of the idle time;
-# scav's honest RSS beside jemalloc's allocator_resident.  Twice: scav
+# scav's honest RSS, and its honest anonymous RSS beside jemalloc's
+# allocator_resident, less what the process holds outside jemalloc
+# (RssAnon - allocator_resident at the fill, when nothing is idle).  Twice: scav
 # discarding what it holds after 4 s, and holding it all along (idle age
 # 120 s), so that the refill reuses it inside the idle window.
 if [ -x /scav/redis-server ]; then
 	echo "# Redis: fill 128 MiB, delete 96 MiB, 30 s idle, refill (redis-benchmark SET 4 KiB, 16 deep)"
 	echo
-	echo "| scav's idle age | jemalloc | RSS filled | RSS after 30 s idle | refill SET/s | ratio | honest RSS | allocator_resident |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| scav's idle age | jemalloc | RSS filled | RSS after 30 s idle | refill SET/s | ratio | honest RSS | honest anon RSS | outside jemalloc | allocator_resident | off by |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	sock=/tmp/bench-redis.sock
 	cli="/scav/redis-cli -s $sock"
 	for age in 4000 120000; do
@@ -107,6 +109,9 @@ if [ -x /scav/redis-server ]; then
 			pid=$(pidof redis-server)
 			sed 's/^/    /' /tmp/bench-redis.err
 			rss() { $cli INFO memory | sed -n 's/^used_memory_rss:\([0-9]*\).*/\1/p'; }
+			resident() { $cli INFO memory | sed -n 's/^allocator_resident:\([0-9]*\).*/\1/p'; }
+			anon() { sed -n 's/^RssAnon:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
+			json() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
 			# Milliseconds since the start, by the clock (a sample is slow in TCG).
 			ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 			sampler=
@@ -119,11 +124,15 @@ if [ -x /scav/redis-server ]; then
 			fi
 			$cli EVAL 'for i=1,32000 do redis.call("SET","k"..i,string.rep("x",4096)) end return 1' 0 > /dev/null
 			filled=$(rss)
+			outside=$(( $(anon) * 1024 - $(resident) ))
 			$cli EVAL 'for i=1,32000,2 do redis.call("UNLINK","k"..i) end for i=2,24000,2 do redis.call("UNLINK","k"..i) end return 1' 0 > /dev/null
 			sleep 30
 			idle=$(rss)
-			honest=$(/scav/scavctl --json rss "$pid" | sed -n 's/.*"honest_rss_bytes":\([0-9]*\).*/\1/p')
-			resident=$($cli INFO memory | sed -n 's/^allocator_resident:\([0-9]*\).*/\1/p')
+			j=$(/scav/scavctl --json rss "$pid")
+			honest=$(json "$j" honest_rss_bytes)
+			# scavctl rss's honest RSS, of anonymous memory only.
+			used=$(( $(anon) * 1024 - $(json "$j" lazyfree_bytes) - $(json "$j" scav_idle_resident_bytes) + $(json "$j" scav_lazyfree_bytes) ))
+			resident=$(resident)
 			# -q rewrites its progress line with carriage returns.
 			rps=$(/scav/redis-benchmark -s $sock -t set -n 48000 -r 48000 -d 4096 -P 16 -q 2>&1 |
 				tr '\r' '\n' | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p' | tail -n 1)
@@ -131,9 +140,11 @@ if [ -x /scav/redis-server ]; then
 			$cli SHUTDOWN NOSAVE > /dev/null 2>&1
 			[ -z "$sampler" ] || wait "$sampler" 2>/dev/null
 			while pidof redis-server > /dev/null; do sleep 0.2; done
-			awk -v s="$age ms" -v m="$m" -v f="$filled" -v i="$idle" -v r="$rps" -v b="$base" -v h="$honest" -v a="$resident" \
-				'BEGIN { printf "| %s | %s | %.1f MiB | %.1f MiB | %.0f | %.2fx | %.1f MiB | %.1f MiB |\n", s, m,
-					 f / 1048576, i / 1048576, r, (b > 0 ? r / b : 0), h / 1048576, a / 1048576 }'
+			awk -v s="$age ms" -v m="$m" -v f="$filled" -v i="$idle" -v r="$rps" -v b="$base" -v h="$honest" \
+				-v u="$used" -v o="$outside" -v a="$resident" \
+				'BEGIN { printf "| %s | %s | %.1f MiB | %.1f MiB | %.0f | %.2fx | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %+.2f%% |\n", s, m,
+					 f / 1048576, i / 1048576, r, (b > 0 ? r / b : 0), h / 1048576,
+					 u / 1048576, o / 1048576, a / 1048576, (a > 0 ? (u - o - a) * 100 / a : 0) }'
 		done
 	done
 	echo 4000 > /sys/kernel/scav/idle_age_ms
