@@ -247,9 +247,10 @@ check: deps
 	$(MAKE) all modules-all go
 	scripts/check.sh
 
-# Redis's own test suite, from the source of Debian's package, against
-# Debian's redis-server on libscav-jemalloc, in the VM on every supported
-# kernel (scripts/redis-suite.sh).
+# jemalloc's integration tests and Redis's own test suite, from the source
+# of Debian's packages, against Debian's libjemalloc2 and redis-server on
+# libscav-jemalloc, in the VM on every supported kernel
+# (scripts/redis-suite.sh).
 check-redis: deps
 	$(MAKE) newest
 	$(MAKE) all modules-all

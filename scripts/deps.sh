@@ -18,7 +18,7 @@ PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       gnuplot-nox debootstrap flex bison bc libelf-dev
       golang-go golang-1.23-go
       debhelper dh-dkms lintian
-      prometheus libjemalloc-dev redis-tools tcl8.6 dpkg-dev procps"
+      prometheus libjemalloc-dev redis-tools tcl8.6 dpkg-dev procps g++"
 
 . "$(dirname "$0")/apt-source.sh"
 

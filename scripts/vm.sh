@@ -37,13 +37,18 @@ ko=$b/kmod/$krel/scav.ko
 rm -rf "$work"
 mkdir -p "$root/bin" "$root/scav" "$root/etc"
 
-# Copy a binary and every shared library it loads, at the same paths.
-add_bin() {
-	cp "$1" "$root/scav/"
+# Copy every shared library a binary loads, at the same paths.
+add_libs() {
 	ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
+}
+
+# Copy a binary into /scav, and its libraries.
+add_bin() {
+	cp "$1" "$root/scav/"
+	add_libs "$1"
 }
 
 # The selftests for the VM: every one built, but those for the host alone
@@ -71,10 +76,7 @@ cp /bin/busybox "$root/bin/busybox"
 kmod=$(command -v kmod)
 mkdir -p "$root/sbin"
 cp "$kmod" "$root/bin/kmod"
-ldd "$kmod" | grep -o '/[^ ]*' | while read -r lib; do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
+add_libs "$kmod"
 for t in depmod modprobe modinfo; do
 	ln -s /bin/kmod "$root/sbin/$t"
 done
@@ -154,6 +156,21 @@ redis)
 	chmod 755 "$root/scav/scav-jemalloc"
 	cp "$guest/redis.sh" "$root/scav/job"
 	cp "$guest/redis-skips" "$root/scav/"
+	# jemalloc's integration tests, built by redis-suite.sh, with the
+	# scripts that set their MALLOC_CONF and test.sh, which says how
+	# jemalloc was configured.  Their RUNPATH, "lib", is relative to a
+	# build tree the VM has not: they load Debian's libjemalloc.so.2.
+	je=${SCAV_VM_JEMALLOC:?set SCAV_VM_JEMALLOC}
+	mkdir -p "$root/jemalloc"
+	cp "$je/test/test.sh" "$guest/jemalloc.sh" "$guest/jemalloc-xfail" "$root/scav/"
+	(cd "$je/test/integration" && find . -type f \( -perm -u+x -o -name '*.sh' \)) |
+		while read -r f; do
+			mkdir -p "$root/jemalloc/$(dirname "$f")"
+			cp "$je/test/integration/$f" "$root/jemalloc/$f"
+			if [ -x "$je/test/integration/$f" ]; then
+				(cd / && add_libs "$je/test/integration/$f")
+			fi
+		done
 	{
 		echo "SCAV_REDIS_UNITS='${SCAV_REDIS_UNITS:?set SCAV_REDIS_UNITS}'"
 		echo "SCAV_REDIS_SKIP_SLOW=${SCAV_REDIS_SKIP_SLOW:-1}"
@@ -226,7 +243,8 @@ fi
 set -e
 
 status=0
-grep -q '^not ok' "$work/output.log" && status=1
+# A failure, but not one TAP marks expected ("# TODO").
+grep '^not ok' "$work/output.log" | grep -qv '# TODO' && status=1
 if ! grep -q '^scav-vm: done' "$work/output.log"; then
 	echo "not ok - $krel: the VM did not finish (panic, hang or timeout); see $work/console.log"
 	status=1

@@ -16,6 +16,11 @@
 ifconfig lo 127.0.0.1 up
 echo '127.0.0.1 localhost' > /etc/hosts
 echo 'hosts: files' > /etc/nsswitch.conf
+
+# jemalloc's own tests first (they set idle_age_ms for themselves); it
+# defines counters and grew, used below.
+# shellcheck source=scripts/guest/jemalloc.sh
+. /scav/jemalloc.sh
 echo 1000 > /sys/kernel/scav/idle_age_ms
 
 # The suite starts src/redis-server, src/redis-cli, ... of its own tree.
@@ -34,11 +39,6 @@ for f in redis-cli redis-benchmark; do
 	ln -s /scav/$f /redis/src/$f
 done
 
-counters() {
-	for f in reported_bytes reclaimed_age_bytes claimed_kept_bytes claimed_discarded_bytes; do
-		cat /sys/kernel/scav/$f
-	done
-}
 # shellcheck disable=SC2046
 set -- $(counters)
 rep0=$1 age0=$2 kept0=$3 disc0=$4
@@ -118,17 +118,9 @@ fi
 # shellcheck disable=SC2046
 set -- $(counters)
 echo "# scav during the suite: reported $(( $1 - rep0 )), aged out $(( $2 - age0 )), claimed kept $(( $3 - kept0 )), claimed discarded $(( $4 - disc0 )) bytes"
-# grew WHAT BEFORE AFTER
-grew() {
-	if [ "$3" -gt "$2" ]; then
-		echo "ok - redis: the suite's servers $1"
-	else
-		echo "not ok - redis: the suite's servers never $1"
-	fi
-}
-grew "reported memory idle to scav" "$rep0" "$1"
-grew "claimed back memory scav had kept" "$kept0" "$3"
-grew "claimed back memory scav had discarded" "$disc0" "$4"
+grew "redis: the suite's servers" "reported memory idle to scav" "$rep0" "$1"
+grew "redis: the suite's servers" "claimed back memory scav had kept" "$kept0" "$3"
+grew "redis: the suite's servers" "claimed back memory scav had discarded" "$disc0" "$4"
 
 if dmesg | grep -E -f /scav/kernel-log.ere; then
 	echo "not ok - redis: kernel log clean"
