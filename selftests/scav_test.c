@@ -332,6 +332,7 @@ TEST_F(scav, claim_zero_zaps_only_the_pages_it_cannot_clear)
 	char *m = map_small(len, 17);
 	uint64_t discarded, kept;
 	struct rusage r0, r1;
+	long flt;
 	size_t i;
 	pid_t pid;
 	int go;
@@ -353,8 +354,15 @@ TEST_F(scav, claim_zero_zaps_only_the_pages_it_cannot_clear)
 	getrusage(RUSAGE_SELF, &r0);
 	EXPECT_TRUE(is_zero(m, len));
 	getrusage(RUSAGE_SELF, &r1);
-	/* Page 10's fault, to the zero page, and no other. */
-	EXPECT_EQ(1, r1.ru_minflt - r0.ru_minflt);
+	/*
+	 * Page 10's fault, to the zero page; the range zapped whole would take
+	 * 32.  A fault on the test's own code, first run here by this process
+	 * (a fork of the harness, whose text it maps as it goes), may come
+	 * along: one did on 6.12 once.
+	 */
+	flt = r1.ru_minflt - r0.ru_minflt;
+	EXPECT_LE(1, flt);
+	EXPECT_GE(3, flt);
 	EXPECT_TRUE(checker_found_it(pid, go));
 	munmap(m, len);
 }
