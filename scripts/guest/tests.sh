@@ -78,7 +78,7 @@ run_test() {
 	dmesg | sed -n "/scav-runner: begin $t\$/,\$p" > /tmp/klog
 	# OOM kills (tests make some on purpose): not a fault of the kernel,
 	# but the likely end of a test program that died without a word.
-	sed -n 's/^.*\(out of memory: Killed process [0-9]* ([^)]*)\).*/# kernel: \1/p' /tmp/klog
+	sed -n 's/^.*\([Oo]ut of memory: Killed process [0-9]* ([^)]*)\).*/# kernel: \1/p' /tmp/klog
 	# Lockdep, KASAN, UBSAN and debug-object reports all start with one of
 	# these (a bare "lockdep" would match stack frames of an OOM report).
 	if grep -E -f /scav/kernel-log.ere /tmp/klog; then
