@@ -564,13 +564,15 @@ TEST_F_TIMEOUT(go, free_os_memory_brings_rss_down_to_stock_at_once, 300)
 	/*
 	 * Two runs of one Go program differ right after the call by the heap
 	 * its GC left in flight and its goroutines' stacks: up to 1.8 MiB
-	 * between a stock and a scav run here (12.2 and 13.9 MiB, on 7.3 with
-	 * Go 1.26, with nothing of it idle in scav), either way round.  So
-	 * 10% and 2 MiB; what scav itself could keep is checked apart, below
-	 * (held).  Before the call discarded the session, scav stayed 65 MiB
-	 * above stock.
+	 * between a stock and a scav run on 7.3 with Go 1.26 (12.2 and
+	 * 13.9 MiB, with nothing of it idle in scav), either way round, and
+	 * more on the debug kernel: stock alone from 11.4 to 18.8 MiB across
+	 * runs, and once scav 5.4 MiB above stock (19.3 MiB) with nothing idle
+	 * resident.  So half and 2 MiB: what scav itself could keep is checked
+	 * apart and strictly, below (held).  Before the call discarded the
+	 * session, scav stayed 65 MiB above stock.
 	 */
-	EXPECT_GE(stock + stock / 10 + 2 * (long long)MiB, l.rss);
+	EXPECT_GE(stock + stock / 2 + 2 * (long long)MiB, l.rss);
 	/* The call went through scav: all 64 MiB, less what the runtime keeps. */
 	EXPECT_LT(40 * (long long)MiB, req);
 	EXPECT_GT(2 * (long long)MiB, held);
