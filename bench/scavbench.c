@@ -896,8 +896,8 @@ static void fig_container(void)
 /* ---- figure 7: what opening /dev/scav costs other processes ------------- */
 
 /*
- * Every session registers an mmu notifier, and the kernel's
- * __mmu_notifier_register() runs mm_take_all_locks() for every
+ * Every session registers an mmu notifier at its first ioctl but VERSION,
+ * and the kernel's __mmu_notifier_register() runs mm_take_all_locks() for every
  * registration (mm/mmu_notifier.c of 6.1): it write-locks the i_mmap_rwsem
  * of every file the process maps (and every anon_vma's lock), all at once,
  * for as long as it takes to walk all of the process's VMAs.
@@ -915,6 +915,21 @@ struct nb_count {
 	volatile long ready, iters, opened;
 };
 
+/* A session, and its first ioctl but VERSION, which registers it; closed. */
+static int nb_session(void)
+{
+	struct scav_stats st;
+	int fd = open("/dev/scav", O_RDONLY | O_CLOEXEC);
+	int ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	ok = !ioctl(fd, SCAV_IOC_STATS, &st);
+	close(fd);
+	return ok;
+}
+
 static void neighbour_load(int file, size_t nvma, int how, struct nb_count *c)
 {
 	char *base = mmap(NULL, 2 * nvma * pg, PROT_NONE,
@@ -931,27 +946,18 @@ static void neighbour_load(int file, size_t nvma, int how, struct nb_count *c)
 	c->ready = 1;
 	for (;; c->iters++) {
 		pid_t pid;
-		int fd;
 
 		if (how == NB_SPIN)
 			continue;
 		if (how == NB_OPEN) {
-			fd = open("/dev/scav", O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
+			if (nb_session())
 				c->opened++;
-				close(fd);
-			}
 			continue;
 		}
 		pid = fork();
 		if (pid == 0) {
-			if (how == NB_FORK_OPEN) {
-				fd = open("/dev/scav", O_RDONLY | O_CLOEXEC);
-				if (fd >= 0) {
-					__atomic_add_fetch(&c->opened, 1, __ATOMIC_RELAXED);
-					close(fd);
-				}
-			}
+			if (how == NB_FORK_OPEN && nb_session())
+				__atomic_add_fetch(&c->opened, 1, __ATOMIC_RELAXED);
 			_exit(0);
 		}
 		if (pid < 0 || waitpid(pid, NULL, 0) < 0)

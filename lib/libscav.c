@@ -26,13 +26,9 @@ static int scav_ioctl(int fd, unsigned long cmd, void *arg)
 static int scav_open_device(struct scav *s)
 {
 	struct scav_version v;
-	int fd;
+	struct scav_stats st;
+	int fd, ret;
 
-	/*
-	 * A process's first session takes all its VMA locks, and a signal
-	 * interrupts that: EINTR even when the caller's handler lacks
-	 * SA_RESTART would fail an allocator's start for nothing.
-	 */
 	do
 		fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
@@ -47,6 +43,20 @@ static int scav_open_device(struct scav *s)
 	if (scav_ioctl(fd, SCAV_IOC_VERSION, &v) || v.abi_major != SCAV_ABI_MAJOR) {
 		close(fd);
 		return 0;
+	}
+	/*
+	 * The session's first ioctl but VERSION registers its mmu notifier,
+	 * which takes all the process's VMA locks and gives up when a signal
+	 * arrives: EINTR even when the caller's handler lacks SA_RESTART.  Do
+	 * it here, where it can be retried, not in the caller's first report.
+	 */
+	do {
+		memset(&st, 0, sizeof(st));
+		ret = scav_ioctl(fd, SCAV_IOC_STATS, &st);
+	} while (ret == -EINTR);
+	if (ret) {
+		close(fd);
+		return ret;
 	}
 	s->fd = fd;
 	s->features = v.features;

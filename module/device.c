@@ -545,6 +545,7 @@ static long scav_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	struct scav_session *s = file->private_data;
 	void __user *argp = (void __user *)arg;
+	int ret;
 
 	/* Only the opener's address space: not a fork child, not an SCM_RIGHTS peer. */
 	if (current->mm != s->mm)
@@ -556,6 +557,21 @@ static long scav_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case SCAV_IOC_VERSION:
 		return scav_ioc_version(argp);
+	case SCAV_IOC_REPORT:
+	case SCAV_IOC_CLAIM:
+	case SCAV_IOC_RECLAIM:
+	case SCAV_IOC_STATS:
+	case SCAV_IOC_PRESSURE:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	/* The others: the session's notifier first (scav_session_attach()). */
+	ret = scav_session_attach(s);
+	if (ret)
+		return ret;
+
+	switch (cmd) {
 	case SCAV_IOC_REPORT:
 		return scav_ioc_report(s, argp);
 	case SCAV_IOC_CLAIM:

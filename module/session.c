@@ -92,7 +92,8 @@ static void scav_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 /*
  * After the last reference and an SRCU grace period: closing costs no
  * synchronize_srcu(), and module exit waits for these in
- * mmu_notifier_synchronize().
+ * mmu_notifier_synchronize().  At once, from scav_session_put(), for a
+ * session that never registered its notifier.
  */
 static void scav_mn_free(struct mmu_notifier *mn)
 {
@@ -124,11 +125,66 @@ static void scav_session_release_user(struct scav_session *s)
 	s->ranges.user_nodes = &scav_no_user_nodes;
 }
 
-/* Any context, reclaim included: mmu_notifier_put() only defers. */
+/*
+ * Any context, reclaim included: mmu_notifier_put() only defers, and a
+ * session without a notifier (no ioctl ever ran) was never seen by one.
+ * Registration happens in an ioctl, which holds the file and so a
+ * reference: the last put comes after it.
+ */
 void scav_session_put(struct scav_session *s)
 {
-	if (refcount_dec_and_test(&s->ref))
+	if (!refcount_dec_and_test(&s->ref))
+		return;
+	if (READ_ONCE(s->mn_registered))
 		mmu_notifier_put(&s->mn);
+	else
+		scav_mn_free(&s->mn);
+}
+
+/*
+ * Register the session's mmu notifier, once, from an ioctl of its owner:
+ * its first one other than VERSION, which has nothing to do with the
+ * session, so that a caller's check of the ABI does not fail with EINTR
+ * when a signal interrupts the registration.  Not at open(): misc_open()
+ * holds the misc device mutex across the driver's open on 6.1 and 6.12,
+ * and the registration waits for the opener's mmap lock and takes the
+ * locks of all its VMAs (mm_take_all_locks()).  A process that kept its
+ * own mmap lock busy would have stalled every open of every misc device on
+ * the machine (/dev/fuse, /dev/net/tun, /dev/kvm ...).  Nothing needs the
+ * notifier before then: ranges come only from REPORT.  0, or -EBADF (ended
+ * meanwhile), -EINTR, -ERESTARTSYS, -ENOMEM.
+ */
+int scav_session_attach(struct scav_session *s)
+{
+	int ret;
+
+	/* Set once, under the mutex, and read here without it. */
+	if (smp_load_acquire(&s->mn_registered))
+		return 0;
+	if (mutex_lock_killable(&s->mn_lock))
+		return -EINTR;
+	ret = 0;
+	/* Ended meanwhile: its ioctls fail with EBADF, registered or not. */
+	if (READ_ONCE(s->closed))
+		ret = -EBADF;
+	else if (!s->mn_registered) {
+		s->mn.ops = &scav_mn_ops;
+		/* The caller's mm is the session's: it holds mm_users. */
+		ret = mmu_notifier_register(&s->mn, s->mm);
+		/*
+		 * An mm's first notifier takes the locks of all its VMAs and
+		 * gives up with -EINTR if a signal is pending meanwhile
+		 * (mm_take_all_locks()).  Restart the call after the signal
+		 * instead: a runtime that signals its threads all the time
+		 * (Go preempts with SIGURG) would otherwise see it fail often.
+		 */
+		if (ret == -EINTR)
+			ret = -ERESTARTSYS;
+		if (!ret)
+			smp_store_release(&s->mn_registered, true);
+	}
+	mutex_unlock(&s->mn_lock);
+	return ret;
 }
 
 /* A session of the calling process's address space, or an ERR_PTR(). */
@@ -161,22 +217,7 @@ struct scav_session *scav_session_create(void)
 	get_task_comm(s->comm, current);
 	s->mm = current->mm;
 	mmgrab(s->mm);
-	s->mn.ops = &scav_mn_ops;
-	ret = mmu_notifier_register(&s->mn, s->mm);
-	if (ret) {
-		mmdrop(s->mm);
-		put_pid(s->pid);
-		scav_user_put(s->user);
-		kmem_cache_free(scav_session_cache, s);
-		/*
-		 * An mm's first notifier takes the locks of all its VMAs and
-		 * gives up with -EINTR if a signal is pending meanwhile
-		 * (mm_take_all_locks()).  Restart the open after the signal
-		 * instead: a runtime that signals its threads all the time
-		 * (Go preempts with SIGURG) would otherwise fail it often.
-		 */
-		return ERR_PTR(ret == -EINTR ? -ERESTARTSYS : ret);
-	}
+	mutex_init(&s->mn_lock);
 	ret = xa_alloc_cyclic(&scav_sessions_xa, &s->id, s, XA_LIMIT(1, U32_MAX),
 			      &scav_next_id, GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
@@ -203,6 +244,13 @@ struct scav_session *scav_session_next(unsigned long *id)
 
 	xa_lock(&scav_sessions_xa);
 	s = xa_find(&scav_sessions_xa, id, U32_MAX, XA_PRESENT);
+	/*
+	 * Not one that made no ioctl yet: it holds nothing, and without its
+	 * notifier it does not end when its opener's mm goes, so it could
+	 * show under a PID since reused (see scav_session_attach()).
+	 */
+	while (s && !smp_load_acquire(&s->mn_registered))
+		s = xa_find_after(&scav_sessions_xa, id, U32_MAX, XA_PRESENT);
 	/* Erased before the file drops its reference: still alive. */
 	if (s)
 		refcount_inc(&s->ref);

@@ -34,7 +34,9 @@
  */
 struct scav_session {
 	struct mm_struct *mm;		/* mmgrab()bed at open */
-	struct mmu_notifier mn;
+	struct mmu_notifier mn;		/* registered by the first ioctl */
+	struct mutex mn_lock;		/* serializes that registration */
+	bool mn_registered;
 	struct list_head node;		/* on the session list while open */
 	refcount_t ref;
 	u32 id;				/* in scav_sessions_xa while open */
@@ -77,6 +79,7 @@ struct scav_session *scav_session_create(void);
 void scav_session_end(struct scav_session *s);
 void scav_session_close(struct scav_session *s);
 void scav_session_put(struct scav_session *s);
+int scav_session_attach(struct scav_session *s);
 void scav_lock_settled(struct scav_session *s, unsigned long start,
 		       unsigned long end);
 void scav_forget(struct scav_session *s, u64 bytes);

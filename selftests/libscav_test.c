@@ -388,11 +388,11 @@ TEST(status_lines_give_whole_kb_that_fit_in_64_bits)
 }
 
 /*
- * A signal interrupts a process's first open of /dev/scav (see scav_test's
- * signals test); libscav retries, so a caller whose handler lacks
- * SA_RESTART still gets a session, not EINTR and not fallback mode.  The
- * handler counts the opens that failed with EINTR, each one a retry of
- * libscav's, and the test needs some.
+ * A signal interrupts a session's first ioctl but VERSION (see scav_test's
+ * signals test), which scav_open() makes; libscav retries, so a caller
+ * whose handler lacks SA_RESTART still gets a session, not EINTR and not
+ * fallback mode.  The handler counts the calls that failed with EINTR,
+ * each one a retry of libscav's, and the test needs some.
  */
 static int lib_open(void)
 {
@@ -425,7 +425,7 @@ TEST_F_TIMEOUT(signals, open_retries_when_a_signal_interrupts_it, 300)
 
 	n = storm_opens(lib_open, 0, &eintr, &other, &hits);
 	ASSERT_LE(5, n);
-	TH_LOG("%d processes opened under signals: %d opens interrupted and retried, %d EINTR, %d other failures",
+	TH_LOG("%d processes opened under signals: %d calls interrupted and retried, %d EINTR, %d other failures",
 	       n, hits, eintr, other);
 	EXPECT_EQ(0, eintr);
 	EXPECT_EQ(0, other);

@@ -282,6 +282,32 @@ TEST_F(nl, the_dump_lists_every_session_with_its_figures)
 	free(v);
 }
 
+/*
+ * A session is listed once it made an ioctl other than VERSION: before,
+ * it holds nothing and has no mmu notifier, so it would not end when its
+ * opener's address space went, and could show under a PID since reused.
+ */
+TEST_F(nl, a_session_is_listed_from_its_first_ioctl)
+{
+	struct scav_nl_session *v;
+	struct scav_version ver = {};
+	struct scav_stats st = {};
+	size_t nr;
+	int fd;
+
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_VERSION, &ver));
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	EXPECT_EQ(NULL, find_pid(v, nr, getpid()));
+	free(v);
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_STATS, &st));
+	ASSERT_LE(0, scav_nl_sessions(self->n, 0, &v, &nr));
+	EXPECT_NE(NULL, find_pid(v, nr, getpid()));
+	free(v);
+	close(fd);
+}
+
 TEST_F(nl, reclaim_by_pid_discards_only_what_the_process_reported)
 {
 	struct kid_result r;
@@ -676,8 +702,13 @@ static pid_t session_holder(int how)
 			  setresgid(65534, 65534, 65534) ||
 			  setresuid(65534, 65534, 0) : become_nobody();
 
+		struct scav_stats st = {};
+		int fd = -1;
+
+		/* Listed once it made an ioctl, see below. */
 		if (ids || prctl(PR_SET_PDEATHSIG, SIGKILL) ||
-		    open(SCAV_DEVICE_PATH, O_RDWR) < 0 ||
+		    (fd = open(SCAV_DEVICE_PATH, O_RDWR)) < 0 ||
+		    ioctl(fd, SCAV_IOC_STATS, &st) ||
 		    prctl(PR_SET_DUMPABLE, how != HOLD_UNDUMPABLE) ||
 		    write(p[1], "r", 1) != 1)
 			_exit(1);
@@ -949,6 +980,7 @@ TEST_F_TIMEOUT(nl, a_listener_that_never_reads_loses_events_and_knows, 300)
 {
 	int small = 1024, i, ret, overrun = 0, got = 0, gap = 0, fd;
 	struct scav_nl_session *v;
+	struct scav_stats st = {};
 	struct scav_nl_event e;
 	struct scav_nl *ev;
 	uint64_t seq = 0;
@@ -988,6 +1020,7 @@ TEST_F_TIMEOUT(nl, a_listener_that_never_reads_loses_events_and_knows, 300)
 	/* The next event's number tells the listener how many it lost. */
 	fd = open(SCAV_DEVICE_PATH, O_RDWR);
 	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_STATS, &st));	/* listed from then */
 	ASSERT_EQ(1, wait_event_type(ev, SCAV_EVENT_SESSION_OPEN, &e, 5000, NULL));
 	EXPECT_LE(4000 - got, e.seq - seq - 1);
 	TH_LOG("read %d events, then lost %llu", got,

@@ -410,14 +410,19 @@ static inline void tunables_restore(const struct tunables *t)
 	}
 }
 
-/* A process holding @n sessions on raw descriptors. */
+/* A process holding @n sessions on raw descriptors, each registered. */
 static inline int open_sessions(int *fds, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++) {
+		struct scav_stats st = {};
+
 		fds[i] = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 		if (fds[i] < 0)
+			return -errno;
+		/* The first ioctl registers it, and netlink lists it from then. */
+		if (ioctl(fds[i], SCAV_IOC_STATS, &st))
 			return -errno;
 	}
 	return 0;
@@ -539,7 +544,7 @@ static inline int kid_end(struct kid *k)
 }
 
 /*
- * Signal storms.  A process's first session registers the mm's first mmu
+ * Signal storms.  A session's first ioctl but VERSION registers an mmu
  * notifier, which takes every VMA's locks and gives up when a signal is
  * pending; a runtime that signals its threads all the time (Go preempts
  * with SIGURG) must still get its session.
@@ -549,7 +554,10 @@ struct storm {
 	volatile int stop;
 };
 
-/* Signals that interrupted an openat(2), counted across a storm's processes. */
+/*
+ * Signals that interrupted an openat(2) or an ioctl(2), counted across a
+ * storm's processes.
+ */
 static volatile int *storm_hits;
 
 /*
@@ -566,7 +574,8 @@ static inline void storm_handler(int sig, siginfo_t *si, void *ctx)
 	const greg_t *r = ((ucontext_t *)ctx)->uc_mcontext.gregs;
 	const unsigned char *ip = (const unsigned char *)r[REG_RIP];
 
-	if ((r[REG_RAX] == SYS_openat && ip[0] == 0x0f && ip[1] == 0x05) ||
+	if (((r[REG_RAX] == SYS_openat || r[REG_RAX] == SYS_ioctl) &&
+	     ip[0] == 0x0f && ip[1] == 0x05) ||
 	    (r[REG_RAX] == -EINTR && ip[-2] == 0x0f && ip[-1] == 0x05))
 		(*storm_hits)++;
 #endif
@@ -596,8 +605,8 @@ static inline void *storm_pester(void *arg)
  * has @sa_flags.  @open_fn returns 0 or an errno.  Stops starting processes
  * after 100 s (at least 5 run), since a debug kernel makes each slow.
  * Counts the processes whose @open_fn failed with EINTR and with anything
- * else, and in *@hits the signals that interrupted an openat(2), restarted
- * or not (-1 where storm_handler() cannot tell); returns how many ran, or -1
+ * else, and in *@hits the signals that interrupted an openat(2) or an
+ * ioctl(2), restarted or not (-1 where storm_handler() cannot tell); returns how many ran, or -1
  * if fork, wait or the counter's mapping failed.
  */
 static inline int storm_opens(int (*open_fn)(void), int sa_flags,

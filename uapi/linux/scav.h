@@ -44,7 +44,9 @@
  * The session ends when its owner (a task of the opener's thread group, with
  * the session's address space: not a vfork() child) closes any descriptor
  * of it, as any close() releases the closer's POSIX
- * record locks, or when that address space goes away (exit, exec).  Its
+ * record locks, or when that address space goes away (exit, exec) after
+ * the session's first ioctl other than VERSION (before it, the session
+ * holds nothing, and it ends with the last close of its file).  Its
  * ranges are forgotten at once, after any discard in flight: from the
  * moment close() returns nothing of them is ever discarded, however long a
  * fork child or another holder keeps the file.  Every ioctl on an ended
@@ -69,6 +71,11 @@
  * that must be zero (EINVAL otherwise), unknown commands fail with ENOTTY.
  * Once its arguments pass these checks, REPORT, CLAIM and RECLAIM write
  * their output fields back on failure too, so partial progress is visible.
+ * A session's first ioctl other than VERSION first registers the session
+ * with the kernel's memory management (earlier modules did so in open()),
+ * before it reads its argument: it may fail there with ENOMEM, or be
+ * interrupted by a signal (restarted, or EINTR if the handler lacks
+ * SA_RESTART), having done and written nothing.
  */
 #ifndef _UAPI_LINUX_SCAV_H
 #define _UAPI_LINUX_SCAV_H
