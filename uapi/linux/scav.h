@@ -429,7 +429,8 @@ struct scav_pressure {
  *	SCAV_A_PID, SCAV_A_COMM (the opener's command name at open),
  *	SCAV_A_CGROUP_ID (the memory cgroup of the process now; absent
  *	without one) and SCAV_A_STATS with the SCAV_STAT_* of struct
- *	scav_stats.  A session
+ *	scav_stats.  A session is listed from its first ioctl other than
+ *	VERSION (before it, it holds nothing).  A session
  *	opened or closed while the dump runs may be missed, but none is listed
  *	twice; the messages after such a change carry NLM_F_DUMP_INTR.
  *	Without CAP_SYS_PTRACE (the right to read any process's smaps), a
