@@ -330,4 +330,22 @@ static inline struct nlattr **scav_genl_dump_attrs(struct netlink_callback *cb)
 #define SCAV_GENL_MCAST_FLAGS	0
 #endif
 
+/*
+ * Set and clear VMA flags in a driver's mmap(): 6.3 made vm_flags
+ * read-only behind vm_flags_set()/vm_flags_clear().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void scav_vm_flags_mod(struct vm_area_struct *vma,
+				     unsigned long set, unsigned long clear)
+{
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+}
+#else
+static inline void scav_vm_flags_mod(struct vm_area_struct *vma,
+				     vm_flags_t set, vm_flags_t clear)
+{
+	vm_flags_mod(vma, set, clear);
+}
+#endif
+
 #endif /* _SCAV_COMPAT_H */

@@ -473,6 +473,9 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 	if (p.budget <= U64_MAX - PAGE_SIZE)
 		p.budget = PAGE_ALIGN(p.budget);
 	ret = scav_reclaim_session(s, &p);
+	/* Work in progress: map pages only on request, after the ranges. */
+	if (!ret && p.bytes < p.budget)
+		p.bytes += scav_map_discard(s, p.stamp_max, p.budget - p.bytes);
 	rc.bytes = p.bytes;
 	if (copy_to_user(argp, &rc, sizeof(rc)))
 		return -EFAULT;
@@ -562,6 +565,8 @@ static long scav_dev_ioctl(struct file *file, unsigned int cmd,
 	case SCAV_IOC_RECLAIM:
 	case SCAV_IOC_STATS:
 	case SCAV_IOC_PRESSURE:
+	case SCAV_IOC_MAP_REGION:
+	case SCAV_IOC_MAP_WAIT:
 		break;
 	default:
 		return -ENOTTY;
@@ -582,6 +587,10 @@ static long scav_dev_ioctl(struct file *file, unsigned int cmd,
 		return scav_ioc_stats(s, argp);
 	case SCAV_IOC_PRESSURE:
 		return scav_ioc_pressure(s, argp);
+	case SCAV_IOC_MAP_REGION:
+		return scav_ioc_map_region(s, argp);
+	case SCAV_IOC_MAP_WAIT:
+		return scav_ioc_map_wait(s, argp);
 	}
 	return -ENOTTY;
 }
@@ -615,6 +624,18 @@ static int scav_dev_flush(struct file *file, fl_owner_t id)
 	return 0;
 }
 
+/* The page-state map of a region (map.c); only the owner maps it. */
+static int scav_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct scav_session *s = file->private_data;
+
+	if (current->mm != s->mm || vma->vm_mm != s->mm)
+		return -EPERM;
+	if (READ_ONCE(s->closed))
+		return -EBADF;
+	return scav_map_mmap(s, vma);
+}
+
 static int scav_dev_release(struct inode *inode, struct file *file)
 {
 	scav_session_close(file->private_data);
@@ -628,6 +649,7 @@ static const struct file_operations scav_fops = {
 	.release = scav_dev_release,
 	.unlocked_ioctl = scav_dev_ioctl,
 	.poll = scav_dev_poll,
+	.mmap = scav_dev_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -74,6 +74,7 @@ static int scav_mn_invalidate_range_start(struct mmu_notifier *mn,
 			   scav_session_room(s, 1) ? GFP_NOWAIT | __GFP_NOWARN : 0,
 			   &gone);
 	scav_forget(s, gone.kept + gone.lazy + gone.discarded + gone.lost);
+	scav_map_unmapped(s, range->start, range->end);
 	spin_unlock(&s->rlock);
 	return 0;
 }
@@ -319,6 +320,7 @@ void scav_session_end(struct scav_session *s)
 	scav_lock_settled(s, 0, ULONG_MAX);
 	scav_ranges_destroy(&s->ranges);
 	spin_unlock(&s->rlock);
+	scav_map_drop_all(s);
 }
 
 /*

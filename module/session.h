@@ -13,6 +13,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 
+#include "map.h"
 #include "ranges.h"
 #include "totals.h"
 #include "user.h"
@@ -57,6 +58,7 @@ struct scav_session {
 
 	spinlock_t rlock;
 	struct scav_ranges ranges;
+	struct scav_region *regions[SCAV_MAX_REGIONS];	/* map.c */
 	bool closed;
 	u64 pass;
 	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */

@@ -384,6 +384,57 @@ struct scav_pressure {
 	__u64 __reserved[4];
 };
 
+/*
+ * The page-state map (work in progress, not advertised by a feature bit
+ * yet; Documentation/design.md, "The page-state map").
+ *
+ * SCAV_IOC_MAP_REGION registers [addr, addr + len) of the caller's private
+ * anonymous memory and returns where to mmap() its map from the session's
+ * descriptor: @map_offset, @map_size bytes, PROT_READ | PROT_WRITE,
+ * MAP_SHARED, never PROT_EXEC.  The map holds one 32-bit word per page of
+ * the region, page i at word i, then, at byte @summary_offset, one bit per
+ * SCAV_MAP_CHUNK_PAGES pages (chunk c is bit c % 32 of 32-bit word c / 32).
+ *
+ * A page is reported idle by storing SCAV_PAGE_IDLE into its word (release
+ * order) and then setting its chunk's bit (an atomic OR); it is claimed by
+ * a compare-and-swap of its word from SCAV_PAGE_IDLE (kept: old contents)
+ * or SCAV_PAGE_DISCARDED (zeros) to SCAV_PAGE_USED.  The module only ever
+ * discards a page after it moved the page's word from SCAV_PAGE_IDLE to
+ * SCAV_PAGE_BUSY itself; a claim that meets SCAV_PAGE_BUSY waits with
+ * SCAV_IOC_MAP_WAIT and tries again.
+ *
+ * @flags: in, 0.  @index: out, the region's number in the session.
+ */
+#define SCAV_PAGE_USED		0
+#define SCAV_PAGE_IDLE		1
+#define SCAV_PAGE_BUSY		2
+#define SCAV_PAGE_DISCARDED	3
+
+#define SCAV_MAP_CHUNK_PAGES	64
+
+struct scav_map_region {
+	__u64 addr;
+	__u64 len;
+	__u32 flags;
+	__u32 index;
+	__u64 map_offset;
+	__u64 map_size;
+	__u64 summary_offset;
+	__u64 __reserved[2];
+};
+
+/*
+ * SCAV_IOC_MAP_WAIT: wait until no word of [addr, addr + len) of region
+ * @index is SCAV_PAGE_BUSY (or a fatal signal).  @flags: in, 0.
+ */
+struct scav_map_wait {
+	__u64 addr;
+	__u64 len;
+	__u32 index;
+	__u32 flags;
+	__u64 __reserved[2];
+};
+
 /* A private type byte: 0xD5 is unassigned in ioctl-number.rst. */
 #define SCAV_IOC_MAGIC		0xD5
 
@@ -393,6 +444,8 @@ struct scav_pressure {
 #define SCAV_IOC_RECLAIM	_IOWR(SCAV_IOC_MAGIC, 0x13, struct scav_reclaim)
 #define SCAV_IOC_STATS		_IOWR(SCAV_IOC_MAGIC, 0x14, struct scav_stats)
 #define SCAV_IOC_PRESSURE	_IOWR(SCAV_IOC_MAGIC, 0x15, struct scav_pressure)
+#define SCAV_IOC_MAP_REGION	_IOWR(SCAV_IOC_MAGIC, 0x16, struct scav_map_region)
+#define SCAV_IOC_MAP_WAIT	_IOW(SCAV_IOC_MAGIC, 0x17, struct scav_map_wait)
 
 /*
  * Generic netlink: the machine-wide view

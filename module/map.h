@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SCAV_MAP_H
+#define _SCAV_MAP_H
+
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/types.h>
+
+#include <linux/scav.h>
+
+struct scav_session;
+
+/* Regions one session may register at once. */
+#define SCAV_MAX_REGIONS	16
+/* Largest region: 64 GiB, whose map is 64 MiB. */
+#define SCAV_MAX_REGION_BYTES	(64ULL << 30)
+/* The mmap() offset of region i's map is i << SCAV_MAP_OFFSET_SHIFT. */
+#define SCAV_MAP_OFFSET_SHIFT	32
+
+/*
+ * A registered region and its page-state map (uapi/linux/scav.h).  The map
+ * is pages charged to the opener's memory cgroup, vmap()ed for the module
+ * and inserted into the process's mappings of it.  @ref: the session's
+ * table holds one until the region is dropped, each mapping of the map one
+ * (vm_ops open/close), so the pages outlive neither.
+ *
+ * The words are the process's to write at any time: the module reads each
+ * once, acts only on exact values, and changes them only with cmpxchg().
+ * Everything below @words is the module's own, under the session's rlock.
+ */
+struct scav_region {
+	struct kref ref;
+	unsigned long start, end;
+	unsigned long npages;		/* of the region */
+	unsigned long nchunks;		/* SCAV_MAP_CHUNK_PAGES each */
+	u32 index;
+	unsigned int nr_map_pages;
+	size_t summary_off;		/* bytes into the map */
+	struct page **map_pages;
+	void *map;			/* vmap() of @map_pages */
+	u32 *words;
+	u32 *summary;
+	/* Pages unmapped, moved or replaced since registration: never acted on. */
+	unsigned long *dead;
+	/* Chunks seen with idle words, and the jiffies64 they were first seen. */
+	unsigned long *pending;
+	u64 *stamp;
+	bool dropped;			/* out of the session's table */
+};
+
+long scav_ioc_map_region(struct scav_session *s, void __user *argp);
+long scav_ioc_map_wait(struct scav_session *s, void __user *argp);
+int scav_map_mmap(struct scav_session *s, struct vm_area_struct *vma);
+void scav_map_unmapped(struct scav_session *s, unsigned long start,
+		       unsigned long end);
+void scav_map_drop_all(struct scav_session *s);
+u64 scav_map_discard(struct scav_session *s, u64 stamp_max, u64 budget);
+
+#endif /* _SCAV_MAP_H */

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page-state map (work in progress, see module/map.c): registration,
+ * mapping, report by a store and claim by a compare-and-swap, discards on
+ * request, address reuse, and bad input.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "scav_util.h"
+
+FIXTURE(map) {
+	int fd;
+	size_t pg;
+	char *mem;		/* 1 MiB, filled */
+	size_t len;
+	struct scav_map_region reg;
+	_Atomic uint32_t *words;
+	_Atomic uint32_t *summary;
+	struct tunables saved;
+};
+
+FIXTURE_SETUP(map)
+{
+	struct scav_stats st = {};
+
+	self->fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (self->fd < 0)
+		SETUP_SKIP("%s: %s (scav.ko not loaded)", SCAV_DEVICE_PATH,
+			   strerror(errno));
+	if (geteuid())
+		SETUP_SKIP("needs root to set the aging knobs");
+	tunables_save(&self->saved);
+	/* No aging: only the test's requests discard. */
+	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	self->pg = pagesz();
+	self->len = MiB;
+	self->mem = map_filled(self->len, 5);
+	ASSERT_NE(NULL, self->mem);
+	memset(&self->reg, 0, sizeof(self->reg));
+	self->reg.addr = (uintptr_t)self->mem;
+	self->reg.len = self->len;
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &self->reg));
+	ASSERT_EQ(0, self->reg.map_offset % self->pg);
+	self->words = mmap(NULL, self->reg.map_size, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, self->fd, self->reg.map_offset);
+	ASSERT_NE(MAP_FAILED, self->words);
+	self->summary = (void *)((char *)self->words + self->reg.summary_offset);
+}
+
+FIXTURE_TEARDOWN(map)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	tunables_restore(&self->saved);
+}
+
+/* Report page @i idle as a client does: the word, then the chunk's bit. */
+static void map_report(_Atomic uint32_t *words, _Atomic uint32_t *summary,
+		       size_t i)
+{
+	size_t c = i / SCAV_MAP_CHUNK_PAGES;
+
+	atomic_store_explicit(&words[i], SCAV_PAGE_IDLE, memory_order_release);
+	atomic_fetch_or(&summary[c / 32], 1u << (c % 32));
+}
+
+/* Claim page @i: its old state (IDLE: kept, DISCARDED: zeros), or BUSY. */
+static uint32_t map_claim(_Atomic uint32_t *words, size_t i)
+{
+	uint32_t old = atomic_load(&words[i]);
+
+	while (old == SCAV_PAGE_IDLE || old == SCAV_PAGE_DISCARDED)
+		if (atomic_compare_exchange_weak(&words[i], &old, SCAV_PAGE_USED))
+			return old;
+	return old;
+}
+
+static bool page_is(const char *p, size_t pg, char c)
+{
+	size_t i;
+
+	for (i = 0; i < pg; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+TEST_F(map, the_map_starts_all_in_use_and_is_not_executable)
+{
+	size_t i, n = self->len / self->pg;
+	void *x;
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(SCAV_PAGE_USED, atomic_load(&self->words[i]));
+	/* No PROT_EXEC, now or later. */
+	EXPECT_EQ(-1, mprotect((void *)self->words, self->reg.map_size,
+			       PROT_READ | PROT_EXEC));
+	x = mmap(NULL, self->reg.map_size, PROT_READ | PROT_EXEC, MAP_SHARED,
+		 self->fd, self->reg.map_offset);
+	EXPECT_EQ(MAP_FAILED, x);
+}
+
+TEST_F(map, reclaim_discards_exactly_the_pages_left_idle)
+{
+	size_t i, n = self->len / self->pg;
+	int64_t got;
+
+	/* Pages 0-99 idle, 100-199 idle then claimed back, the rest in use. */
+	for (i = 0; i < 200; i++)
+		map_report(self->words, self->summary, i);
+	for (i = 100; i < 200; i++)
+		ASSERT_EQ(SCAV_PAGE_IDLE, map_claim(self->words, i));
+	got = sc_reclaim(self->fd, 0, 0);
+	EXPECT_EQ(100 * self->pg, got);
+	for (i = 0; i < n; i++) {
+		uint32_t w = atomic_load(&self->words[i]);
+
+		if (i < 100) {
+			ASSERT_EQ(SCAV_PAGE_DISCARDED, w);
+			ASSERT_EQ(SCAV_PAGE_DISCARDED, map_claim(self->words, i));
+			ASSERT_TRUE(page_is(self->mem + i * self->pg, self->pg, 0));
+		} else {
+			ASSERT_EQ(SCAV_PAGE_USED, w);
+			ASSERT_TRUE(page_is(self->mem + i * self->pg, self->pg, 5));
+		}
+	}
+	/* Nothing left to take. */
+	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
+}
+
+TEST_F(map, a_budget_is_kept_and_the_rest_stays_idle)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		map_report(self->words, self->summary, i);
+	EXPECT_EQ(16 * self->pg, sc_reclaim(self->fd, 0, 16 * self->pg));
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(i < 16 ? SCAV_PAGE_DISCARDED : SCAV_PAGE_IDLE,
+			  atomic_load(&self->words[i]));
+	/* The rest, on the next request: the chunk is still pending. */
+	EXPECT_EQ(48 * self->pg, sc_reclaim(self->fd, 0, 0));
+}
+
+TEST_F(map, a_report_without_its_summary_bit_is_not_seen)
+{
+	atomic_store(&self->words[3], SCAV_PAGE_IDLE);
+	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
+	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&self->words[3]));
+	EXPECT_TRUE(page_is(self->mem + 3 * self->pg, self->pg, 5));
+}
+
+TEST_F(map, unmapped_pages_are_never_touched_again)
+{
+	char *again;
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		map_report(self->words, self->summary, i);
+	/* Pages 8-15 replaced by a new mapping, filled; the map still says idle. */
+	again = mmap(self->mem + 8 * self->pg, 8 * self->pg, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(self->mem + 8 * self->pg, again);
+	memset(again, 9, 8 * self->pg);
+	EXPECT_EQ(56 * self->pg, sc_reclaim(self->fd, 0, 0));
+	for (i = 8; i < 16; i++) {
+		EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&self->words[i]));
+		EXPECT_TRUE(page_is(self->mem + i * self->pg, self->pg, 9));
+	}
+}
+
+TEST_F(map, scribbles_harm_nothing_outside_idle_pages)
+{
+	size_t i, n = self->len / self->pg, sw;
+	unsigned int seed = 1;
+
+	/* Random words, every summary bit and some past the end. */
+	for (i = 0; i < n; i++)
+		atomic_store(&self->words[i], rand_r(&seed) % 6);
+	sw = (self->reg.map_size - self->reg.summary_offset) / 4;
+	for (i = 0; i < sw; i++)
+		atomic_store(&self->summary[i], ~0u);
+	ASSERT_LE(0, sc_reclaim(self->fd, 0, 0));
+	for (i = 0; i < n; i++) {
+		uint32_t w = atomic_load(&self->words[i]);
+
+		if (w == SCAV_PAGE_DISCARDED)
+			continue;	/* idle before, or written so */
+		ASSERT_TRUE(page_is(self->mem + i * self->pg, self->pg, 5));
+	}
+}
+
+TEST_F(map, bad_regions_are_refused)
+{
+	struct scav_map_region r;
+	char *sh = mmap(NULL, MiB, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *other = map_filled(MiB, 1);
+
+	ASSERT_NE(MAP_FAILED, sh);
+	ASSERT_NE(NULL, other);
+#define TRY(a, l, f, want) do {						\
+		memset(&r, 0, sizeof(r));				\
+		r.addr = (uintptr_t)(a);				\
+		r.len = (l);						\
+		r.flags = (f);						\
+		EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_REGION, &r));\
+		EXPECT_EQ(want, errno);					\
+	} while (0)
+	TRY(other + 1, self->pg, 0, EINVAL);		/* unaligned */
+	TRY(other, self->pg + 1, 0, EINVAL);
+	TRY(other, 0, 0, EINVAL);			/* empty */
+	TRY(-self->pg, 2 * self->pg, 0, EINVAL);	/* wraps */
+	TRY(other, self->pg, 1, EINVAL);		/* flags */
+	TRY(sh, MiB, 0, EINVAL);			/* shared */
+	TRY(self->mem, self->pg, 0, EEXIST);		/* overlaps */
+	TRY(other, 128ULL << 30, 0, EINVAL);		/* too large */
+	munmap(other + MiB / 2, MiB / 2);
+	TRY(other, MiB, 0, ENOMEM);			/* partly unmapped */
+	memset(&r, 0, sizeof(r));
+	r.addr = (uintptr_t)other;
+	r.len = self->pg;
+	r.__reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_REGION, &r));
+	EXPECT_EQ(EINVAL, errno);
+#undef TRY
+}
+
+TEST_F(map, bad_mappings_of_the_map_are_refused)
+{
+	size_t sz = self->reg.map_size;
+
+	/* Private, wrong size, wrong offsets, no such region. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+				   self->fd, self->reg.map_offset));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, sz + self->pg, PROT_READ, MAP_SHARED,
+				   self->fd, self->reg.map_offset));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, self->pg, PROT_READ, MAP_SHARED,
+				   self->fd, self->reg.map_offset + self->pg));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, sz, PROT_READ, MAP_SHARED, self->fd,
+				   self->reg.map_offset + (5ULL << 32)));
+	/* Not grown. */
+	EXPECT_EQ(MAP_FAILED, mremap((void *)self->words, sz, sz + self->pg, MREMAP_MAYMOVE));
+}
+
+TEST_F(map, a_fork_child_gets_no_map_and_cannot_map_it)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		unsigned char vec;
+		void *m;
+
+		/* Not inherited: the address is not mapped in the child. */
+		if (mincore((void *)self->words, self->pg, &vec) == 0 || errno != ENOMEM)
+			_exit(1);
+		m = mmap(NULL, self->reg.map_size, PROT_READ, MAP_SHARED,
+			 self->fd, self->reg.map_offset);
+		_exit(m == MAP_FAILED && errno == EPERM ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(map, the_map_outlives_the_session_and_does_nothing_after)
+{
+	_Atomic uint32_t *w = self->words;
+
+	map_report(self->words, self->summary, 0);
+	close(self->fd);
+	self->fd = -1;
+	/* Still mapped, still writable; nothing will discard page 0. */
+	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&w[0]));
+	atomic_store(&w[1], SCAV_PAGE_IDLE);
+	EXPECT_TRUE(page_is(self->mem, self->pg, 5));
+	EXPECT_EQ(0, munmap((void *)w, self->reg.map_size));
+}
+
+TEST_HARNESS_MAIN
