@@ -12,6 +12,7 @@
 #include "aging.h"
 #include "compat.h"
 #include "config.h"
+#include "map.h"
 #include "reclaim.h"
 
 static void scav_aging_fn(struct work_struct *work);
@@ -70,6 +71,8 @@ static void scav_aging_fn(struct work_struct *work)
 	if (!scav_aging_budget(&p, interval))
 		goto again;
 	scav_reclaim_oldest(&p);
+	/* Work in progress: map pages after the ranges, not oldest first. */
+	scav_map_pass_all(&p);
 	/* Charged by resident memory, as the pass's budget (reclaim.c). */
 	if (scav_cfg(quota_bytes_per_sec))
 		scav_aging_tokens = max(scav_aging_tokens - (s64)p.resident,

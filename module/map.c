@@ -19,8 +19,12 @@
 
 #include "compat.h"
 #include "map.h"
+#include "memcg.h"
+#include "reclaim.h"
 #include "session.h"
+#include "totals.h"
 #include "vma.h"
+#include "walk.h"
 
 #define SCAV_MAP_WORDS_PER_SUMMARY	32
 
@@ -91,6 +95,16 @@ fail:
 	return NULL;
 }
 
+/* Take @r out of @s's table (the caller puts the table's reference). */
+static void scav_region_unlink(struct scav_session *s, struct scav_region *r)
+{
+	lockdep_assert_held(&s->rlock);
+	s->regions[r->index] = NULL;
+	r->dropped = true;
+	WRITE_ONCE(s->map_regions, s->map_regions - 1);
+	s->map_pending_chunks -= bitmap_weight(r->pending, r->nchunks);
+}
+
 /* The region of @index with a reference, or NULL.  Under @s->rlock. */
 static struct scav_region *scav_region_get(struct scav_session *s, u64 index)
 {
@@ -121,6 +135,8 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 	r = scav_region_alloc(a.addr, a.len);
 	if (!r)
 		return -ENOMEM;
+	/* Where its cgroup's reclaim finds it: before the mmap lock. */
+	scav_memcg_track(s);
 
 	/*
 	 * Checked and entered under the mmap lock: an munmap() or mremap()
@@ -151,6 +167,7 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 		if (!ret) {
 			r->index = slot;
 			s->regions[slot] = r;
+			WRITE_ONCE(s->map_regions, s->map_regions + 1);
 		}
 		spin_unlock(&s->rlock);
 	}
@@ -167,12 +184,10 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 	if (copy_to_user(argp, &a, sizeof(a))) {
 		/* The caller cannot learn the index: the region goes. */
 		spin_lock(&s->rlock);
-		if (s->regions[slot] == r) {
-			s->regions[slot] = NULL;
-			r->dropped = true;
-		} else {
+		if (s->regions[slot] == r)
+			scav_region_unlink(s, r);
+		else
 			r = NULL;
-		}
 		spin_unlock(&s->rlock);
 		if (r)
 			scav_region_put(r);
@@ -321,9 +336,8 @@ void scav_map_drop_all(struct scav_session *s)
 	spin_lock(&s->rlock);
 	for (i = 0; i < SCAV_MAX_REGIONS; i++) {
 		gone[i] = s->regions[i];
-		s->regions[i] = NULL;
 		if (gone[i])
-			gone[i]->dropped = true;
+			scav_region_unlink(s, gone[i]);
 	}
 	spin_unlock(&s->rlock);
 	for (i = 0; i < SCAV_MAX_REGIONS; i++)
@@ -334,13 +348,16 @@ void scav_map_drop_all(struct scav_session *s)
 /*
  * Fold the summary into the module's own chunk bits: each summary word is
  * taken with an exchange, so a report after it sets its bit again and is
- * seen next time.  A chunk seen for the first time is stamped now.
+ * seen next time.  A chunk seen for the first time is stamped now.  Under
+ * @s->rlock.
  */
-static void scav_map_harvest(struct scav_region *r, u64 now)
+static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
+			     u64 now)
 {
 	unsigned long w, nwords = DIV_ROUND_UP(r->nchunks,
 					       SCAV_MAP_WORDS_PER_SUMMARY);
 
+	lockdep_assert_held(&s->rlock);
 	for (w = 0; w < nwords; w++) {
 		u32 bits = xchg(&r->summary[w], 0);
 
@@ -350,20 +367,38 @@ static void scav_map_harvest(struct scav_region *r, u64 now)
 			bits &= bits - 1;
 			if (c >= r->nchunks)	/* the process set a bit past the end */
 				continue;
-			if (!__test_and_set_bit(c, r->pending))
+			if (!__test_and_set_bit(c, r->pending)) {
 				r->stamp[c] = now;
+				s->map_pending_chunks++;
+			}
 		}
 	}
+}
+
+/* Every region of @s: chunks reported since the last harvest get a stamp. */
+void scav_map_harvest_all(struct scav_session *s)
+{
+	u64 now = get_jiffies_64();
+	int i;
+
+	spin_lock(&s->rlock);
+	for (i = 0; i < SCAV_MAX_REGIONS; i++)
+		if (s->regions[i])
+			scav_map_harvest(s, s->regions[i], now);
+	spin_unlock(&s->rlock);
 }
 
 /*
  * Zap the pages [first, last] of @r, which this pass moved IDLE -> BUSY,
  * VMA by VMA with REPORT's rules; pages of a VMA that is no longer
  * eligible go back to IDLE untouched.  Each page then goes BUSY ->
- * DISCARDED.  Returns the bytes discarded.  Under the mmap read lock.
+ * DISCARDED.  The pass is charged as for ranges (reclaim.c): resident
+ * bytes for aging and pressure, reported ones for a request.  Under the
+ * mmap read lock.
  */
-static u64 scav_map_zap_run(struct scav_session *s, struct scav_region *r,
-			    unsigned long first, unsigned long last)
+static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
+			     unsigned long first, unsigned long last,
+			     struct scav_pass *p)
 {
 	unsigned long start = r->start + (first << PAGE_SHIFT);
 	unsigned long end = r->start + ((last + 1) << PAGE_SHIFT);
@@ -372,6 +407,7 @@ static u64 scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(s->mm, addr);
+		struct scav_walk w = {};
 		unsigned long stop;
 		bool ok;
 
@@ -386,102 +422,115 @@ static u64 scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			ok = scav_vma_eligible(vma) &&
 			     (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 		}
-		if (ok)
+		if (ok) {
+			w.limit = U64_MAX;
+			scav_walk_range(s->mm, addr, stop, &w);
 			scav_zap(vma, addr, stop - addr);
+			bytes += stop - addr;
+			p->resident += w.resident;
+			p->freed_pages += w.exclusive >> PAGE_SHIFT;
+			p->budget -= min(scav_pass_charged(p) ? w.resident :
+					 (u64)(stop - addr), p->budget);
+		}
 		for (i = (addr - r->start) >> PAGE_SHIFT;
 		     i < (stop - r->start) >> PAGE_SHIFT; i++)
 			cmpxchg(&r->words[i], SCAV_PAGE_BUSY,
 				ok ? SCAV_PAGE_DISCARDED : SCAV_PAGE_IDLE);
-		if (ok)
-			bytes += stop - addr;
 		addr = stop;
 	}
-	return bytes;
+	p->bytes += bytes;
+	spin_lock(&s->rlock);
+	s->reclaimed_bytes[p->cause] += bytes;
+	spin_unlock(&s->rlock);
+	atomic64_add(bytes, &scav_totals.reclaimed_bytes[p->cause]);
 }
 
 /*
- * Discard the idle pages of @r's chunks first seen at or before @stamp_max,
- * up to @budget bytes, runs of adjacent pages at a time.  A chunk leaves
- * the pending set once it holds no IDLE word.  Under the mmap read lock.
+ * Discard the idle pages of @r's chunks first seen at or before the pass's
+ * stamp_max, within its budget, runs of adjacent pages at a time; a chunk
+ * leaves the pending set once it holds no IDLE word.  Under the mmap read
+ * lock.
  */
-static u64 scav_map_discard_region(struct scav_session *s,
-				   struct scav_region *r, u64 stamp_max,
-				   u64 budget)
+static void scav_map_discard_region(struct scav_session *s,
+				    struct scav_region *r, struct scav_pass *p)
 {
 	unsigned long c = 0, i, end, run;
-	u64 taken = 0, bytes = 0;
-
-	spin_lock(&s->rlock);
-	scav_map_harvest(r, get_jiffies_64());
-	spin_unlock(&s->rlock);
 
 	for (;;) {
 		bool idle_left = false;
 
 		spin_lock(&s->rlock);
-		c = find_next_bit(r->pending, r->nchunks, c);
-		if (c >= r->nchunks || r->stamp[c] > stamp_max) {
-			spin_unlock(&s->rlock);
-			if (c >= r->nchunks)
-				break;
+		while ((c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks &&
+		       r->stamp[c] > p->stamp_max)
 			c++;
-			continue;
-		}
 		spin_unlock(&s->rlock);
+		if (c >= r->nchunks)
+			break;
 
 		end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
 		run = ULONG_MAX;
 		for (i = c * SCAV_MAP_CHUNK_PAGES; i < end; i++) {
 			bool took = false;
 
-			if (taken < budget && !test_bit(i, r->dead) &&
-			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE) {
+			/*
+			 * The budget is charged after each run: a run takes no
+			 * more than it, counting every page (resident or not,
+			 * so at most the budget is spent on resident ones).
+			 */
+			if (!scav_pass_over(p) && !test_bit(i, r->dead) &&
+			    (run == ULONG_MAX ||
+			     ((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget) &&
+			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE)
 				took = cmpxchg(&r->words[i], SCAV_PAGE_IDLE,
 					       SCAV_PAGE_BUSY) == SCAV_PAGE_IDLE;
-				if (took) {
-					taken += PAGE_SIZE;
-					if (run == ULONG_MAX)
-						run = i;
-				}
-			}
-			if (!took && READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE &&
-			    !test_bit(i, r->dead))
-				idle_left = true;
-			if (!took && run != ULONG_MAX) {
-				bytes += scav_map_zap_run(s, r, run, i - 1);
+			if (took && run == ULONG_MAX)
+				run = i;
+			if (took)
+				continue;
+			if (run != ULONG_MAX) {
+				scav_map_zap_run(s, r, run, i - 1, p);
 				run = ULONG_MAX;
 			}
+			if (!test_bit(i, r->dead) &&
+			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE)
+				idle_left = true;
 		}
 		if (run != ULONG_MAX)
-			bytes += scav_map_zap_run(s, r, run, end - 1);
+			scav_map_zap_run(s, r, run, end - 1, p);
 		if (wq_has_sleeper(&s->busy_wq))
 			wake_up_all(&s->busy_wq);
 
 		spin_lock(&s->rlock);
-		if (!idle_left)
-			__clear_bit(c, r->pending);
+		if (!idle_left && __test_and_clear_bit(c, r->pending))
+			s->map_pending_chunks--;
 		spin_unlock(&s->rlock);
-		if (taken >= budget || fatal_signal_pending(current))
+		if (scav_pass_over(p) || fatal_signal_pending(current))
 			break;
 		c++;
 		cond_resched();
 	}
-	return bytes;
 }
 
 /*
- * Discard the session's map pages idle since @stamp_max or before, up to
- * @budget bytes taken (pages of a VMA found ineligible count against it,
- * and go back IDLE); returns the bytes discarded.  Blocks on the mmap lock.
+ * The session's map pages that pass @p covers (idle since its stamp_max,
+ * within its budget).  With @trylock (aging, pressure) a busy mmap lock
+ * gives -EBUSY; else it is waited for (-EINTR on a fatal signal).  0, or
+ * -ENOENT if the mm is gone.
  */
-u64 scav_map_discard(struct scav_session *s, u64 stamp_max, u64 budget)
+int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 {
-	u64 bytes = 0;
-	int i;
+	int i, ret = 0;
 
-	if (mmap_read_lock_killable(s->mm))
+	if (!READ_ONCE(s->map_regions))
 		return 0;
-	for (i = 0; i < SCAV_MAX_REGIONS && bytes < budget; i++) {
+	if (!mmget_not_zero(s->mm))
+		return -ENOENT;
+	if (trylock ? !mmap_read_trylock(s->mm) : mmap_read_lock_killable(s->mm)) {
+		ret = trylock ? -EBUSY : -EINTR;
+		goto put;
+	}
+	scav_map_harvest_all(s);
+	for (i = 0; i < SCAV_MAX_REGIONS && !scav_pass_over(p); i++) {
 		struct scav_region *r;
 
 		spin_lock(&s->rlock);
@@ -489,9 +538,35 @@ u64 scav_map_discard(struct scav_session *s, u64 stamp_max, u64 budget)
 		spin_unlock(&s->rlock);
 		if (!r)
 			continue;
-		bytes += scav_map_discard_region(s, r, stamp_max, budget - bytes);
+		scav_map_discard_region(s, r, p);
 		scav_region_put(r);
 	}
 	mmap_read_unlock(s->mm);
-	return bytes;
+put:
+	if (trylock)
+		mmput_async(s->mm);
+	else
+		mmput(s->mm);
+	return ret;
+}
+
+/*
+ * Every session's map pages that pass @p covers, for aging and the
+ * machine's pressure: sessions in ID order, each with a reference, the
+ * mmap lock tried, never waited for.
+ */
+void scav_map_pass_all(struct scav_pass *p)
+{
+	unsigned long id = 0;
+
+	while (!scav_pass_over(p)) {
+		struct scav_session *s = scav_session_next(&id);
+
+		if (!s)
+			break;
+		scav_map_pass(s, p, true);
+		scav_session_put(s);
+		id++;
+		cond_resched();
+	}
 }

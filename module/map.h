@@ -55,6 +55,9 @@ int scav_map_mmap(struct scav_session *s, struct vm_area_struct *vma);
 void scav_map_unmapped(struct scav_session *s, unsigned long start,
 		       unsigned long end);
 void scav_map_drop_all(struct scav_session *s);
-u64 scav_map_discard(struct scav_session *s, u64 stamp_max, u64 budget);
+struct scav_pass;
+void scav_map_harvest_all(struct scav_session *s);
+int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock);
+void scav_map_pass_all(struct scav_pass *p);
 
 #endif /* _SCAV_MAP_H */

@@ -31,6 +31,7 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "map.h"
 #include "memcg.h"
 #include "reclaim.h"
 #include "session.h"
@@ -242,6 +243,9 @@ unsigned long scav_memcg_scan(struct shrink_control *sc)
 	p.cgroup_id = scav_memcg_id(sc->memcg);
 	p.may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	scav_reclaim_among(&p, pk.v, pk.nr);
+	/* Work in progress: map pages after the ranges, not oldest first. */
+	for (i = 0; i < pk.nr && !scav_pass_over(&p); i++)
+		scav_map_pass(pk.v[i], &p, true);
 	for (i = 0; i < pk.nr; i++)
 		scav_session_put(pk.v[i]);
 	sc->nr_scanned = p.resident >> PAGE_SHIFT;

@@ -56,16 +56,6 @@ void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms)
 	p->stamp_max = scav_stamp_before(min_age_ms);
 }
 
-static bool scav_pass_over(const struct scav_pass *p)
-{
-	return !p->budget || (p->deadline_ns && ktime_get_ns() >= p->deadline_ns);
-}
-
-/* Aging and pressure spend their budgets on resident memory, see below. */
-static bool scav_pass_charged(const struct scav_pass *p)
-{
-	return p->cause != SCAV_CAUSE_REQUEST;
-}
 
 /*
  * A request's piece of [start, end): up to the end of its 2 MiB block, and

@@ -2,6 +2,7 @@
 #ifndef _SCAV_RECLAIM_H
 #define _SCAV_RECLAIM_H
 
+#include <linux/ktime.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -30,6 +31,17 @@ struct scav_pass {
 };
 
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);
+
+static inline bool scav_pass_over(const struct scav_pass *p)
+{
+	return !p->budget || (p->deadline_ns && ktime_get_ns() >= p->deadline_ns);
+}
+
+/* Aging and pressure spend their budgets on resident memory (reclaim.c). */
+static inline bool scav_pass_charged(const struct scav_pass *p)
+{
+	return p->cause != SCAV_CAUSE_REQUEST;
+}
 int scav_reclaim_session(struct scav_session *s, struct scav_pass *p);
 void scav_reclaim_oldest(struct scav_pass *p);
 void scav_reclaim_among(struct scav_pass *p, struct scav_session **v,

@@ -455,8 +455,11 @@ unsigned long scav_session_reclaimable(struct scav_session *s)
 {
 	u64 kept = READ_ONCE(s->ranges.idle_bytes) -
 		   READ_ONCE(s->ranges.discarded_bytes);
+	/* Map chunks seen with idle pages: at most a chunk's pages each. */
+	u64 map = (u64)READ_ONCE(s->map_pending_chunks) * SCAV_MAP_CHUNK_PAGES;
 
-	return min_t(u64, kept >> PAGE_SHIFT, get_mm_counter(s->mm, MM_ANONPAGES));
+	return min_t(u64, (kept >> PAGE_SHIFT) + map,
+		     get_mm_counter(s->mm, MM_ANONPAGES));
 }
 
 unsigned long scav_sessions_reclaimable(void)

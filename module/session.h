@@ -59,6 +59,8 @@ struct scav_session {
 	spinlock_t rlock;
 	struct scav_ranges ranges;
 	struct scav_region *regions[SCAV_MAX_REGIONS];	/* map.c */
+	unsigned int map_regions;		/* how many, read without the lock */
+	unsigned long map_pending_chunks;	/* of them, with idle pages */
 	bool closed;
 	u64 pass;
 	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */

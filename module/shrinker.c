@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "map.h"
 #include "memcg.h"
 #include "netlink.h"
 #include "reclaim.h"
@@ -83,6 +84,8 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 	if (scav_shrink_count(sh, sc) < sc->nr_to_scan + 2 * SCAV_SHRINK_BATCH)
 		p.budget = U64_MAX;
 	scav_reclaim_oldest(&p);
+	/* Work in progress: map pages after the ranges, not oldest first. */
+	scav_map_pass_all(&p);
 	sc->nr_scanned = p.resident >> PAGE_SHIFT;
 	/*
 	 * Zapped pages go back to the page allocator, not through the LRU:

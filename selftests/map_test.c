@@ -7,6 +7,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
 
@@ -127,7 +129,7 @@ TEST_F(map, reclaim_discards_exactly_the_pages_left_idle)
 			ASSERT_TRUE(page_is(self->mem + i * self->pg, self->pg, 0));
 		} else {
 			ASSERT_EQ(SCAV_PAGE_USED, w);
-			ASSERT_TRUE(page_is(self->mem + i * self->pg, self->pg, 5));
+			ASSERT_TRUE(holds_pattern(self->mem, self->mem + i * self->pg, self->pg, 5));
 		}
 	}
 	/* Nothing left to take. */
@@ -153,7 +155,7 @@ TEST_F(map, a_report_without_its_summary_bit_is_not_seen)
 	atomic_store(&self->words[3], SCAV_PAGE_IDLE);
 	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
 	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&self->words[3]));
-	EXPECT_TRUE(page_is(self->mem + 3 * self->pg, self->pg, 5));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 3 * self->pg, self->pg, 5));
 }
 
 TEST_F(map, unmapped_pages_are_never_touched_again)
@@ -192,7 +194,7 @@ TEST_F(map, scribbles_harm_nothing_outside_idle_pages)
 
 		if (w == SCAV_PAGE_DISCARDED)
 			continue;	/* idle before, or written so */
-		ASSERT_TRUE(page_is(self->mem + i * self->pg, self->pg, 5));
+		ASSERT_TRUE(holds_pattern(self->mem, self->mem + i * self->pg, self->pg, 5));
 	}
 }
 
@@ -281,8 +283,84 @@ TEST_F(map, the_map_outlives_the_session_and_does_nothing_after)
 	/* Still mapped, still writable; nothing will discard page 0. */
 	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&w[0]));
 	atomic_store(&w[1], SCAV_PAGE_IDLE);
-	EXPECT_TRUE(page_is(self->mem, self->pg, 5));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem, self->pg, 5));
 	EXPECT_EQ(0, munmap((void *)w, self->reg.map_size));
+}
+
+TEST_F(map, aging_discards_map_pages_once_they_are_old)
+{
+	long long start = now_ms();
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		map_report(self->words, self->summary, i);
+	ASSERT_EQ(0, set_aging("300", "100", "0", "0"));
+	while (atomic_load(&self->words[31]) != SCAV_PAGE_DISCARDED &&
+	       now_ms() - start < 20000)
+		usleep(50000);
+	for (i = 0; i < 32; i++)
+		EXPECT_EQ(SCAV_PAGE_DISCARDED, atomic_load(&self->words[i]));
+	EXPECT_EQ(SCAV_PAGE_USED, atomic_load(&self->words[32]));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 32 * self->pg, self->pg, 5));
+}
+
+struct racer {
+	_Atomic uint32_t *words;
+	_Atomic uint32_t *summary;
+	char *mem;
+	size_t pg, pages;
+	_Atomic int stop;
+	long kept, zeros, lost, rounds;
+};
+
+/*
+ * Report a page, write its number into it first, claim it back: kept must
+ * hold the number, discarded must read zeros, never anything else.
+ */
+static void *race_claims(void *arg)
+{
+	struct racer *r = arg;
+	unsigned int seed = 7;
+
+	while (!atomic_load(&r->stop)) {
+		size_t i = rand_r(&seed) % r->pages;
+		uint32_t *p = (uint32_t *)(r->mem + i * r->pg), old;
+
+		if (atomic_load(&r->words[i]) != SCAV_PAGE_USED)
+			continue;
+		*p = (uint32_t)r->rounds + 1;
+		map_report(r->words, r->summary, i);
+		sched_yield();
+		while ((old = map_claim(r->words, i)) == SCAV_PAGE_BUSY)
+			sched_yield();
+		if (old == SCAV_PAGE_IDLE && *p == (uint32_t)r->rounds + 1)
+			r->kept++;
+		else if (old == SCAV_PAGE_DISCARDED && *p == 0)
+			r->zeros++;
+		else
+			r->lost++;
+		r->rounds++;
+	}
+	return NULL;
+}
+
+TEST_F(map, claims_racing_discards_lose_nothing)
+{
+	struct racer r = { .words = self->words, .summary = self->summary,
+			   .mem = self->mem, .pg = self->pg,
+			   .pages = self->len / self->pg };
+	long long start = now_ms();
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_claims, &r));
+	while (now_ms() - start < 3000)
+		ASSERT_LE(0, sc_reclaim(self->fd, 0, 0));
+	atomic_store(&r.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%ld claims: %ld kept, %ld discarded, %ld wrong", r.rounds,
+	       r.kept, r.zeros, r.lost);
+	EXPECT_EQ(0, r.lost);
+	EXPECT_LT(0, r.kept + r.zeros);
 }
 
 TEST_HARNESS_MAIN
