@@ -28,9 +28,9 @@
 
 #define SCAV_MAP_WORDS_PER_SUMMARY	32
 
-static void scav_region_free(struct kref *k)
+static void scav_region_free_fn(struct work_struct *work)
 {
-	struct scav_region *r = container_of(k, struct scav_region, ref);
+	struct scav_region *r = container_of(work, struct scav_region, free_work);
 	unsigned int i;
 
 	if (r->map)
@@ -45,9 +45,19 @@ static void scav_region_free(struct kref *k)
 	kfree(r);
 }
 
+/*
+ * The last reference may go in the shrinker (a pass held the region when
+ * its session ended), where vunmap() must not run: free it from the
+ * module's workqueue, which module exit drains.
+ */
+static void scav_region_release(struct kref *k)
+{
+	scav_defer_work(&container_of(k, struct scav_region, ref)->free_work);
+}
+
 static void scav_region_put(struct scav_region *r)
 {
-	kref_put(&r->ref, scav_region_free);
+	kref_put(&r->ref, scav_region_release);
 }
 
 /* A region of @len bytes at @start, its map zeroed (every page USED). */
@@ -62,6 +72,7 @@ static struct scav_region *scav_region_alloc(unsigned long start,
 	if (!r)
 		return NULL;
 	kref_init(&r->ref);
+	INIT_WORK(&r->free_work, scav_region_free_fn);
 	r->start = start;
 	r->end = start + len;
 	r->npages = len >> PAGE_SHIFT;
@@ -233,11 +244,19 @@ long scav_ioc_map_wait(struct scav_session *s, void __user *argp)
 	if (a.addr >= r->start && a.addr + a.len <= r->end) {
 		first = (a.addr - r->start) >> PAGE_SHIFT;
 		last = first + (a.len >> PAGE_SHIFT) - 1;
-		/* A word the process itself set BUSY: it waits until killed. */
-		ret = wait_event_killable(s->busy_wq,
-					  !scav_map_busy(r, first, last));
-		if (ret)
-			ret = -EINTR;
+		/*
+		 * Discards wake busy_wq; a word the process wrote BUSY itself
+		 * (or back) wakes nobody, so look again every 100 ms.
+		 */
+		ret = 0;
+		while (scav_map_busy(r, first, last)) {
+			if (wait_event_killable_timeout(s->busy_wq,
+					!scav_map_busy(r, first, last),
+					HZ / 10) < 0) {
+				ret = -EINTR;
+				break;
+			}
+		}
 	}
 	scav_region_put(r);
 	return ret;
@@ -452,7 +471,8 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
  * lock.
  */
 static void scav_map_discard_region(struct scav_session *s,
-				    struct scav_region *r, struct scav_pass *p)
+				    struct scav_region *r, struct scav_pass *p,
+				    u64 stamp_max)
 {
 	unsigned long c = 0, i, end, run;
 
@@ -461,7 +481,7 @@ static void scav_map_discard_region(struct scav_session *s,
 
 		spin_lock(&s->rlock);
 		while ((c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks &&
-		       r->stamp[c] > p->stamp_max)
+		       r->stamp[c] > stamp_max)
 			c++;
 		spin_unlock(&s->rlock);
 		if (c >= r->nchunks)
@@ -519,6 +539,7 @@ static void scav_map_discard_region(struct scav_session *s,
  */
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 {
+	u64 stamp_max;
 	int i, ret = 0;
 
 	if (!READ_ONCE(s->map_regions))
@@ -529,7 +550,15 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 		ret = trylock ? -EBUSY : -EINTR;
 		goto put;
 	}
+	/*
+	 * A range is stamped when reported, a chunk when first harvested,
+	 * which may be after the pass began (a request for everything idle
+	 * harvests what was reported before it): ages count to now here.
+	 */
 	scav_map_harvest_all(s);
+	stamp_max = p->stamp_max;
+	if (stamp_max)
+		stamp_max += get_jiffies_64() - p->start;
 	for (i = 0; i < SCAV_MAX_REGIONS && !scav_pass_over(p); i++) {
 		struct scav_region *r;
 
@@ -538,7 +567,7 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 		spin_unlock(&s->rlock);
 		if (!r)
 			continue;
-		scav_map_discard_region(s, r, p);
+		scav_map_discard_region(s, r, p, stamp_max);
 		scav_region_put(r);
 	}
 	mmap_read_unlock(s->mm);

@@ -6,6 +6,7 @@
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include <linux/scav.h>
 
@@ -47,6 +48,7 @@ struct scav_region {
 	unsigned long *pending;
 	u64 *stamp;
 	bool dropped;			/* out of the session's table */
+	struct work_struct free_work;	/* the last put may come from reclaim */
 };
 
 long scav_ioc_map_region(struct scav_session *s, void __user *argp);

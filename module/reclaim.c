@@ -53,6 +53,7 @@ void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms)
 {
 	memset(p, 0, sizeof(*p));
 	p->cause = cause;
+	p->start = get_jiffies_64();
 	p->stamp_max = scav_stamp_before(min_age_ms);
 }
 
@@ -370,6 +371,12 @@ static void scav_reclaim_defer_wait(struct scav_session *s, struct scav_pass *p,
 			   atomic_read_acquire(&s->pressure_runs) != runs,
 			   SCAV_DEFER_WAIT);
 	p->freed_pages += atomic_long_read(&s->pressure_freed) - freed;
+}
+
+/* Work that must not run where it was asked for (reclaim); drained at exit. */
+void scav_defer_work(struct work_struct *work)
+{
+	queue_work(scav_wq, work);
 }
 
 int scav_reclaim_init(void)

@@ -19,6 +19,7 @@ struct scav_pass {
 	enum scav_cause cause;
 	u64 id;			/* marks pieces skipped in this pass */
 	u64 stamp_max;		/* only ranges reported at or before this */
+	u64 start;		/* jiffies64 when the pass began */
 	u64 budget;		/* bytes still allowed */
 	u64 deadline_ns;	/* ktime_get_ns() to stop at (0: none) */
 	u64 bytes;		/* bytes discarded */
@@ -48,6 +49,7 @@ void scav_reclaim_among(struct scav_pass *p, struct scav_session **v,
 			unsigned int nr);
 
 void scav_pressure_work(struct work_struct *work);
+void scav_defer_work(struct work_struct *work);
 int scav_reclaim_init(void);
 void scav_reclaim_exit(void);
 

@@ -363,4 +363,59 @@ TEST_F(map, claims_racing_discards_lose_nothing)
 	EXPECT_LT(0, r.kept + r.zeros);
 }
 
+struct waiter {
+	int fd;
+	struct scav_map_wait w;
+	_Atomic int done;
+	int ret;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *wt = arg;
+
+	wt->ret = ioctl(wt->fd, SCAV_IOC_MAP_WAIT, &wt->w) ? errno : 0;
+	atomic_store(&wt->done, 1);
+	return NULL;
+}
+
+TEST_F(map, wait_returns_once_no_page_of_the_range_is_busy)
+{
+	struct waiter wt = { .fd = self->fd };
+	struct scav_map_wait w;
+	pthread_t t;
+
+	/* Nothing busy: at once. */
+	memset(&w, 0, sizeof(w));
+	w.addr = (uintptr_t)self->mem;
+	w.len = self->len;
+	w.index = self->reg.index;
+	EXPECT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
+	/* A word the process wrote BUSY itself: until it writes it back. */
+	atomic_store(&self->words[5], SCAV_PAGE_BUSY);
+	wt.w = w;
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &wt));
+	usleep(300000);
+	EXPECT_EQ(0, atomic_load(&wt.done));
+	atomic_store(&self->words[5], SCAV_PAGE_USED);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, wt.ret);
+	/* Bad input. */
+	w.index = 7;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.index = self->reg.index;
+	w.len = self->len + self->pg;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.len = self->pg;
+	w.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.flags = 0;
+	w.addr += 1;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 TEST_HARNESS_MAIN
