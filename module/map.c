@@ -39,6 +39,10 @@ static void scav_region_free_fn(struct work_struct *work)
 		if (r->map_pages[i])
 			__free_page(r->map_pages[i]);
 	kvfree(r->map_pages);
+	if (r->user) {
+		atomic_long_sub(r->nr_map_pages, &r->user->map_pages);
+		scav_user_unhold(r->user);
+	}
 	kvfree(r->dead);
 	kvfree(r->pending);
 	kvfree(r->stamp);
@@ -60,8 +64,12 @@ static void scav_region_put(struct scav_region *r)
 	kref_put(&r->ref, scav_region_release);
 }
 
-/* A region of @len bytes at @start, its map zeroed (every page USED). */
-static struct scav_region *scav_region_alloc(unsigned long start,
+/*
+ * A region of @len bytes at @start, its map zeroed (every page USED),
+ * charged to @s's user; ERR_PTR(-ENOSPC) past the user's bound.
+ */
+static struct scav_region *scav_region_alloc(struct scav_session *s,
+					     unsigned long start,
 					     unsigned long len)
 {
 	struct scav_region *r;
@@ -70,7 +78,7 @@ static struct scav_region *scav_region_alloc(unsigned long start,
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	kref_init(&r->ref);
 	INIT_WORK(&r->free_work, scav_region_free_fn);
 	r->start = start;
@@ -81,6 +89,14 @@ static struct scav_region *scav_region_alloc(unsigned long start,
 	summary_bytes = DIV_ROUND_UP(r->nchunks, SCAV_MAP_WORDS_PER_SUMMARY) *
 			sizeof(u32);
 	r->nr_map_pages = PAGE_ALIGN(r->summary_off + summary_bytes) >> PAGE_SHIFT;
+	if (atomic_long_add_return(r->nr_map_pages, &s->user->map_pages) >
+	    SCAV_MAX_MAP_PAGES_PER_USER) {
+		atomic_long_sub(r->nr_map_pages, &s->user->map_pages);
+		kfree(r);
+		return ERR_PTR(-ENOSPC);
+	}
+	r->user = s->user;
+	scav_user_hold(r->user);
 	r->map_pages = kvcalloc(r->nr_map_pages, sizeof(*r->map_pages),
 				GFP_KERNEL_ACCOUNT);
 	r->dead = kvcalloc(BITS_TO_LONGS(r->npages), sizeof(long),
@@ -103,7 +119,7 @@ static struct scav_region *scav_region_alloc(unsigned long start,
 	return r;
 fail:
 	scav_region_put(r);
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 
 /* Take @r out of @s's table (the caller puts the table's reference). */
@@ -143,9 +159,9 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 		return -EINVAL;
 	if (!scav_range_valid(a.addr, a.len) || a.len > SCAV_MAX_REGION_BYTES)
 		return -EINVAL;
-	r = scav_region_alloc(a.addr, a.len);
-	if (!r)
-		return -ENOMEM;
+	r = scav_region_alloc(s, a.addr, a.len);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	/* Where its cgroup's reclaim finds it: before the mmap lock. */
 	scav_memcg_track(s);
 

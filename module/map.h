@@ -16,6 +16,8 @@ struct scav_session;
 #define SCAV_MAX_REGIONS	16
 /* Largest region: 64 GiB, whose map is 64 MiB. */
 #define SCAV_MAX_REGION_BYTES	(64ULL << 30)
+/* Map pages one user's regions may hold, mapped or not: 128 MiB. */
+#define SCAV_MAX_MAP_PAGES_PER_USER	(128UL << (20 - PAGE_SHIFT))
 /* The mmap() offset of region i's map is i << SCAV_MAP_OFFSET_SHIFT. */
 #define SCAV_MAP_OFFSET_SHIFT	32
 
@@ -48,6 +50,7 @@ struct scav_region {
 	unsigned long *pending;
 	u64 *stamp;
 	bool dropped;			/* out of the session's table */
+	struct scav_user *user;		/* held, its map_pages charged */
 	struct work_struct free_work;	/* the last put may come from reclaim */
 };
 

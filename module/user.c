@@ -54,12 +54,13 @@ struct scav_user *scav_user_get(void)
 	mutex_lock(&scav_users_lock);
 	u = xa_load(&scav_users, key);
 	if (u) {
-		/* One reference per session: the count of its sessions. */
-		if (refcount_read(&u->ref) >= scav_cfg(max_sessions_per_user) &&
-		    !capable(CAP_SYS_RESOURCE))
+		if (atomic_read(&u->sessions) >= scav_cfg(max_sessions_per_user) &&
+		    !capable(CAP_SYS_RESOURCE)) {
 			u = ERR_PTR(-EMFILE);
-		else
+		} else {
 			refcount_inc(&u->ref);
+			atomic_inc(&u->sessions);
+		}
 		goto out;
 	}
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
@@ -69,7 +70,9 @@ struct scav_user *scav_user_get(void)
 	}
 	u->key = key;
 	refcount_set(&u->ref, 1);
+	atomic_set(&u->sessions, 1);
 	atomic_long_set(&u->nodes, 0);
+	atomic_long_set(&u->map_pages, 0);
 	if (xa_err(xa_store(&scav_users, key, u, GFP_KERNEL_ACCOUNT))) {
 		kfree(u);
 		u = ERR_PTR(-ENOMEM);
@@ -80,15 +83,29 @@ out:
 }
 
 /* Sleeps: from a session's last release, never from reclaim. */
-void scav_user_put(struct scav_user *u)
+void scav_user_unhold(struct scav_user *u)
 {
 	mutex_lock(&scav_users_lock);
 	if (refcount_dec_and_test(&u->ref)) {
 		WARN_ON(atomic_long_read(&u->nodes));
+		WARN_ON(atomic_long_read(&u->map_pages));
 		xa_erase(&scav_users, u->key);
 		kfree(u);
 	}
 	mutex_unlock(&scav_users_lock);
+}
+
+/* A session of @u ends. */
+void scav_user_put(struct scav_user *u)
+{
+	atomic_dec(&u->sessions);
+	scav_user_unhold(u);
+}
+
+/* Keep @u, which the caller holds already, for something other than a session. */
+void scav_user_hold(struct scav_user *u)
+{
+	refcount_inc(&u->ref);
 }
 
 void scav_user_exit(void)

@@ -14,12 +14,16 @@
  */
 struct scav_user {
 	unsigned long key;	/* a UID, or a namespace: scav_user_key() */
-	refcount_t ref;		/* one per session */
+	refcount_t ref;		/* one per session, and per region (map.c) */
+	atomic_t sessions;
 	atomic_long_t nodes;	/* range nodes of all its sessions */
+	atomic_long_t map_pages;	/* pages of its regions' maps */
 };
 
 struct scav_user *scav_user_get(void);
 void scav_user_put(struct scav_user *u);
+void scav_user_hold(struct scav_user *u);
+void scav_user_unhold(struct scav_user *u);
 void scav_user_exit(void);
 
 #endif /* _SCAV_USER_H */

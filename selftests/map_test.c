@@ -234,6 +234,52 @@ TEST_F(map, bad_regions_are_refused)
 #undef TRY
 }
 
+/*
+ * A user's maps are bounded (128 MiB, mapped or not): a 64 GiB region's
+ * map is 64 MiB, so a second one fits and a third does not, in another
+ * session of the same user too.
+ */
+TEST_F(map, a_user_cannot_pin_unbounded_map_memory)
+{
+	const size_t big = 64ULL << 30;
+	struct scav_map_region r[3];
+	struct scav_stats st = {};
+	char *m[3];
+	int fd2, i;
+
+	for (i = 0; i < 3; i++) {
+		m[i] = mmap(NULL, big, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ASSERT_NE(MAP_FAILED, m[i]);
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].addr = (uintptr_t)m[i];
+		r[i].len = big;
+	}
+	fd2 = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ioctl(fd2, SCAV_IOC_STATS, &st));
+	EXPECT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &r[0]));
+	EXPECT_EQ(-1, ioctl(fd2, SCAV_IOC_MAP_REGION, &r[1]));
+	EXPECT_EQ(ENOSPC, errno);
+	/* Ending the session with the map unmapped gives the room back. */
+	close(self->fd);
+	self->fd = -1;
+	munmap((void *)self->words, self->reg.map_size);
+	/* The region's memory goes from a worker: let it run. */
+	for (i = 0; i < 50; i++) {
+		if (!ioctl(fd2, SCAV_IOC_MAP_REGION, &r[1]))
+			break;
+		ASSERT_EQ(ENOSPC, errno);
+		usleep(100000);
+	}
+	EXPECT_GT(50, i);
+	EXPECT_EQ(-1, ioctl(fd2, SCAV_IOC_MAP_REGION, &r[2]));
+	EXPECT_EQ(ENOSPC, errno);
+	close(fd2);
+	for (i = 0; i < 3; i++)
+		munmap(m[i], big);
+}
+
 TEST_F(map, bad_mappings_of_the_map_are_refused)
 {
 	size_t sz = self->reg.map_size;
