@@ -295,3 +295,91 @@ int scav_version(struct scav *s, struct scav_version *v)
 	}
 	return scav_ioctl(s->fd, SCAV_IOC_VERSION, v);
 }
+
+/* Work in progress (issue 15): see scav.h. */
+int scav_region_open(struct scav *s, void *addr, size_t len,
+		     struct scav_region *r)
+{
+	struct scav_map_region a;
+	void *map;
+	KEEP_ERRNO();
+
+	if (!s || !r)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	r->start = (uintptr_t)addr;
+	r->end = r->start + len;
+	r->page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	if (!scav_region_has(r, r->start, len))
+		return -EINVAL;
+	if (s->fd < 0)
+		return 0;	/* fallback: the slow path, madvise() */
+	memset(&a, 0, sizeof(a));
+	a.addr = r->start;
+	a.len = len;
+	/* A module without maps: ENOTTY, and the ioctl path. */
+	if (scav_ioctl(s->fd, SCAV_IOC_MAP_REGION, &a))
+		return 0;
+	map = mmap(NULL, a.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   s->fd, a.map_offset);
+	if (map == MAP_FAILED)
+		return 0;
+	r->words = map;
+	r->summary = (uint32_t *)((char *)map + a.summary_offset);
+	r->map_size = a.map_size;
+	r->index = a.index;
+	return 0;
+}
+
+void scav_region_close(struct scav_region *r)
+{
+	KEEP_ERRNO();
+
+	if (r && r->words)
+		munmap(r->words, r->map_size);
+	if (r)
+		r->words = NULL;
+}
+
+int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len)
+{
+	struct scav_range rg = { .addr = addr, .len = len };
+	int ret;
+
+	if (!scav_region_has(r, addr, len))
+		return -EINVAL;
+	ret = scav_report(r->s, &rg, 1, 0);
+	return ret < 0 ? ret : 0;
+}
+
+int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
+			   uint64_t *kept, uint64_t *discarded)
+{
+	struct scav_claim_range c = { .addr = addr, .len = len };
+	int ret;
+
+	if (!scav_region_has(r, addr, len))
+		return -EINVAL;
+	ret = scav_claim(r->s, &c, 1, 0);
+	if (ret < 0)
+		return ret;
+	*kept = c.kept;
+	*discarded = c.discarded;
+	return 0;
+}
+
+int scav_region_wait(struct scav_region *r, uintptr_t addr, size_t len)
+{
+	struct scav_map_wait w;
+	int ret;
+
+	memset(&w, 0, sizeof(w));
+	w.addr = addr;
+	w.len = len;
+	w.index = r->index;
+	do
+		ret = scav_ioctl(r->s->fd, SCAV_IOC_MAP_WAIT, &w);
+	while (ret == -EINTR);
+	return ret;
+}

@@ -9,6 +9,8 @@
 #ifndef SCAV_H
 #define SCAV_H
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/scav.h>
 
@@ -75,6 +77,121 @@ int scav_version(struct scav *s, struct scav_version *v);
  */
 int scav_pressure_fd(const struct scav *s);
 int scav_pressure(struct scav *s, struct scav_pressure *pr);
+
+/*
+ * The page-state map (work in progress, ABI to be numbered): a region of
+ * memory whose pages are reported and claimed without a system call.
+ * scav_region_open() registers [addr, addr + len) and maps its map; without
+ * it (no module, or a module without maps) the region's calls take the
+ * ioctl path, or madvise().  The inline calls below need no lock: the
+ * caller serializes report and claim of the same pages, as for
+ * scav_report() and scav_claim().
+ */
+struct scav_region {
+	struct scav *s;
+	uintptr_t start, end;
+	uint32_t *words;	/* the map, or NULL: the slow path */
+	uint32_t *summary;
+	size_t map_size;
+	uint32_t index;
+	unsigned int page_shift;
+};
+
+int scav_region_open(struct scav *s, void *addr, size_t len,
+		     struct scav_region *r);
+void scav_region_close(struct scav_region *r);
+/* Internal to the inline calls: the slow paths. */
+int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len);
+int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
+			   uint64_t *kept, uint64_t *discarded);
+int scav_region_wait(struct scav_region *r, uintptr_t addr, size_t len);
+
+/* Whether [addr, addr + len) is page-aligned, non-empty and inside @r. */
+static inline int scav_region_has(const struct scav_region *r, uintptr_t addr,
+				  size_t len)
+{
+	uintptr_t mask = ((uintptr_t)1 << r->page_shift) - 1;
+
+	return len && !(addr & mask) && !(len & mask) && addr >= r->start &&
+	       addr + len > addr && addr + len <= r->end;
+}
+
+/*
+ * Report [addr, addr + len) of @r idle: a store per page, then an atomic
+ * OR per chunk of SCAV_MAP_CHUNK_PAGES pages.  0 or -errno.
+ */
+static inline int scav_region_report(struct scav_region *r, void *addr,
+				     size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+	size_t i, first, last;
+
+	if (!r->words)
+		return scav_region_report_slow(r, a, len);
+	if (!scav_region_has(r, a, len))
+		return -EINVAL;
+	first = (a - r->start) >> r->page_shift;
+	last = first + (len >> r->page_shift) - 1;
+	for (i = first; i <= last; i++)
+		__atomic_store_n(&r->words[i], SCAV_PAGE_IDLE, __ATOMIC_RELEASE);
+	for (i = first / SCAV_MAP_CHUNK_PAGES; i <= last / SCAV_MAP_CHUNK_PAGES; i++)
+		__atomic_fetch_or(&r->summary[i / 32], 1u << (i % 32),
+				  __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * Claim [addr, addr + len) of @r back: *@kept gets the bytes that still
+ * hold their old contents, *@discarded those that read as zeros (pages
+ * never reported count as neither).  Pages the module is discarding at
+ * that moment are waited for.  0 or -errno.
+ */
+static inline int scav_region_claim(struct scav_region *r, void *addr,
+				    size_t len, uint64_t *kept,
+				    uint64_t *discarded)
+{
+	uintptr_t a = (uintptr_t)addr;
+	uint64_t k = 0, d = 0;
+	size_t i, first, last;
+
+	if (!r->words)
+		return scav_region_claim_slow(r, a, len, kept, discarded);
+	if (!scav_region_has(r, a, len))
+		return -EINVAL;
+	first = (a - r->start) >> r->page_shift;
+	last = first + (len >> r->page_shift) - 1;
+	for (i = first; i <= last; i++) {
+		uint32_t old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+
+		for (;;) {
+			if (old == SCAV_PAGE_BUSY) {
+				int ret = scav_region_wait(r, r->start +
+					((uintptr_t)i << r->page_shift),
+					(size_t)1 << r->page_shift);
+
+				if (ret)
+					return ret;
+				old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+				continue;
+			}
+			if (old != SCAV_PAGE_IDLE && old != SCAV_PAGE_DISCARDED)
+				break;
+			if (__atomic_compare_exchange_n(&r->words[i], &old,
+							SCAV_PAGE_USED, 0,
+							__ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED)) {
+				if (old == SCAV_PAGE_IDLE)
+					k++;
+				else
+					d++;
+				break;
+			}
+		}
+	}
+	*kept = k << r->page_shift;
+	*discarded = d << r->page_shift;
+	return 0;
+}
 
 #ifdef __cplusplus
 }

@@ -82,6 +82,41 @@ TEST_F(lib, report_reclaim_claim_reads_zero_and_counts_discarded)
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 4 * MiB, 3));
 }
 
+/*
+ * The same round trip through a region (work in progress, issue 15): with
+ * the module, by the page-state map, no system call for report or claim;
+ * in fallback mode, by madvise().
+ */
+TEST_F(lib, a_region_reports_and_claims_through_its_map)
+{
+	struct scav_region rg;
+	uint64_t bytes = 0, kept = 1, disc = 1;
+
+	ASSERT_EQ(0, scav_region_open(self->s, self->mem, self->len, &rg));
+	EXPECT_EQ(scav_is_fallback(self->s), rg.words == NULL);
+	/* The first 4 MiB idle and discarded; the next 2 MiB idle, claimed kept. */
+	ASSERT_EQ(0, scav_region_report(&rg, self->mem, 4 * MiB));
+	ASSERT_EQ(0, scav_reclaim(self->s, 0, 0, &bytes));
+	EXPECT_EQ(scav_is_fallback(self->s) ? 0 : 4 * MiB, bytes);
+	ASSERT_EQ(0, scav_region_report(&rg, self->mem + 4 * MiB, 2 * MiB));
+	ASSERT_EQ(0, scav_region_claim(&rg, self->mem, 6 * MiB, &kept, &disc));
+	/* The fallback released the second report at once too. */
+	EXPECT_EQ(scav_is_fallback(self->s) ? 6 * MiB : 4 * MiB, disc);
+	EXPECT_EQ(scav_is_fallback(self->s) ? 0 : 2 * MiB, kept);
+	EXPECT_TRUE(is_zero(self->mem, 4 * MiB));
+	if (!scav_is_fallback(self->s))
+		EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 2 * MiB, 3));
+	/* Claimed: nothing more. */
+	ASSERT_EQ(0, scav_region_claim(&rg, self->mem, 6 * MiB, &kept, &disc));
+	EXPECT_EQ(0, kept);
+	EXPECT_EQ(0, disc);
+	/* Outside the region, unaligned: refused. */
+	EXPECT_EQ(-EINVAL, scav_region_report(&rg, self->mem + self->len, 4096));
+	EXPECT_EQ(-EINVAL, scav_region_report(&rg, self->mem + 1, 4096));
+	EXPECT_EQ(-EINVAL, scav_region_claim(&rg, self->mem, 0, &kept, &disc));
+	scav_region_close(&rg);
+}
+
 TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)
 {
 	struct scav_range r = { (uintptr_t)self->mem, 2 * MiB };
