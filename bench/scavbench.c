@@ -52,6 +52,7 @@ static double t_release = -1;	/* scav report+discard, 1024 x 4 KiB, / DONTNEED *
 static double t_reuse = -1;	/* DONTNEED refault / scav claim+touch in window */
 static double t_rss_ms = -2;	/* scav: VmRSS at the live set after (-1: never) */
 static double t_free_ms = -2;	/* MADV_FREE: the same */
+static double t_map_reuse = -1;	/* map claim+touch / MADV_FREE reuse+touch */
 static double t_honest = -1;	/* scav: max error of the used figure, % */
 static double t_asking = -1;	/* smaps_rollup / STATS at the largest size */
 static double t_zero_half = -1;	/* SCAV_CLAIM_ZERO / memset, half discarded */
@@ -412,6 +413,29 @@ static void fig_reuse(void)
 		row[rows++].ns = median(t, reps);
 		row[rows].name = "scav: claim after aging (refault)";
 		row[rows++].ns = median(t2, reps);
+	}
+	if (mode_available(M_SCAV)) {	/* work in progress: issue 15 */
+		struct scav_region rg;
+		uint64_t k, d;
+		double t[9];
+
+		if (!scav_region_open(sv, l.base, 2 * n * pg, &rg) && rg.words) {
+			for (r = 0; r < reps; r++) {
+				touch(&l, 1);
+				for (i = 0; i < (int)n; i++)
+					scav_region_report(&rg, (void *)(uintptr_t)l.r[i].addr, pg);
+				t[r] = now_ns();
+				for (i = 0; i < (int)n; i++)
+					scav_region_claim(&rg, (void *)(uintptr_t)l.r[i].addr,
+							  pg, &k, &d);
+				touch(&l, 2);
+				t[r] = now_ns() - t[r];
+			}
+			row[rows].name = "scav map: claim inside the idle window, no system call";
+			row[rows++].ns = median(t, reps);
+			t_map_reuse = row[rows - 1].ns / row[1].ns;
+			scav_region_close(&rg);
+		}
 	}
 	base = row[0].ns / pages;
 	if (rows > 2)
@@ -1202,6 +1226,8 @@ static void targets(void)
 	       quick ? " (quick run: 3 repetitions, indicative only; make bench decides)" : "");
 	verdict("batched release of 1024 x 4 KiB: scav <= 0.4x the DONTNEED loop per page",
 		t_release >= 0, t_release <= 0.4, "%.2fx", t_release);
+	verdict("reuse inside the idle window through the page-state map: claim + touch <= 1.0x MADV_FREE's reuse + touch",
+		t_map_reuse >= 0, t_map_reuse <= 1.0, "%.2fx", t_map_reuse);
 	verdict("reuse inside the idle window: claim + touch >= 5x cheaper than DONTNEED's refault",
 		t_reuse >= 0, t_reuse >= 5, "%.1fx cheaper", t_reuse);
 	verdict("after idle_age_ms, VmRSS within 5% of the live set",
