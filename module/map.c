@@ -35,7 +35,7 @@ static void scav_region_free_fn(struct work_struct *work)
 
 	if (r->map)
 		vunmap(r->map);
-	for (i = 0; i < r->nr_map_pages; i++)
+	for (i = 0; r->map_pages && i < r->nr_map_pages; i++)
 		if (r->map_pages[i])
 			__free_page(r->map_pages[i]);
 	kvfree(r->map_pages);
@@ -129,7 +129,9 @@ static void scav_region_unlink(struct scav_session *s, struct scav_region *r)
 	s->regions[r->index] = NULL;
 	r->dropped = true;
 	WRITE_ONCE(s->map_regions, s->map_regions - 1);
+	/* A pass still holding the region clears no bit of it after this. */
 	s->map_pending_chunks -= bitmap_weight(r->pending, r->nchunks);
+	bitmap_zero(r->pending, r->nchunks);
 }
 
 /* The region of @index with a reference, or NULL.  Under @s->rlock. */
@@ -310,7 +312,7 @@ int scav_map_mmap(struct scav_session *s, struct vm_area_struct *vma)
 
 	if (off & ((1ULL << SCAV_MAP_OFFSET_SHIFT) - 1))
 		return -EINVAL;
-	if (!(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
@@ -323,7 +325,13 @@ int scav_map_mmap(struct scav_session *s, struct vm_area_struct *vma)
 		scav_region_put(r);
 		return -EINVAL;
 	}
-	scav_vm_flags_mod(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
+	/*
+	 * VM_IO as well: madvise(MADV_DOFORK) cannot clear VM_DONTCOPY of
+	 * it (a fork child, which has no session, would share the words),
+	 * and get_user_pages() refuses it.  No fault handler: after the
+	 * process's own MADV_DONTNEED on the map, its accesses get SIGBUS.
+	 */
+	scav_vm_flags_mod(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_IO,
 			  VM_MAYEXEC);
 	n = r->nr_map_pages;
 	ret = vm_insert_pages(vma, vma->vm_start, r->map_pages, &n);
@@ -457,6 +465,8 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			ok = scav_vma_eligible(vma) &&
 			     (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 		}
+		if (!ok)	/* given back IDLE: still a run's worth of work */
+			p->budget -= min_t(u64, PAGE_SIZE, p->budget);
 		if (ok) {
 			w.limit = U64_MAX;
 			scav_walk_range(s->mm, addr, stop, &w);
@@ -464,7 +474,13 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			bytes += stop - addr;
 			p->resident += w.resident;
 			p->freed_pages += w.exclusive >> PAGE_SHIFT;
-			p->budget -= min(scav_pass_charged(p) ? w.resident :
+			/*
+			 * At least a page per run, resident or not: else idle
+			 * words over memory that holds nothing would cost an
+			 * aging or pressure pass nothing, without end.
+			 */
+			p->budget -= min(scav_pass_charged(p) ?
+					 max_t(u64, w.resident, PAGE_SIZE) :
 					 (u64)(stop - addr), p->budget);
 		}
 		for (i = (addr - r->start) >> PAGE_SHIFT;
@@ -490,17 +506,25 @@ static void scav_map_discard_region(struct scav_session *s,
 				    struct scav_region *r, struct scav_pass *p,
 				    u64 stamp_max)
 {
-	unsigned long c = 0, i, end, run;
+	unsigned long c = 0, i, end, run, seen = 0;
 
 	for (;;) {
 		bool idle_left = false;
 
+		/* Dropped (the session ended): not a page more. */
 		spin_lock(&s->rlock);
-		while ((c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks &&
+		while (!r->dropped &&
+		       (c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks &&
 		       r->stamp[c] > stamp_max)
 			c++;
 		spin_unlock(&s->rlock);
-		if (c >= r->nchunks)
+		if (r->dropped || c >= r->nchunks)
+			break;
+		/*
+		 * Aging and pressure: bounded work per pass, whatever the map
+		 * says.  A request is the caller's own time (and killable).
+		 */
+		if (scav_pass_charged(p) && ++seen > SCAV_MAP_PASS_CHUNKS)
 			break;
 
 		end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
@@ -527,17 +551,18 @@ static void scav_map_discard_region(struct scav_session *s,
 				scav_map_zap_run(s, r, run, i - 1, p);
 				run = ULONG_MAX;
 			}
-			if (!test_bit(i, r->dead) &&
-			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE)
-				idle_left = true;
 		}
 		if (run != ULONG_MAX)
 			scav_map_zap_run(s, r, run, end - 1, p);
+		/* Pages left, or given back IDLE by an ineligible VMA. */
+		for (i = c * SCAV_MAP_CHUNK_PAGES; i < end && !idle_left; i++)
+			idle_left = !test_bit(i, r->dead) &&
+				    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE;
 		if (wq_has_sleeper(&s->busy_wq))
 			wake_up_all(&s->busy_wq);
 
 		spin_lock(&s->rlock);
-		if (!idle_left && __test_and_clear_bit(c, r->pending))
+		if (!idle_left && !r->dropped && __test_and_clear_bit(c, r->pending))
 			s->map_pending_chunks--;
 		spin_unlock(&s->rlock);
 		if (scav_pass_over(p) || fatal_signal_pending(current))

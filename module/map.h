@@ -18,6 +18,8 @@ struct scav_session;
 #define SCAV_MAX_REGION_BYTES	(64ULL << 30)
 /* Map pages one user's regions may hold, mapped or not: 128 MiB. */
 #define SCAV_MAX_MAP_PAGES_PER_USER	(128UL << (20 - PAGE_SHIFT))
+/* Chunks one pass looks at in one region, at most: 128 MiB of pages. */
+#define SCAV_MAP_PASS_CHUNKS	512
 /* The mmap() offset of region i's map is i << SCAV_MAP_OFFSET_SHIFT. */
 #define SCAV_MAP_OFFSET_SHIFT	32
 
