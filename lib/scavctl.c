@@ -1052,14 +1052,20 @@ static struct scav *device_open(void)
 static void print_version(const struct scav *s, const struct scav_version *v)
 {
 	int fb = scav_is_fallback(s);
+	char a[32], b[32];
 
 	if (json) {
 		printf("{\"mode\":\"%s\",\"abi_major\":%u,\"abi_minor\":%u,"
 		       "\"features\":%llu,\"max_ranges_per_call\":%u,"
-		       "\"max_ranges\":%u,\"page_size\":%u}\n",
+		       "\"max_ranges\":%u,\"page_size\":%u,\"map_max_regions\":%u,"
+		       "\"map_max_region_bytes\":%llu,\"map_max_bytes_per_user\":%llu,"
+		       "\"map_chunk_pages\":%u,\"map_word_bytes\":%u}\n",
 		       fb ? "fallback" : "module", v->abi_major, v->abi_minor,
 		       (unsigned long long)v->features, v->max_ranges_per_call,
-		       v->max_ranges, v->page_size);
+		       v->max_ranges, v->page_size, v->map_max_regions,
+		       (unsigned long long)v->map_max_region_bytes,
+		       (unsigned long long)v->map_max_bytes_per_user,
+		       v->map_chunk_pages, v->map_word_bytes);
 		return;
 	}
 	if (fb) {
@@ -1072,6 +1078,11 @@ static void print_version(const struct scav *s, const struct scav_version *v)
 	printf("ranges per call:     %u\n", v->max_ranges_per_call);
 	printf("ranges per session:  %u\n", v->max_ranges);
 	printf("page size:           %u\n", v->page_size);
+	if (!(v->features & SCAV_FEATURE_PAGE_MAP))
+		return;
+	printf("page-state map:      %u regions per session, %s each, %s of maps per user\n",
+	       v->map_max_regions, human(v->map_max_region_bytes, a, sizeof(a)),
+	       human(v->map_max_bytes_per_user, b, sizeof(b)));
 }
 
 static int cmd_version(int argc, char **argv)

@@ -32,10 +32,16 @@ static long scav_ioc_version(void __user *argp)
 		.abi_minor = SCAV_ABI_MINOR,
 		.features = SCAV_FEATURE_UNMAP_TRACKING | SCAV_FEATURE_LAZYFREE |
 			    SCAV_FEATURE_RESIDENT | SCAV_FEATURE_AGING |
-			    SCAV_FEATURE_PRESSURE | SCAV_FEATURE_CLAIM_ZERO,
+			    SCAV_FEATURE_PRESSURE | SCAV_FEATURE_CLAIM_ZERO |
+			    SCAV_FEATURE_PAGE_MAP,
 		.max_ranges_per_call = SCAV_MAX_RANGES_PER_CALL,
 		.max_ranges = scav_cfg(max_ranges),
 		.page_size = PAGE_SIZE,
+		.map_max_regions = SCAV_MAX_REGIONS,
+		.map_max_region_bytes = SCAV_MAX_REGION_BYTES,
+		.map_max_bytes_per_user = (u64)SCAV_MAX_MAP_PAGES_PER_USER << PAGE_SHIFT,
+		.map_chunk_pages = SCAV_MAP_CHUNK_PAGES,
+		.map_word_bytes = sizeof(u32),
 	};
 
 	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page-state map (work in progress: registration, mapping, address
- * reuse, and discards on request; aging, pressure and the figures do not
- * cover map pages yet).  Documentation/design.md, "The page-state map".
+ * The page-state map: report and claim without a system call.
+ * Documentation/design.md, "The page-state map".
  *
  * The map is shared with the process, which may write anything into it at
  * any time.  Every word is read once (READ_ONCE) and changed only by
@@ -134,6 +133,43 @@ static void scav_region_unlink(struct scav_session *s, struct scav_region *r)
 	bitmap_zero(r->pending, r->nchunks);
 }
 
+/*
+ * A free slot of @s's table for a region [start, end), or -EEXIST if it
+ * overlaps a registered one, -ENOSPC if the table is full, -EBADF if the
+ * session ended.  Under @s->rlock.
+ */
+static int scav_region_slot(struct scav_session *s, unsigned long start,
+			    unsigned long end)
+{
+	int i, slot = -ENOSPC;
+
+	lockdep_assert_held(&s->rlock);
+	if (s->closed)
+		return -EBADF;
+	for (i = 0; i < SCAV_MAX_REGIONS; i++) {
+		struct scav_region *o = s->regions[i];
+
+		if (!o) {
+			if (slot < 0)
+				slot = i;
+		} else if (o->start < end && start < o->end) {
+			return -EEXIST;
+		}
+	}
+	return slot;
+}
+
+/*
+ * Wait until no discard of @r is in flight; @r is dropped, so none starts
+ * (scav_map_zap_run()).
+ */
+static void scav_region_settle(struct scav_session *s, struct scav_region *r)
+{
+	wait_event(s->busy_wq, !READ_ONCE(r->zaps));
+	/* Pairs with the release in scav_map_zap_run(). */
+	smp_rmb();
+}
+
 /* The region of @index with a reference, or NULL.  Under @s->rlock. */
 static struct scav_region *scav_region_get(struct scav_session *s, u64 index)
 {
@@ -148,19 +184,52 @@ static struct scav_region *scav_region_get(struct scav_session *s, u64 index)
 	return r;
 }
 
+/*
+ * SCAV_MAP_DROP: region @index leaves the table; once no discard of it is
+ * in flight, the process may reuse its memory without a claim.
+ */
+static long scav_map_drop(struct scav_session *s, u32 index)
+{
+	struct scav_region *r;
+
+	if (index >= SCAV_MAX_REGIONS)
+		return -EINVAL;
+	spin_lock(&s->rlock);
+	r = s->regions[index];
+	if (r)
+		scav_region_unlink(s, r);
+	spin_unlock(&s->rlock);
+	if (!r)
+		return -EINVAL;
+	/* The table's reference, kept until the discards in flight end. */
+	scav_region_settle(s, r);
+	scav_region_put(r);
+	return 0;
+}
+
 long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 {
 	struct scav_map_region a;
 	struct scav_region *r;
-	int ret, i, slot = -1;
+	int ret, slot;
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || a.index || a.map_offset || a.map_size ||
+	if ((a.flags & ~SCAV_MAP_DROP) || a.map_offset || a.map_size ||
 	    a.summary_offset || a.__reserved[0] || a.__reserved[1])
+		return -EINVAL;
+	if (a.flags & SCAV_MAP_DROP)
+		return a.addr || a.len ? -EINVAL : scav_map_drop(s, a.index);
+	if (a.index)
 		return -EINVAL;
 	if (!scav_range_valid(a.addr, a.len) || a.len > SCAV_MAX_REGION_BYTES)
 		return -EINVAL;
+	/* What can be seen without the mmap lock, before allocating. */
+	spin_lock(&s->rlock);
+	ret = scav_region_slot(s, a.addr, a.addr + a.len);
+	spin_unlock(&s->rlock);
+	if (ret < 0)
+		return ret;
 	r = scav_region_alloc(s, a.addr, a.len);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
@@ -176,24 +245,12 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 		scav_region_put(r);
 		return -EINTR;
 	}
-	ret = scav_vma_check(s->mm, r->start, r->end);
+	slot = ret = scav_vma_check(s->mm, r->start, r->end);
 	if (!ret) {
 		spin_lock(&s->rlock);
-		for (i = 0; i < SCAV_MAX_REGIONS; i++) {
-			struct scav_region *o = s->regions[i];
-
-			if (!o) {
-				if (slot < 0)
-					slot = i;
-			} else if (o->start < r->end && r->start < o->end) {
-				ret = -EEXIST;
-			}
-		}
-		if (s->closed)
-			ret = -EBADF;
-		else if (!ret && slot < 0)
-			ret = -ENOSPC;
-		if (!ret) {
+		slot = ret = scav_region_slot(s, r->start, r->end);
+		if (ret >= 0) {
+			ret = 0;
 			r->index = slot;
 			s->regions[slot] = r;
 			WRITE_ONCE(s->map_regions, s->map_regions + 1);
@@ -264,14 +321,15 @@ long scav_ioc_map_wait(struct scav_session *s, void __user *argp)
 		last = first + (a.len >> PAGE_SHIFT) - 1;
 		/*
 		 * Discards wake busy_wq; a word the process wrote BUSY itself
-		 * (or back) wakes nobody, so look again every 100 ms.
+		 * (or back) wakes nobody, so look again every 100 ms.  A
+		 * signal ends the wait (restarted under SA_RESTART).
 		 */
 		ret = 0;
 		while (scav_map_busy(r, first, last)) {
-			if (wait_event_killable_timeout(s->busy_wq,
+			if (wait_event_interruptible_timeout(s->busy_wq,
 					!scav_map_busy(r, first, last),
 					HZ / 10) < 0) {
-				ret = -EINTR;
+				ret = -ERESTARTSYS;
 				break;
 			}
 		}
@@ -370,7 +428,11 @@ void scav_map_unmapped(struct scav_session *s, unsigned long start,
 	}
 }
 
-/* The session ended: its regions leave the table; mappings keep the pages. */
+/*
+ * The session ended: its regions leave the table, and once the discards in
+ * flight end, none of their pages is touched again (every caller waits, not
+ * only the first).  Mappings of the maps keep their pages.
+ */
 void scav_map_drop_all(struct scav_session *s)
 {
 	struct scav_region *gone[SCAV_MAX_REGIONS];
@@ -386,6 +448,9 @@ void scav_map_drop_all(struct scav_session *s)
 	for (i = 0; i < SCAV_MAX_REGIONS; i++)
 		if (gone[i])
 			scav_region_put(gone[i]);
+	/* Closed: no region enters the table again, so this ends. */
+	wait_event(s->busy_wq, !READ_ONCE(s->map_zaps));
+	smp_rmb();	/* pairs with the release in scav_map_zap_run() */
 }
 
 /*
@@ -432,6 +497,67 @@ void scav_map_harvest_all(struct scav_session *s)
 }
 
 /*
+ * The idle pages of @s's regions, in bytes, for STATS: the IDLE words of
+ * the chunks reported (harvested now), not counting pages the notifier
+ * marked dead; with @w, what the page tables hold under them.  The cost is
+ * in proportion to the chunks reported, and the caller's own (killable).
+ */
+u64 scav_map_idle(struct scav_session *s, struct scav_walk *w)
+{
+	u64 idle = 0;
+	int i;
+
+	if (!READ_ONCE(s->map_regions))
+		return 0;
+	if (w && !mmget_not_zero(s->mm))
+		w = NULL;
+	scav_map_harvest_all(s);
+	for (i = 0; i < SCAV_MAX_REGIONS; i++) {
+		unsigned long c = 0, p, end, run;
+		struct scav_region *r;
+
+		spin_lock(&s->rlock);
+		r = scav_region_get(s, i);
+		spin_unlock(&s->rlock);
+		if (!r)
+			continue;
+		/* The pending bits may change meanwhile: a snapshot will do. */
+		while ((c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks) {
+			if (fatal_signal_pending(current))
+				break;
+			if (w && mmap_read_lock_killable(s->mm))
+				break;
+			end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
+			run = ULONG_MAX;
+			for (p = c * SCAV_MAP_CHUNK_PAGES; p <= end; p++) {
+				bool idle_p = p < end && !test_bit(p, r->dead) &&
+					      READ_ONCE(r->words[p]) == SCAV_PAGE_IDLE;
+
+				if (idle_p) {
+					idle += PAGE_SIZE;
+					if (run == ULONG_MAX)
+						run = p;
+					continue;
+				}
+				if (run != ULONG_MAX && w)
+					scav_walk_range(s->mm,
+							r->start + (run << PAGE_SHIFT),
+							r->start + (p << PAGE_SHIFT), w);
+				run = ULONG_MAX;
+			}
+			if (w)
+				mmap_read_unlock(s->mm);
+			c++;
+			cond_resched();
+		}
+		scav_region_put(r);
+	}
+	if (w)
+		mmput(s->mm);
+	return idle;
+}
+
+/*
  * Zap the pages [first, last] of @r, which this pass moved IDLE -> BUSY,
  * VMA by VMA with REPORT's rules; pages of a VMA that is no longer
  * eligible go back to IDLE untouched.  Each page then goes BUSY ->
@@ -446,7 +572,25 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 	unsigned long start = r->start + (first << PAGE_SHIFT);
 	unsigned long end = r->start + ((last + 1) << PAGE_SHIFT);
 	unsigned long addr = start, i;
+	bool gone, wake;
 	u64 bytes = 0;
+
+	/*
+	 * Counted in flight under the lock that drops the region, so that a
+	 * drop (or the session's end) that returns has seen this one end.
+	 */
+	spin_lock(&s->rlock);
+	gone = r->dropped;
+	if (!gone) {
+		r->zaps++;
+		s->map_zaps++;
+	}
+	spin_unlock(&s->rlock);
+	if (gone) {
+		for (i = first; i <= last; i++)
+			cmpxchg(&r->words[i], SCAV_PAGE_BUSY, SCAV_PAGE_IDLE);
+		return;
+	}
 
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(s->mm, addr);
@@ -492,7 +636,14 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 	p->bytes += bytes;
 	spin_lock(&s->rlock);
 	s->reclaimed_bytes[p->cause] += bytes;
+	/* Release: the zaps above are done before a waiter sees 0. */
+	smp_wmb();
+	WRITE_ONCE(r->zaps, r->zaps - 1);
+	WRITE_ONCE(s->map_zaps, s->map_zaps - 1);
+	wake = r->dropped && (!r->zaps || !s->map_zaps);
 	spin_unlock(&s->rlock);
+	if (wake)
+		wake_up_all(&s->busy_wq);
 	atomic64_add(bytes, &scav_totals.reclaimed_bytes[p->cause]);
 }
 

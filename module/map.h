@@ -52,6 +52,7 @@ struct scav_region {
 	unsigned long *pending;
 	u64 *stamp;
 	bool dropped;			/* out of the session's table */
+	unsigned int zaps;		/* discards in flight */
 	struct scav_user *user;		/* held, its map_pages charged */
 	struct work_struct free_work;	/* the last put may come from reclaim */
 };
@@ -62,6 +63,8 @@ int scav_map_mmap(struct scav_session *s, struct vm_area_struct *vma);
 void scav_map_unmapped(struct scav_session *s, unsigned long start,
 		       unsigned long end);
 void scav_map_drop_all(struct scav_session *s);
+struct scav_walk;
+u64 scav_map_idle(struct scav_session *s, struct scav_walk *w);
 struct scav_pass;
 void scav_map_harvest_all(struct scav_session *s);
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock);

@@ -320,6 +320,7 @@ void scav_session_end(struct scav_session *s)
 	scav_lock_settled(s, 0, ULONG_MAX);
 	scav_ranges_destroy(&s->ranges);
 	spin_unlock(&s->rlock);
+	/* The same for map pages: none is discarded once this returns. */
 	scav_map_drop_all(s);
 }
 
@@ -507,6 +508,7 @@ void scav_sessions_resident(u64 *resident, u64 *lazyfree)
 	}
 	for (i = 0; i < taken; i++) {
 		scav_session_walk(v[i], &w);
+		scav_map_idle(v[i], &w);
 		scav_session_put(v[i]);
 	}
 	kvfree(v);
@@ -533,14 +535,17 @@ bool scav_session_room(struct scav_session *s, unsigned int nodes)
 void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st)
 {
 	struct scav_walk w = {};
+	u64 map_idle;
 
 	if (flags & SCAV_STATS_RESIDENT)
 		scav_session_walk(s, &w);
+	/* Idle map pages count as kept idle ranges do. */
+	map_idle = scav_map_idle(s, flags & SCAV_STATS_RESIDENT ? &w : NULL);
 
 	memset(st, 0, sizeof(*st));
 	st->flags = flags;
 	spin_lock(&s->rlock);
-	st->idle_bytes = s->ranges.idle_bytes;
+	st->idle_bytes = s->ranges.idle_bytes + map_idle;
 	st->discarded_bytes = s->ranges.discarded_bytes;
 	st->lazy_bytes = s->ranges.lazy_bytes;
 	st->nr_ranges = s->ranges.nr;

@@ -61,6 +61,7 @@ struct scav_session {
 	struct scav_region *regions[SCAV_MAX_REGIONS];	/* map.c */
 	unsigned int map_regions;		/* how many, read without the lock */
 	unsigned long map_pending_chunks;	/* of them, with idle pages */
+	unsigned int map_zaps;			/* map discards in flight */
 	bool closed;
 	u64 pass;
 	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */

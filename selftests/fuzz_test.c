@@ -1113,8 +1113,10 @@ static int fuzz_version(struct fz *f, struct call *c, int fd, int quirk)
 		return 0;
 	memcpy(&v, c->arg, sizeof(v));
 	if (v.abi_major != SCAV_ABI_MAJOR || v.max_ranges_per_call != SCAV_MAX_RANGES_PER_CALL ||
-	    v.page_size != f->pg || v.__reserved0 || v.__reserved[0] || v.__reserved[1] ||
-	    v.__reserved[2] || v.__reserved[3] || (v.features & ~0x3fULL) || v.max_ranges < 2)
+	    v.page_size != f->pg || v.__reserved[0] || (v.features & ~0x7fULL) ||
+	    v.max_ranges < 2 || !(v.features & SCAV_FEATURE_PAGE_MAP) ||
+	    v.map_max_regions < 1 || v.map_chunk_pages < 1 || v.map_word_bytes != 4 ||
+	    v.map_max_region_bytes < (__u64)f->pg || v.map_max_bytes_per_user < (__u64)f->pg)
 		return fail(f, "odd answer: abi %u.%u features %llx per call %u max %u page %u",
 			    v.abi_major, v.abi_minor, (unsigned long long)v.features,
 			    v.max_ranges_per_call, v.max_ranges, v.page_size);

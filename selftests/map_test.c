@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page-state map (work in progress, see module/map.c): registration,
- * mapping, report by a store and claim by a compare-and-swap, discards on
- * request, address reuse, and bad input.
+ * The page-state map (module/map.c): registration and drops, mapping,
+ * report by a store and claim by a compare-and-swap, discards on request
+ * and by aging, figures, address reuse, the session's end, and bad input.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -219,7 +220,8 @@ TEST_F(map, bad_regions_are_refused)
 	TRY(other, self->pg + 1, 0, EINVAL);
 	TRY(other, 0, 0, EINVAL);			/* empty */
 	TRY(-self->pg, 2 * self->pg, 0, EINVAL);	/* wraps */
-	TRY(other, self->pg, 1, EINVAL);		/* flags */
+	TRY(other, self->pg, 1, EINVAL);		/* a drop with a range */
+	TRY(other, self->pg, 2, EINVAL);		/* unknown flag */
 	TRY(sh, MiB, 0, EINVAL);			/* shared */
 	TRY(self->mem, self->pg, 0, EEXIST);		/* overlaps */
 	TRY(other, 128ULL << 30, 0, EINVAL);		/* too large */
@@ -462,6 +464,172 @@ TEST_F(map, wait_returns_once_no_page_of_the_range_is_busy)
 	w.addr += 1;
 	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+TEST_F(map, a_signal_ends_a_wait)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval it = { .it_value.tv_usec = 200000 };
+	struct scav_map_wait w;
+
+	memset(&w, 0, sizeof(w));
+	w.addr = (uintptr_t)self->mem;
+	w.len = self->pg;
+	w.index = self->reg.index;
+	atomic_store(&self->words[0], SCAV_PAGE_BUSY);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, &old));	/* no SA_RESTART */
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_WAIT, &w));
+	EXPECT_EQ(EINTR, errno);
+	sigaction(SIGALRM, &old, NULL);
+	atomic_store(&self->words[0], SCAV_PAGE_USED);
+}
+
+TEST_F(map, a_dropped_region_is_left_alone_and_can_be_registered_again)
+{
+	struct scav_map_region d;
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		map_report(self->words, self->summary, i);
+	memset(&d, 0, sizeof(d));
+	d.flags = SCAV_MAP_DROP;
+	d.index = self->reg.index;
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &d));
+	/* Its words mean nothing now: nothing is discarded or counted. */
+	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(SCAV_PAGE_IDLE, atomic_load(&self->words[i]));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem, 64 * self->pg, 5));
+	/* Twice, or a slot never used, or out of range: EINVAL. */
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_REGION, &d));
+	EXPECT_EQ(EINVAL, errno);
+	d.index = 5;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_REGION, &d));
+	EXPECT_EQ(EINVAL, errno);
+	d.index = UINT32_MAX;
+	EXPECT_EQ(-1, ioctl(self->fd, SCAV_IOC_MAP_REGION, &d));
+	EXPECT_EQ(EINVAL, errno);
+	/* The old mapping stays usable, and the range can be registered anew. */
+	atomic_store(&self->words[0], SCAV_PAGE_USED);
+	memset(&d, 0, sizeof(d));
+	d.addr = (uintptr_t)self->mem;
+	d.len = self->len;
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &d));
+	EXPECT_EQ(0, munmap((void *)self->words, self->reg.map_size));
+	self->words = mmap(NULL, d.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   self->fd, d.map_offset);
+	ASSERT_NE(MAP_FAILED, self->words);
+	self->summary = (void *)((char *)self->words + d.summary_offset);
+	/* A fresh map: every page in use, and reports work again. */
+	for (i = 0; i < self->len / self->pg; i++)
+		ASSERT_EQ(SCAV_PAGE_USED, atomic_load(&self->words[i]));
+	map_report(self->words, self->summary, 3);
+	EXPECT_EQ(self->pg, sc_reclaim(self->fd, 0, 0));
+	EXPECT_TRUE(page_is(self->mem + 3 * self->pg, self->pg, 0));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * self->pg, self->pg, 5));
+}
+
+TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
+{
+	struct scav_stats st = {};
+	size_t i;
+
+	/* 100 idle pages over data, 28 over memory that holds nothing. */
+	ASSERT_EQ(0, madvise(self->mem + 100 * self->pg, 28 * self->pg, MADV_DONTNEED));
+	for (i = 0; i < 128; i++)
+		map_report(self->words, self->summary, i);
+	/* A scribble that is not IDLE counts for nothing. */
+	atomic_store(&self->words[130], 77);
+	atomic_fetch_or(&self->summary[0], 1u << (130 / SCAV_MAP_CHUNK_PAGES));
+	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(128 * self->pg, st.idle_bytes);
+	EXPECT_EQ(0, st.discarded_bytes);
+	EXPECT_EQ(100 * self->pg, st.idle_resident_bytes);
+	/* Claimed back: no longer idle. */
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(SCAV_PAGE_IDLE, map_claim(self->words, i));
+	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(78 * self->pg, st.idle_bytes);
+	EXPECT_EQ(50 * self->pg, st.idle_resident_bytes);
+	/* Discarded: neither idle nor resident, and counted as reclaimed. */
+	EXPECT_EQ(78 * self->pg, sc_reclaim(self->fd, 0, 0));
+	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.idle_resident_bytes);
+	EXPECT_EQ(78 * self->pg, st.reclaimed_request_bytes);
+	atomic_store(&self->words[130], SCAV_PAGE_USED);
+}
+
+struct closer_race {
+	int fd;
+	_Atomic uint32_t *words, *summary;
+	size_t pages;
+	_Atomic int ended;
+};
+
+/* Report every page and ask for discards until the session ends. */
+static void *report_and_reclaim(void *arg)
+{
+	struct closer_race *c = arg;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < c->pages; i++)
+			map_report(c->words, c->summary, i);
+		if (sc_reclaim(c->fd, 0, 0) < 0)
+			break;
+	}
+	atomic_store(&c->ended, 1);
+	return NULL;
+}
+
+/*
+ * Once close() returns, no discard of the session is in flight: memory the
+ * owner writes right after it keeps what was written, while another thread
+ * was discarding when the close came.
+ */
+TEST_F(map, no_discard_is_in_flight_once_close_returns)
+{
+	struct closer_race c = { .words = self->words, .summary = self->summary,
+				 .pages = self->len / self->pg };
+	int round, lost = 0;
+	pthread_t t;
+
+	for (round = 0; round < 8; round++) {
+		size_t i;
+
+		if (round) {
+			struct scav_map_region r = { .addr = (uintptr_t)self->mem,
+						     .len = self->len };
+
+			munmap((void *)c.words, self->reg.map_size);
+			self->fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+			ASSERT_LE(0, self->fd);
+			ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &r));
+			c.words = mmap(NULL, r.map_size, PROT_READ | PROT_WRITE,
+				       MAP_SHARED, self->fd, r.map_offset);
+			ASSERT_NE(MAP_FAILED, c.words);
+			c.summary = (void *)((char *)c.words + r.summary_offset);
+		}
+		c.fd = self->fd;
+		atomic_store(&c.ended, 0);
+		ASSERT_EQ(0, pthread_create(&t, NULL, report_and_reclaim, &c));
+		usleep(20000 + 10000 * round);
+		close(self->fd);
+		self->fd = -1;
+		memset(self->mem, 0x5a, self->len);
+		pthread_join(t, NULL);
+		for (i = 0; i < self->len; i += self->pg)
+			lost += !page_is(self->mem + i, self->pg, 0x5a);
+	}
+	self->words = c.words;
+	EXPECT_EQ(0, lost);
 }
 
 TEST_HARNESS_MAIN

@@ -65,9 +65,14 @@ TEST_F(scav, version_describes_the_abi)
 	EXPECT_NE(0, v.features & SCAV_FEATURE_UNMAP_TRACKING);
 	EXPECT_NE(0, v.features & SCAV_FEATURE_CLAIM_ZERO);
 	EXPECT_LT(0, v.max_ranges);
-	EXPECT_EQ(0, v.__reserved0);
+	/* The page-state map (ABI 1.4): its granule and bounds. */
+	EXPECT_NE(0, v.features & SCAV_FEATURE_PAGE_MAP);
+	EXPECT_EQ(SCAV_MAP_CHUNK_PAGES, v.map_chunk_pages);
+	EXPECT_EQ(4, v.map_word_bytes);
+	EXPECT_EQ(16, v.map_max_regions);
+	EXPECT_EQ(64ULL << 30, v.map_max_region_bytes);
+	EXPECT_EQ(128ULL << 20, v.map_max_bytes_per_user);
 	EXPECT_EQ(0, v.__reserved[0]);
-	EXPECT_EQ(0, v.__reserved[3]);
 }
 
 TEST_F(scav, report_then_reclaim_reads_zero_and_rss_drops)

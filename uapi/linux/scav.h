@@ -87,7 +87,7 @@
 
 /* Incremented on incompatible changes; minor on compatible additions. */
 #define SCAV_ABI_MAJOR		1
-#define SCAV_ABI_MINOR		3
+#define SCAV_ABI_MINOR		4
 
 /* Maximum number of ranges in one REPORT or CLAIM call (as UIO_MAXIOV). */
 #define SCAV_MAX_RANGES_PER_CALL	1024
@@ -112,6 +112,7 @@ struct scav_range {
  *	(/sys/kernel/scav/max_ranges_per_session); adjacent ranges reported
  *	close in time are merged and count once.
  * @page_size: the granule every range must be aligned to.
+ * @map_*: the page-state map's bounds, see SCAV_FEATURE_PAGE_MAP.
  */
 struct scav_version {
 	__u32 abi_major;
@@ -120,8 +121,12 @@ struct scav_version {
 	__u32 max_ranges_per_call;
 	__u32 max_ranges;
 	__u32 page_size;
-	__u32 __reserved0;
-	__u64 __reserved[4];
+	__u32 map_max_regions;
+	__u64 map_max_region_bytes;
+	__u64 map_max_bytes_per_user;
+	__u32 map_chunk_pages;
+	__u32 map_word_bytes;
+	__u64 __reserved[1];
 };
 
 /* The module forgets ranges on munmap/mremap/MAP_FIXED. */
@@ -136,6 +141,14 @@ struct scav_version {
 #define SCAV_FEATURE_PRESSURE		(1ULL << 4)
 /* CLAIM takes SCAV_CLAIM_ZERO (ABI 1.3). */
 #define SCAV_FEATURE_CLAIM_ZERO		(1ULL << 5)
+/*
+ * SCAV_IOC_MAP_REGION and SCAV_IOC_MAP_WAIT: the page-state map (ABI 1.4).
+ * @map_max_regions per session, each at most @map_max_region_bytes, their
+ * maps at most @map_max_bytes_per_user for all of one user's sessions;
+ * @map_word_bytes per page, a summary bit per @map_chunk_pages pages.
+ * Without the feature these fields are 0.
+ */
+#define SCAV_FEATURE_PAGE_MAP		(1ULL << 6)
 
 /*
  * SCAV_IOC_REPORT: mark ranges idle.
@@ -385,8 +398,8 @@ struct scav_pressure {
 };
 
 /*
- * The page-state map (work in progress, not advertised by a feature bit
- * yet; Documentation/design.md, "The page-state map").
+ * The page-state map (SCAV_FEATURE_PAGE_MAP, ABI 1.4; Documentation/design.md,
+ * "The page-state map"): report and claim without a system call.
  *
  * SCAV_IOC_MAP_REGION registers [addr, addr + len) of the caller's private
  * anonymous memory and returns where to mmap() its map from the session's
@@ -404,7 +417,16 @@ struct scav_pressure {
  * SCAV_IOC_MAP_WAIT and tries again.
  *
  * @flags: in, 0.  @index: out, the region's number in the session.
+ *
+ * With @flags SCAV_MAP_DROP (and @addr, @len and the outputs 0), region
+ * @index is dropped: once the call returns, the module acts on none of its
+ * words again, and no discard of it is in flight, so that the memory may be
+ * reused without a claim and the range registered again.  Mappings of the
+ * map stay valid (and keep its pages, and their room under the per-user
+ * bound) until they are unmapped.
  */
+#define SCAV_MAP_DROP		(1U << 0)
+
 #define SCAV_PAGE_USED		0
 #define SCAV_PAGE_IDLE		1
 #define SCAV_PAGE_BUSY		2
@@ -425,7 +447,7 @@ struct scav_map_region {
 
 /*
  * SCAV_IOC_MAP_WAIT: wait until no word of [addr, addr + len) of region
- * @index is SCAV_PAGE_BUSY (or a fatal signal).  @flags: in, 0.
+ * @index is SCAV_PAGE_BUSY, or a signal arrives (EINTR).  @flags: in, 0.
  */
 struct scav_map_wait {
 	__u64 addr;
