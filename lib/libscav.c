@@ -296,7 +296,18 @@ int scav_version(struct scav *s, struct scav_version *v)
 	return scav_ioctl(s->fd, SCAV_IOC_VERSION, v);
 }
 
-/* Work in progress (issue 15): see scav.h. */
+/* Drop region @index of @s: the module acts on none of its words again. */
+static void scav_region_drop(struct scav *s, uint32_t index)
+{
+	struct scav_map_region a;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = SCAV_MAP_DROP;
+	a.index = index;
+	scav_ioctl(s->fd, SCAV_IOC_MAP_REGION, &a);
+}
+
+/* See scav.h and scav_region_open(3). */
 int scav_region_open(struct scav *s, void *addr, size_t len,
 		     struct scav_region *r)
 {
@@ -323,8 +334,10 @@ int scav_region_open(struct scav *s, void *addr, size_t len,
 		return 0;
 	map = mmap(NULL, a.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   s->fd, a.map_offset);
-	if (map == MAP_FAILED)
+	if (map == MAP_FAILED) {
+		scav_region_drop(s, a.index);
 		return 0;
+	}
 	r->words = map;
 	r->summary = (uint32_t *)((char *)map + a.summary_offset);
 	r->map_size = a.map_size;
@@ -332,14 +345,20 @@ int scav_region_open(struct scav *s, void *addr, size_t len,
 	return 0;
 }
 
+/*
+ * The region's pages left idle are the caller's again once this returns:
+ * the module drops the region (waiting for a discard in flight) before the
+ * map goes.  Their contents are whatever the module left: kept or zeros.
+ */
 void scav_region_close(struct scav_region *r)
 {
 	KEEP_ERRNO();
 
-	if (r && r->words)
-		munmap(r->words, r->map_size);
-	if (r)
-		r->words = NULL;
+	if (!r || !r->words)
+		return;
+	scav_region_drop(r->s, r->index);
+	munmap(r->words, r->map_size);
+	r->words = NULL;
 }
 
 int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len)

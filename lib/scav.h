@@ -79,13 +79,13 @@ int scav_pressure_fd(const struct scav *s);
 int scav_pressure(struct scav *s, struct scav_pressure *pr);
 
 /*
- * The page-state map (work in progress, ABI to be numbered): a region of
- * memory whose pages are reported and claimed without a system call.
+ * The page-state map (ABI 1.4, SCAV_FEATURE_PAGE_MAP): a region of memory
+ * whose pages are reported and claimed without a system call.
  * scav_region_open() registers [addr, addr + len) and maps its map; without
  * it (no module, or a module without maps) the region's calls take the
  * ioctl path, or madvise().  The inline calls below need no lock: the
  * caller serializes report and claim of the same pages, as for
- * scav_report() and scav_claim().
+ * scav_report() and scav_claim().  scav_region_open(3).
  */
 struct scav_region {
 	struct scav *s;
@@ -118,7 +118,9 @@ static inline int scav_region_has(const struct scav_region *r, uintptr_t addr,
 
 /*
  * Report [addr, addr + len) of @r idle: a store per page, then an atomic
- * OR per chunk of SCAV_MAP_CHUNK_PAGES pages.  0 or -errno.
+ * OR per chunk of SCAV_MAP_CHUNK_PAGES pages, and a store into the
+ * reported word (summary[0]) after an OR into a summary word that was 0.
+ * 0 or -errno.
  */
 static inline int scav_region_report(struct scav_region *r, void *addr,
 				     size_t len)
@@ -135,8 +137,9 @@ static inline int scav_region_report(struct scav_region *r, void *addr,
 	for (i = first; i <= last; i++)
 		__atomic_store_n(&r->words[i], SCAV_PAGE_IDLE, __ATOMIC_RELEASE);
 	for (i = first / SCAV_MAP_CHUNK_PAGES; i <= last / SCAV_MAP_CHUNK_PAGES; i++)
-		__atomic_fetch_or(&r->summary[i / 32], 1u << (i % 32),
-				  __ATOMIC_RELEASE);
+		if (!__atomic_fetch_or(&r->summary[1 + i / 32], 1u << (i % 32),
+				       __ATOMIC_RELEASE))
+			__atomic_store_n(&r->summary[0], 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -71,7 +71,7 @@ static void scav_aging_fn(struct work_struct *work)
 	if (!scav_aging_budget(&p, interval))
 		goto again;
 	scav_reclaim_oldest(&p);
-	/* Work in progress: map pages after the ranges, not oldest first. */
+	/* Map pages after the ranges (not yet oldest first across both). */
 	scav_map_pass_all(&p);
 	/* Charged by resident memory, as the pass's budget (reclaim.c). */
 	if (scav_cfg(quota_bytes_per_sec))

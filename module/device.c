@@ -479,9 +479,6 @@ static long scav_ioc_reclaim(struct scav_session *s, void __user *argp)
 	if (p.budget <= U64_MAX - PAGE_SIZE)
 		p.budget = PAGE_ALIGN(p.budget);
 	ret = scav_reclaim_session(s, &p);
-	/* Work in progress: map pages after the ranges, not oldest first. */
-	if (!ret && !scav_pass_over(&p))
-		ret = scav_map_pass(s, &p, false);
 	rc.bytes = p.bytes;
 	if (copy_to_user(argp, &rc, sizeof(rc)))
 		return -EFAULT;

@@ -10,6 +10,7 @@
  * from the map.
  */
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -19,6 +20,7 @@
 #include "compat.h"
 #include "map.h"
 #include "memcg.h"
+#include "netlink.h"
 #include "reclaim.h"
 #include "session.h"
 #include "totals.h"
@@ -85,7 +87,8 @@ static struct scav_region *scav_region_alloc(struct scav_session *s,
 	r->npages = len >> PAGE_SHIFT;
 	r->nchunks = DIV_ROUND_UP(r->npages, SCAV_MAP_CHUNK_PAGES);
 	r->summary_off = ALIGN(r->npages * sizeof(u32), sizeof(u64));
-	summary_bytes = DIV_ROUND_UP(r->nchunks, SCAV_MAP_WORDS_PER_SUMMARY) *
+	/* The reported word, then the chunk bits. */
+	summary_bytes = (1 + DIV_ROUND_UP(r->nchunks, SCAV_MAP_WORDS_PER_SUMMARY)) *
 			sizeof(u32);
 	r->nr_map_pages = PAGE_ALIGN(r->summary_off + summary_bytes) >> PAGE_SHIFT;
 	if (atomic_long_add_return(r->nr_map_pages, &s->user->map_pages) >
@@ -454,10 +457,11 @@ void scav_map_drop_all(struct scav_session *s)
 }
 
 /*
- * Fold the summary into the module's own chunk bits: each summary word is
- * taken with an exchange, so a report after it sets its bit again and is
- * seen next time.  A chunk seen for the first time is stamped now.  Under
- * @s->rlock.
+ * Fold the summary into the module's own chunk bits, if the reported word
+ * says there is anything new: it is cleared first, then each summary word
+ * is taken with an exchange, so a report after either sets its bit (and,
+ * into a word found 0, the reported word) again and is seen next time.  A
+ * chunk seen for the first time is stamped now.  Under @s->rlock.
  */
 static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			     u64 now)
@@ -466,8 +470,10 @@ static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 					       SCAV_MAP_WORDS_PER_SUMMARY);
 
 	lockdep_assert_held(&s->rlock);
+	if (!xchg(&r->summary[0], 0))
+		return;
 	for (w = 0; w < nwords; w++) {
-		u32 bits = xchg(&r->summary[w], 0);
+		u32 bits = xchg(&r->summary[1 + w], 0);
 
 		while (bits) {
 			unsigned long c = w * SCAV_MAP_WORDS_PER_SUMMARY + __ffs(bits);
@@ -481,6 +487,28 @@ static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			}
 		}
 	}
+}
+
+/*
+ * Pages of @s's regions whose reported word is set: reports the module has
+ * not harvested yet, at most that many pages.  For the shrinkers' counts:
+ * a look at one word per region, under the session's spinlock (which the
+ * counts may take inside their own locks: it is never held around them).
+ */
+unsigned long scav_map_unharvested(struct scav_session *s)
+{
+	unsigned long pages = 0;
+	int i;
+
+	spin_lock(&s->rlock);
+	for (i = 0; i < SCAV_MAX_REGIONS; i++) {
+		struct scav_region *r = s->regions[i];
+
+		if (r && READ_ONCE(r->summary[0]))
+			pages += r->npages;
+	}
+	spin_unlock(&s->rlock);
+	return pages;
 }
 
 /* Every region of @s: chunks reported since the last harvest get a stamp. */
@@ -636,6 +664,8 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 	p->bytes += bytes;
 	spin_lock(&s->rlock);
 	s->reclaimed_bytes[p->cause] += bytes;
+	if (p->cause == SCAV_CAUSE_PRESSURE)
+		scav_pressure_note(s, p, bytes);
 	/* Release: the zaps above are done before a waiter sees 0. */
 	smp_wmb();
 	WRITE_ONCE(r->zaps, r->zaps - 1);
@@ -644,6 +674,8 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 	spin_unlock(&s->rlock);
 	if (wake)
 		wake_up_all(&s->busy_wq);
+	if (p->cause == SCAV_CAUSE_PRESSURE && bytes && wq_has_sleeper(&s->poll_wq))
+		wake_up_poll(&s->poll_wq, EPOLLPRI);
 	atomic64_add(bytes, &scav_totals.reclaimed_bytes[p->cause]);
 }
 
@@ -731,7 +763,7 @@ static void scav_map_discard_region(struct scav_session *s,
  */
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 {
-	u64 stamp_max;
+	u64 stamp_max, before = p->bytes;
 	int i, ret = 0;
 
 	if (!READ_ONCE(s->map_regions))
@@ -763,6 +795,8 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 		scav_region_put(r);
 	}
 	mmap_read_unlock(s->mm);
+	if (p->bytes > before)
+		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
 put:
 	if (trylock)
 		mmput_async(s->mm);

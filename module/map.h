@@ -65,6 +65,7 @@ void scav_map_unmapped(struct scav_session *s, unsigned long start,
 void scav_map_drop_all(struct scav_session *s);
 struct scav_walk;
 u64 scav_map_idle(struct scav_session *s, struct scav_walk *w);
+unsigned long scav_map_unharvested(struct scav_session *s);
 struct scav_pass;
 void scav_map_harvest_all(struct scav_session *s);
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock);

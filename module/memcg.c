@@ -118,8 +118,9 @@ bool scav_memcg_is_root(struct shrink_control *sc)
 }
 
 /*
- * Walk callbacks run under the list's spinlock: no sleeping, and no session
- * lock (a report takes the session's locks, then the list's).
+ * Walk callbacks run under the list's spinlock: no sleeping, and of the
+ * session's locks only its spinlock, which is never held around the list's
+ * (a report takes the session's link mutex, then the list's).
  */
 static SCAV_LRU_WALK_CB(scav_lru_count_cb, item, arg)
 {
@@ -243,7 +244,7 @@ unsigned long scav_memcg_scan(struct shrink_control *sc)
 	p.cgroup_id = scav_memcg_id(sc->memcg);
 	p.may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	scav_reclaim_among(&p, pk.v, pk.nr);
-	/* Work in progress: map pages after the ranges, not oldest first. */
+	/* Map pages after the ranges (not yet oldest first across both). */
 	for (i = 0; i < pk.nr && !scav_pass_over(&p); i++)
 		scav_map_pass(pk.v[i], &p, true);
 	for (i = 0; i < pk.nr; i++)

@@ -151,7 +151,7 @@ static void scav_size_piece(struct scav_session *s, struct scav_pass *p,
 }
 
 /* What pressure discarded, for SCAV_IOC_PRESSURE and poll(). */
-static void scav_pressure_note(struct scav_session *s, const struct scav_pass *p,
+void scav_pressure_note(struct scav_session *s, const struct scav_pass *p,
 			       u64 bytes)
 {
 	lockdep_assert_held(&s->rlock);
@@ -413,6 +413,13 @@ int scav_reclaim_session(struct scav_session *s, struct scav_pass *p)
 	}
 	if (p->bytes > before)
 		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
+	/* Map pages after the ranges (not yet oldest first across both). */
+	if ((!ret || ret == -ENOENT) && !scav_pass_over(p)) {
+		int m = scav_map_pass(s, p, false);
+
+		if (m != -ENOENT)
+			ret = m;
+	}
 	return ret == -ENOENT ? 0 : ret;
 }
 

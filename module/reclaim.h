@@ -50,6 +50,8 @@ void scav_reclaim_among(struct scav_pass *p, struct scav_session **v,
 
 void scav_pressure_work(struct work_struct *work);
 void scav_defer_work(struct work_struct *work);
+void scav_pressure_note(struct scav_session *s, const struct scav_pass *p,
+			u64 bytes);
 int scav_reclaim_init(void);
 void scav_reclaim_exit(void);
 

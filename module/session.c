@@ -456,8 +456,15 @@ unsigned long scav_session_reclaimable(struct scav_session *s)
 {
 	u64 kept = READ_ONCE(s->ranges.idle_bytes) -
 		   READ_ONCE(s->ranges.discarded_bytes);
-	/* Map chunks seen with idle pages: at most a chunk's pages each. */
+	/*
+	 * Map chunks seen with idle pages: at most a chunk's pages each; a
+	 * region with reports not yet harvested: its pages, until a pass
+	 * harvests them (the scan that this count calls for).
+	 */
 	u64 map = (u64)READ_ONCE(s->map_pending_chunks) * SCAV_MAP_CHUNK_PAGES;
+
+	if (READ_ONCE(s->map_regions))
+		map += scav_map_unharvested(s);
 
 	return min_t(u64, (kept >> PAGE_SHIFT) + map,
 		     get_mm_counter(s->mm, MM_ANONPAGES));

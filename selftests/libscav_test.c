@@ -83,7 +83,7 @@ TEST_F(lib, report_reclaim_claim_reads_zero_and_counts_discarded)
 }
 
 /*
- * The same round trip through a region (work in progress, issue 15): with
+ * The same round trip through a region (the page-state map): with
  * the module, by the page-state map, no system call for report or claim;
  * in fallback mode, by madvise().
  */
@@ -114,6 +114,20 @@ TEST_F(lib, a_region_reports_and_claims_through_its_map)
 	EXPECT_EQ(-EINVAL, scav_region_report(&rg, self->mem + self->len, 4096));
 	EXPECT_EQ(-EINVAL, scav_region_report(&rg, self->mem + 1, 4096));
 	EXPECT_EQ(-EINVAL, scav_region_claim(&rg, self->mem, 0, &kept, &disc));
+	/*
+	 * Pages left idle are the caller's again once the region is closed:
+	 * nothing discards them, and the range can be opened again.
+	 */
+	ASSERT_EQ(0, scav_region_report(&rg, self->mem + 4 * MiB, 2 * MiB));
+	scav_region_close(&rg);
+	EXPECT_EQ(NULL, rg.words);
+	ASSERT_EQ(0, scav_reclaim(self->s, 0, 0, &bytes));
+	if (!scav_is_fallback(self->s)) {
+		EXPECT_EQ(0, bytes);
+		EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 2 * MiB, 3));
+	}
+	ASSERT_EQ(0, scav_region_open(self->s, self->mem, self->len, &rg));
+	EXPECT_EQ(scav_is_fallback(self->s), rg.words == NULL);
 	scav_region_close(&rg);
 }
 

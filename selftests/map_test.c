@@ -7,6 +7,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
+#include "scav_cgroup.h"
 #include "scav_util.h"
 
 FIXTURE(map) {
@@ -63,14 +65,18 @@ FIXTURE_TEARDOWN(map)
 	tunables_restore(&self->saved);
 }
 
-/* Report page @i idle as a client does: the word, then the chunk's bit. */
+/*
+ * Report page @i idle as a client does: the word, then the chunk's bit,
+ * then, if that summary word was 0, the reported word (summary[0]).
+ */
 static void map_report(_Atomic uint32_t *words, _Atomic uint32_t *summary,
 		       size_t i)
 {
 	size_t c = i / SCAV_MAP_CHUNK_PAGES;
 
 	atomic_store_explicit(&words[i], SCAV_PAGE_IDLE, memory_order_release);
-	atomic_fetch_or(&summary[c / 32], 1u << (c % 32));
+	if (!atomic_fetch_or(&summary[1 + c / 32], 1u << (c % 32)))
+		atomic_store_explicit(&summary[0], 1, memory_order_release);
 }
 
 /* Claim page @i: its old state (IDLE: kept, DISCARDED: zeros), or BUSY. */
@@ -151,12 +157,21 @@ TEST_F(map, a_budget_is_kept_and_the_rest_stays_idle)
 	EXPECT_EQ(48 * self->pg, sc_reclaim(self->fd, 0, 0));
 }
 
-TEST_F(map, a_report_without_its_summary_bit_is_not_seen)
+TEST_F(map, a_report_is_seen_only_with_its_summary_bit_and_reported_word)
 {
 	atomic_store(&self->words[3], SCAV_PAGE_IDLE);
 	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
+	/* The chunk's bit without the reported word: not looked at either. */
+	atomic_fetch_or(&self->summary[1], 1);
+	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
 	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&self->words[3]));
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 3 * self->pg, self->pg, 5));
+	/* Both: seen, and the reported word is cleared. */
+	atomic_store(&self->summary[0], 1);
+	EXPECT_EQ(self->pg, sc_reclaim(self->fd, 0, 0));
+	EXPECT_EQ(SCAV_PAGE_DISCARDED, atomic_load(&self->words[3]));
+	EXPECT_EQ(0, atomic_load(&self->summary[0]));
+	EXPECT_EQ(0, atomic_load(&self->summary[1]));
 }
 
 TEST_F(map, unmapped_pages_are_never_touched_again)
@@ -546,7 +561,7 @@ TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 		map_report(self->words, self->summary, i);
 	/* A scribble that is not IDLE counts for nothing. */
 	atomic_store(&self->words[130], 77);
-	atomic_fetch_or(&self->summary[0], 1u << (130 / SCAV_MAP_CHUNK_PAGES));
+	atomic_fetch_or(&self->summary[1], 1u << (130 / SCAV_MAP_CHUNK_PAGES));
 	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
 	EXPECT_EQ(128 * self->pg, st.idle_bytes);
 	EXPECT_EQ(0, st.discarded_bytes);
@@ -564,6 +579,68 @@ TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 	EXPECT_EQ(0, st.idle_resident_bytes);
 	EXPECT_EQ(78 * self->pg, st.reclaimed_request_bytes);
 	atomic_store(&self->words[130], SCAV_PAGE_USED);
+}
+
+/*
+ * A memory cgroup's reclaim takes idle map pages of a process in it, as it
+ * takes idle ranges, and the process learns of it (POLLPRI, PRESSURE).
+ */
+TEST_F_TIMEOUT(map, a_cgroup_s_reclaim_takes_idle_map_pages_and_says_so, 120)
+{
+	const size_t len = 32 * MiB;
+	struct scav_map_region r = {};
+	struct scav_pressure pr = {};
+	struct pollfd pfd;
+	_Atomic uint32_t *w, *sum;
+	size_t i, n = len / self->pg, gone = 0, bad = 0;
+	const char *why = cg_setup();
+	char pid[16], *mem;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, cg_make("scav-map", NULL));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_EQ(0, cg_write("scav-map", "cgroup.procs", pid));
+	/* A session, its memory and its map, all of the cgroup. */
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	mem = map_filled(len, 9);
+	ASSERT_NE(NULL, mem);
+	r.addr = (uintptr_t)mem;
+	r.len = len;
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_MAP_REGION, &r));
+	w = mmap(NULL, r.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 r.map_offset);
+	ASSERT_NE(MAP_FAILED, w);
+	sum = (void *)((char *)w + r.summary_offset);
+	for (i = 0; i < n; i++)
+		map_report(w, sum, i);
+	/* Its status is not checked: see memcg_test's proactive(). */
+	cg_write("scav-map", "memory.reclaim", "16M");
+	for (i = 0; i < n; i++) {
+		uint32_t v = atomic_load(&w[i]);
+
+		if (v == SCAV_PAGE_DISCARDED)
+			gone += page_is(mem + i * self->pg, self->pg, 0);
+		else if (v != SCAV_PAGE_IDLE ||
+			 !holds_pattern(mem, mem + i * self->pg, self->pg, 9))
+			bad++;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLPRI;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_PRESSURE, &pr));
+	TH_LOG("memory.reclaim of 16M: %zu MiB of map pages discarded",
+	       gone * self->pg >> 20);
+	EXPECT_LE(8 * MiB, gone * self->pg);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(gone * self->pg, pr.cgroup_bytes);
+	EXPECT_EQ(0, pr.global_bytes);
+	EXPECT_EQ(cg_id("scav-map"), pr.cgroup_id);
+	close(fd);
+	EXPECT_EQ(0, write_file(CG_ROOT "/cgroup.procs", pid));
+	cg_remove("scav-map");
 }
 
 struct closer_race {

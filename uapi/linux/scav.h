@@ -405,11 +405,18 @@ struct scav_pressure {
  * anonymous memory and returns where to mmap() its map from the session's
  * descriptor: @map_offset, @map_size bytes, PROT_READ | PROT_WRITE,
  * MAP_SHARED, never PROT_EXEC.  The map holds one 32-bit word per page of
- * the region, page i at word i, then, at byte @summary_offset, one bit per
- * SCAV_MAP_CHUNK_PAGES pages (chunk c is bit c % 32 of 32-bit word c / 32).
+ * the region, page i at word i, then, at byte @summary_offset, the summary:
+ * a 32-bit "reported" word, then one bit per SCAV_MAP_CHUNK_PAGES pages
+ * (chunk c is bit c % 32 of the 32-bit word 1 + c / 32).
  *
  * A page is reported idle by storing SCAV_PAGE_IDLE into its word (release
- * order) and then setting its chunk's bit (an atomic OR); it is claimed by
+ * order), then setting its chunk's bit (an atomic OR) and, if that summary
+ * word was 0 before the OR, storing 1 into the reported word (release).
+ * The module clears the reported word before it reads the summary words,
+ * and reads them only if it was set: so the cost of finding reports is
+ * nothing while there are none, and the process's reports reach the
+ * module's figures and the kernel's reclaim (the shrinkers' counts) without
+ * a system call.  A page is claimed by
  * a compare-and-swap of its word from SCAV_PAGE_IDLE (kept: old contents)
  * or SCAV_PAGE_DISCARDED (zeros) to SCAV_PAGE_USED.  The module only ever
  * discards a page after it moved the page's word from SCAV_PAGE_IDLE to
