@@ -164,7 +164,8 @@ static inline int scav_region_claim(struct scav_region *r, void *addr,
 	first = (a - r->start) >> r->page_shift;
 	last = first + (len >> r->page_shift) - 1;
 	for (i = first; i <= last; i++) {
-		uint32_t old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+		/* Idle is the common case: try it first, without a load. */
+		uint32_t old = SCAV_PAGE_IDLE;
 
 		for (;;) {
 			if (old == SCAV_PAGE_BUSY) {
