@@ -166,15 +166,34 @@ static SCAV_LRU_WALK_CB(scav_lru_pick_cb, item, arg)
 #define SCAV_MEMCG_COUNT_MAX	(SZ_8M >> PAGE_SHIFT)
 
 /*
- * How far @memcg or a parent is over its memory.max or memory.high, in
- * pages.  A charge that fails leaves usage at the limit, so this is 0 then;
- * it is large when the limit was just cut below usage, where the kernel
- * gives up after 16 reclaim calls that it saw free nothing (memory.max) or
- * throttles the task (memory.high): the count must then cover the whole
- * excess at once, or a cut of more than 16 x 52 MiB would OOM-kill while
- * scav still holds idle memory.
+ * The room a cgroup's pressure leaves under a limit it found reached: 1/32
+ * of the limit, at least 1 MiB and at most 16 MiB (in pages).  Faults
+ * refill it before the limit is reached again, and reclaim then finds scav
+ * able to take the lock it needs, which it is not when the charge comes
+ * from a process holding its own mmap lock for writing: munmap() or
+ * mprotect() splitting a VMA, mmap(), brk() (the charge is a slab page).
+ * scav then cannot discard that process's idle memory, and a charge that
+ * finds usage at the limit fails and calls the OOM killer, where a process
+ * that had used madvise() would hold nothing idle.  The margin makes that
+ * rare (the charge must come within a page of the limit), not impossible.
  */
-static unsigned long scav_memcg_excess(struct mem_cgroup *memcg)
+static unsigned long scav_memcg_margin(unsigned long limit)
+{
+	return clamp(limit / 32, (unsigned long)(SZ_1M >> PAGE_SHIFT),
+		     (unsigned long)(SZ_16M >> PAGE_SHIFT));
+}
+
+/*
+ * How far @memcg or a parent is over its memory.max or memory.high, in
+ * pages; with @margin, how far short of that room under them.  A charge
+ * that fails leaves usage at the limit, so the excess is 0 then; it is
+ * large when the limit was just cut below usage, where the kernel gives up
+ * after 16 reclaim calls that it saw free nothing (memory.max) or throttles
+ * the task (memory.high): the count must then cover the whole excess at
+ * once, or a cut of more than 16 x 52 MiB would OOM-kill while scav still
+ * holds idle memory.
+ */
+static unsigned long scav_memcg_excess(struct mem_cgroup *memcg, bool margin)
 {
 	unsigned long excess = 0;
 
@@ -183,6 +202,10 @@ static unsigned long scav_memcg_excess(struct mem_cgroup *memcg)
 		unsigned long limit = min(READ_ONCE(memcg->memory.max),
 					  READ_ONCE(memcg->memory.high));
 
+		if (limit == PAGE_COUNTER_MAX)
+			continue;
+		if (margin)
+			usage += scav_memcg_margin(limit);
 		if (usage > limit)
 			excess = max(excess, usage - limit);
 	}
@@ -215,7 +238,7 @@ unsigned long scav_memcg_count(struct shrink_control *sc)
 	if (SCAV_MEMCG_CREDITED)
 		return pages;
 	return min(pages, max_t(unsigned long, SCAV_MEMCG_COUNT_MAX,
-				2 * scav_memcg_excess(sc->memcg)));
+				2 * scav_memcg_excess(sc->memcg, false)));
 }
 
 /*
@@ -240,7 +263,8 @@ unsigned long scav_memcg_scan(struct shrink_control *sc)
 				  &pk, &n);
 	}
 	scav_pass_init(&p, SCAV_CAUSE_PRESSURE, 0);
-	p.budget = (u64)sc->nr_to_scan << PAGE_SHIFT;
+	p.budget = (u64)max(sc->nr_to_scan,
+			    scav_memcg_excess(sc->memcg, true)) << PAGE_SHIFT;
 	p.cgroup_id = scav_memcg_id(sc->memcg);
 	p.may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	scav_reclaim_among(&p, pk.v, pk.nr);
