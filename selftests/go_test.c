@@ -351,9 +351,22 @@ TEST_F_TIMEOUT(go, churn_output_is_the_same_on_scav_and_stock, 300)
 	       rep >> 20, aged >> 20, kept >> 20, disc >> 20);
 	/* The runtime released through scav, and took back both kinds. */
 	EXPECT_LT(16 * (long long)MiB, rep);
-	EXPECT_LT(0, kept);
-	EXPECT_LT(0, aged);
-	EXPECT_LT(0, disc);
+	if (slow_kernel()) {
+		/*
+		 * Which kinds churn meets depends on how its rounds compare
+		 * with the idle age: on the debug kernel (KASAN, lockdep) a
+		 * round takes many times longer, and what the background
+		 * scavenger releases ages out before the next round reuses
+		 * it.  There only something must have gone through scav; the
+		 * output, compared below, is what this test is for.
+		 */
+		TH_LOG("debug kernel: kept, aged and discarded not each required");
+		EXPECT_LT(0, kept + aged + disc);
+	} else {
+		EXPECT_LT(0, kept);
+		EXPECT_LT(0, aged);
+		EXPECT_LT(0, disc);
+	}
 	EXPECT_NE(NULL, strstr(self->a, "fresh allocations not zeroed: 0\n"));
 	EXPECT_STREQ(self->a, self->b);
 }

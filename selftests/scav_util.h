@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
@@ -40,6 +41,22 @@ static inline long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Whether this is the debug kernel of make check-debug (scripts/debug-kernel.sh
+ * names it *-scav-debug): KASAN, lockdep and the rest make it several times
+ * slower, which only a test whose outcome depends on speed needs to know.
+ */
+static inline int slow_kernel(void)
+{
+	struct utsname u;
+	size_t n;
+
+	if (uname(&u))
+		return 0;
+	n = strlen(u.release);
+	return n >= 11 && !strcmp(u.release + n - 11, "-scav-debug");
 }
 
 static inline size_t pagesz(void)
