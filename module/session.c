@@ -482,11 +482,15 @@ unsigned long scav_sessions_reclaimable(void)
 	return pages;
 }
 
-/* Idle resident and lazily freed bytes of all sessions, for sysfs. */
-void scav_sessions_resident(u64 *resident, u64 *lazyfree)
+/*
+ * For the module-wide figures: the idle bytes of all sessions' page-state
+ * maps (the ranges' are counted as they change); with @w, what the page
+ * tables hold under all idle memory, ranges and maps.
+ */
+u64 scav_sessions_idle(struct scav_walk *w)
 {
 	struct scav_session **v = NULL, *s;
-	struct scav_walk w = {};
+	u64 map_idle = 0;
 	size_t cap = 0, taken, total, i;
 
 	/* A reference on every session, growing the array until all fit. */
@@ -514,13 +518,13 @@ void scav_sessions_resident(u64 *resident, u64 *lazyfree)
 		}
 	}
 	for (i = 0; i < taken; i++) {
-		scav_session_walk(v[i], &w);
-		scav_map_idle(v[i], &w);
+		if (w)
+			scav_session_walk(v[i], w);
+		map_idle += scav_map_idle(v[i], w);
 		scav_session_put(v[i]);
 	}
 	kvfree(v);
-	*resident = w.resident;
-	*lazyfree = w.lazyfree;
+	return map_idle;
 }
 
 /*

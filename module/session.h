@@ -93,7 +93,8 @@ struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
 				       enum scav_cause cause, u64 round,
 				       u64 stamp_max);
 unsigned long scav_session_reclaimable(struct scav_session *s);
-void scav_sessions_resident(u64 *resident, u64 *lazyfree);
+struct scav_walk;
+u64 scav_sessions_idle(struct scav_walk *w);
 unsigned long scav_sessions_reclaimable(void);
 struct scav_session *scav_session_next(unsigned long *id);
 u32 scav_sessions_gen(void);

@@ -8,6 +8,7 @@
 #include "ranges.h"
 #include "session.h"
 #include "totals.h"
+#include "walk.h"
 
 struct scav_totals scav_totals;
 
@@ -31,6 +32,8 @@ const struct scav_figure scav_figures[SCAV_STAT_MAX + 1] = {
  */
 void scav_totals_read(u64 *v, bool walk)
 {
+	struct scav_walk w = {};
+
 	v[SCAV_STAT_IDLE_BYTES] = atomic64_read(&scav_totals.idle_bytes);
 	v[SCAV_STAT_DISCARDED_BYTES] = atomic64_read(&scav_totals.discarded_bytes);
 	v[SCAV_STAT_LAZY_BYTES] = atomic64_read(&scav_totals.lazy_bytes);
@@ -54,11 +57,11 @@ void scav_totals_read(u64 *v, bool walk)
 		atomic64_read(&scav_totals.busy_skips[SCAV_CAUSE_PRESSURE]);
 	v[SCAV_STAT_PRESSURE_DEFERRED] =
 		atomic64_read(&scav_totals.deferred_reclaims);
-	v[SCAV_STAT_IDLE_RESIDENT_BYTES] = 0;
-	v[SCAV_STAT_LAZYFREE_BYTES] = 0;
-	if (walk)
-		scav_sessions_resident(&v[SCAV_STAT_IDLE_RESIDENT_BYTES],
-				       &v[SCAV_STAT_LAZYFREE_BYTES]);
+	/* Page-state maps: counted only here, where their words are read. */
+	if (walk || atomic_long_read(&scav_totals.map_regions))
+		v[SCAV_STAT_IDLE_BYTES] += scav_sessions_idle(walk ? &w : NULL);
+	v[SCAV_STAT_IDLE_RESIDENT_BYTES] = w.resident;
+	v[SCAV_STAT_LAZYFREE_BYTES] = w.lazyfree;
 }
 
 /* A session's figures (SCAV_FIG_SESSION) into @v, indexed by SCAV_STAT_*. */

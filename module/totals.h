@@ -26,6 +26,7 @@ struct scav_totals {
 	atomic64_t forgotten_bytes;
 	atomic64_t busy_skips[SCAV_NR_CAUSES];	/* sessions locked by others */
 	atomic64_t deferred_reclaims;		/* pressure work run by a worker */
+	atomic_long_t map_regions;		/* page-state map regions, all sessions */
 };
 
 extern struct scav_totals scav_totals;

@@ -552,9 +552,12 @@ TEST_F(map, a_dropped_region_is_left_alone_and_can_be_registered_again)
 
 TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 {
+	/* The module-wide figure counts map pages as the session's does. */
+	long long all = knob_read("idle_bytes");
 	struct scav_stats st = {};
 	size_t i;
 
+	ASSERT_LE(0, all);
 	/* 100 idle pages over data, 28 over memory that holds nothing. */
 	ASSERT_EQ(0, madvise(self->mem + 100 * self->pg, 28 * self->pg, MADV_DONTNEED));
 	for (i = 0; i < 128; i++)
@@ -566,18 +569,21 @@ TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 	EXPECT_EQ(128 * self->pg, st.idle_bytes);
 	EXPECT_EQ(0, st.discarded_bytes);
 	EXPECT_EQ(100 * self->pg, st.idle_resident_bytes);
+	EXPECT_EQ(all + 128 * (long long)self->pg, knob_read("idle_bytes"));
 	/* Claimed back: no longer idle. */
 	for (i = 0; i < 50; i++)
 		ASSERT_EQ(SCAV_PAGE_IDLE, map_claim(self->words, i));
 	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
 	EXPECT_EQ(78 * self->pg, st.idle_bytes);
 	EXPECT_EQ(50 * self->pg, st.idle_resident_bytes);
+	EXPECT_EQ(all + 78 * (long long)self->pg, knob_read("idle_bytes"));
 	/* Discarded: neither idle nor resident, and counted as reclaimed. */
 	EXPECT_EQ(78 * self->pg, sc_reclaim(self->fd, 0, 0));
 	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
 	EXPECT_EQ(0, st.idle_bytes);
 	EXPECT_EQ(0, st.idle_resident_bytes);
 	EXPECT_EQ(78 * self->pg, st.reclaimed_request_bytes);
+	EXPECT_EQ(all, knob_read("idle_bytes"));
 	atomic_store(&self->words[130], SCAV_PAGE_USED);
 }
 
