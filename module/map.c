@@ -131,6 +131,7 @@ static void scav_region_unlink(struct scav_session *s, struct scav_region *r)
 	s->regions[r->index] = NULL;
 	r->dropped = true;
 	WRITE_ONCE(s->map_regions, s->map_regions - 1);
+	atomic_long_dec(&scav_totals.map_regions);
 	/* A pass still holding the region clears no bit of it after this. */
 	s->map_pending_chunks -= bitmap_weight(r->pending, r->nchunks);
 	bitmap_zero(r->pending, r->nchunks);
@@ -173,17 +174,18 @@ static void scav_region_settle(struct scav_session *s, struct scav_region *r)
 	smp_rmb();
 }
 
-/* The region of @index with a reference, or NULL.  Under @s->rlock. */
+/* The region of @index with a reference, or NULL.  Takes @s->rlock. */
 static struct scav_region *scav_region_get(struct scav_session *s, u64 index)
 {
-	struct scav_region *r;
+	struct scav_region *r = NULL;
 
-	lockdep_assert_held(&s->rlock);
-	if (s->closed || index >= SCAV_MAX_REGIONS)
-		return NULL;
-	r = s->regions[index];
-	if (r)
-		kref_get(&r->ref);
+	spin_lock(&s->rlock);
+	if (!s->closed && index < SCAV_MAX_REGIONS) {
+		r = s->regions[index];
+		if (r)
+			kref_get(&r->ref);
+	}
+	spin_unlock(&s->rlock);
 	return r;
 }
 
@@ -257,6 +259,7 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 			r->index = slot;
 			s->regions[slot] = r;
 			WRITE_ONCE(s->map_regions, s->map_regions + 1);
+			atomic_long_inc(&scav_totals.map_regions);
 		}
 		spin_unlock(&s->rlock);
 	}
@@ -313,9 +316,7 @@ long scav_ioc_map_wait(struct scav_session *s, void __user *argp)
 		return -EINVAL;
 	if (!scav_range_valid(a.addr, a.len))
 		return -EINVAL;
-	spin_lock(&s->rlock);
 	r = scav_region_get(s, a.index);
-	spin_unlock(&s->rlock);
 	if (!r)
 		return -EINVAL;
 	ret = -EINVAL;
@@ -377,9 +378,7 @@ int scav_map_mmap(struct scav_session *s, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
-	spin_lock(&s->rlock);
 	r = scav_region_get(s, off >> SCAV_MAP_OFFSET_SHIFT);
-	spin_unlock(&s->rlock);
 	if (!r)
 		return -EINVAL;
 	if (vma_pages(vma) != r->nr_map_pages) {
@@ -542,11 +541,8 @@ u64 scav_map_idle(struct scav_session *s, struct scav_walk *w)
 	scav_map_harvest_all(s);
 	for (i = 0; i < SCAV_MAX_REGIONS; i++) {
 		unsigned long c = 0, p, end, run;
-		struct scav_region *r;
+		struct scav_region *r = scav_region_get(s, i);
 
-		spin_lock(&s->rlock);
-		r = scav_region_get(s, i);
-		spin_unlock(&s->rlock);
 		if (!r)
 			continue;
 		/* The pending bits may change meanwhile: a snapshot will do. */
@@ -784,11 +780,8 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 	if (stamp_max)
 		stamp_max += get_jiffies_64() - p->start;
 	for (i = 0; i < SCAV_MAX_REGIONS && !scav_pass_over(p); i++) {
-		struct scav_region *r;
+		struct scav_region *r = scav_region_get(s, i);
 
-		spin_lock(&s->rlock);
-		r = scav_region_get(s, i);
-		spin_unlock(&s->rlock);
 		if (!r)
 			continue;
 		scav_map_discard_region(s, r, p, stamp_max);
