@@ -673,8 +673,8 @@ static const char *run_in_cgroup(const char *cg, long long max, const char *prog
 /*
  * selftests/go/limit with @args, which set a 64 MiB memory limit, in a
  * cgroup whose memory.max is a quarter above it, stock then on scav: a Go
- * program with a memory limit in a container.  Neither run may be
- * OOM-killed.  Their memory.peak is logged, not compared: in the TCG VM
+ * program with a memory limit in a container.  The scav run may not be
+ * OOM-killed, nor end in any other way than done.  Their memory.peak is logged, not compared: in the TCG VM
  * stock Go alone was seen anywhere from 64 to 82 MiB over runs of one
  * program (the runtime's GC CPU limiter lets the heap overshoot a soft
  * limit when the GC cannot keep up).  Returns the scav run's figures in
@@ -702,11 +702,16 @@ static bool limit_in_cgroups(struct __test_metadata *_metadata,
 	       args[2], stock.peak >> 10, scav->peak >> 10,
 	       stock.oom_kills, scav->oom_kills, scav->reported >> 20,
 	       scav->requested >> 20);
-	EXPECT_EQ(0, stock.status);
+	/*
+	 * The stock run is the reference, not what is tested: stock Go
+	 * itself was OOM-killed here now and then (a peak of 82 MiB, above),
+	 * so its end is logged, and the scav run must end well whatever it.
+	 */
+	if (stock.status || stock.oom_kills || strncmp(out[0], "done", 4))
+		TH_LOG("stock Go did not finish under memory.max (status %d, %lld OOM kills): the runtime overshot its soft limit",
+		       stock.status, stock.oom_kills);
 	EXPECT_EQ(0, scav->status);
-	EXPECT_EQ(0, strncmp(out[0], "done", 4));
 	EXPECT_EQ(0, strncmp(out[1], "done", 4));
-	EXPECT_EQ(0, stock.oom_kills);
 	EXPECT_EQ(0, scav->oom_kills);
 	return true;
 }
