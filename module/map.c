@@ -281,8 +281,11 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 		else
 			r = NULL;
 		spin_unlock(&s->rlock);
-		if (r)
+		if (r) {
+			/* A pass may have found it in the table meanwhile. */
+			scav_region_settle(s, r);
 			scav_region_put(r);
+		}
 		return -EFAULT;
 	}
 	return 0;
@@ -587,7 +590,7 @@ u64 scav_map_idle(struct scav_session *s, struct scav_walk *w)
  * eligible go back to IDLE untouched.  Each page then goes BUSY ->
  * DISCARDED.  The pass is charged as for ranges (reclaim.c): resident
  * bytes for aging and pressure, reported ones for a request.  Under the
- * mmap read lock.
+ * mmap read lock, the discard counted in flight.
  */
 static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			     unsigned long first, unsigned long last,
@@ -596,25 +599,7 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 	unsigned long start = r->start + (first << PAGE_SHIFT);
 	unsigned long end = r->start + ((last + 1) << PAGE_SHIFT);
 	unsigned long addr = start, i;
-	bool gone, wake;
 	u64 bytes = 0;
-
-	/*
-	 * Counted in flight under the lock that drops the region, so that a
-	 * drop (or the session's end) that returns has seen this one end.
-	 */
-	spin_lock(&s->rlock);
-	gone = r->dropped;
-	if (!gone) {
-		r->zaps++;
-		s->map_zaps++;
-	}
-	spin_unlock(&s->rlock);
-	if (gone) {
-		for (i = first; i <= last; i++)
-			cmpxchg(&r->words[i], SCAV_PAGE_BUSY, SCAV_PAGE_IDLE);
-		return;
-	}
 
 	while (addr < end) {
 		struct vm_area_struct *vma = find_vma(s->mm, addr);
@@ -633,7 +618,15 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			ok = scav_vma_eligible(vma) &&
 			     (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 		}
-		if (!ok)	/* given back IDLE: still a run's worth of work */
+		/*
+		 * At least a page per run, resident or not, given back IDLE
+		 * or not: the work of a pass follows its budget, whatever the
+		 * map says (runs of one page over memory that holds nothing
+		 * would otherwise cost a shrinker call that asked for 128
+		 * pages thousands of zaps).  Chunks that stay pending cannot
+		 * take every pass's budget: passes go round (the cursors).
+		 */
+		if (!ok)
 			p->budget -= min_t(u64, PAGE_SIZE, p->budget);
 		if (ok) {
 			w.limit = U64_MAX;
@@ -642,11 +635,6 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			bytes += stop - addr;
 			p->resident += w.resident;
 			p->freed_pages += w.exclusive >> PAGE_SHIFT;
-			/*
-			 * At least a page per run, resident or not: else idle
-			 * words over memory that holds nothing would cost an
-			 * aging or pressure pass nothing, without end.
-			 */
 			p->budget -= min(scav_pass_charged(p) ?
 					 max_t(u64, w.resident, PAGE_SIZE) :
 					 (u64)(stop - addr), p->budget);
@@ -657,98 +645,142 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 				ok ? SCAV_PAGE_DISCARDED : SCAV_PAGE_IDLE);
 		addr = stop;
 	}
+	if (!bytes)
+		return;
 	p->bytes += bytes;
 	spin_lock(&s->rlock);
 	s->reclaimed_bytes[p->cause] += bytes;
 	if (p->cause == SCAV_CAUSE_PRESSURE)
 		scav_pressure_note(s, p, bytes);
-	/* Release: the zaps above are done before a waiter sees 0. */
-	smp_wmb();
-	WRITE_ONCE(r->zaps, r->zaps - 1);
-	WRITE_ONCE(s->map_zaps, s->map_zaps - 1);
-	wake = r->dropped && (!r->zaps || !s->map_zaps);
 	spin_unlock(&s->rlock);
-	if (wake)
-		wake_up_all(&s->busy_wq);
-	if (p->cause == SCAV_CAUSE_PRESSURE && bytes && wq_has_sleeper(&s->poll_wq))
+	if (p->cause == SCAV_CAUSE_PRESSURE && wq_has_sleeper(&s->poll_wq))
 		wake_up_poll(&s->poll_wq, EPOLLPRI);
 	atomic64_add(bytes, &scav_totals.reclaimed_bytes[p->cause]);
 }
 
 /*
- * Discard the idle pages of @r's chunks first seen at or before the pass's
- * stamp_max, within its budget, runs of adjacent pages at a time; a chunk
- * leaves the pending set once it holds no IDLE word.  Under the mmap read
- * lock.
+ * Discard the idle pages of chunk @c of @r within the pass's budget, runs
+ * of adjacent pages at a time; the chunk leaves the pending set once it
+ * holds no IDLE word.  The caller counted the discard in flight
+ * (scav_map_next_chunk()), and this ends it: a drop that waited for it
+ * sees every word it took settled.  Under the mmap read lock.
  */
-static void scav_map_discard_region(struct scav_session *s,
+static void scav_map_discard_chunk(struct scav_session *s,
+				   struct scav_region *r, unsigned long c,
+				   struct scav_pass *p)
+{
+	unsigned long i, end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
+	unsigned long run = ULONG_MAX;
+	bool idle_left = false;
+
+	for (i = c * SCAV_MAP_CHUNK_PAGES; i < end; i++) {
+		bool took = false;
+
+		/*
+		 * The budget is charged after each run: a run takes no more
+		 * than it, counting every page (resident or not, so at most
+		 * the budget is spent on resident ones).
+		 */
+		if (!scav_pass_over(p) && !test_bit(i, r->dead) &&
+		    (run == ULONG_MAX ||
+		     ((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget) &&
+		    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE)
+			took = cmpxchg(&r->words[i], SCAV_PAGE_IDLE,
+				       SCAV_PAGE_BUSY) == SCAV_PAGE_IDLE;
+		if (took && run == ULONG_MAX)
+			run = i;
+		if (took)
+			continue;
+		if (run != ULONG_MAX) {
+			scav_map_zap_run(s, r, run, i - 1, p);
+			run = ULONG_MAX;
+		}
+	}
+	if (run != ULONG_MAX)
+		scav_map_zap_run(s, r, run, end - 1, p);
+	/* Pages left, or given back IDLE by an ineligible VMA. */
+	for (i = c * SCAV_MAP_CHUNK_PAGES; i < end && !idle_left; i++)
+		idle_left = !test_bit(i, r->dead) &&
+			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE;
+
+	spin_lock(&s->rlock);
+	if (!idle_left && !r->dropped && __test_and_clear_bit(c, r->pending))
+		s->map_pending_chunks--;
+	/* Release: the zaps above are done before a waiter sees 0. */
+	smp_wmb();
+	WRITE_ONCE(r->zaps, r->zaps - 1);
+	WRITE_ONCE(s->map_zaps, s->map_zaps - 1);
+	spin_unlock(&s->rlock);
+	/* Drops and session ends wait for the count, MAP_WAIT for the words. */
+	if (wq_has_sleeper(&s->busy_wq))
+		wake_up_all(&s->busy_wq);
+}
+
+/*
+ * The first chunk of [*@c, @stop) of @r pending since @stamp_max or
+ * before, with its discard counted in flight, under the lock that drops
+ * the region: true, *@c set to it.  False if there is none, @r was
+ * dropped, or an aging or pressure pass may look at no more chunks (a
+ * younger chunk passed over costs 1/SCAV_MAP_CHUNK_PAGES of one).
+ */
+static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
+				struct scav_pass *p, u64 stamp_max,
+				unsigned long *c, unsigned long stop)
+{
+	bool charged = scav_pass_charged(p), found = false;
+
+	spin_lock(&s->rlock);
+	while (!r->dropped && !(charged && !p->map_chunks) &&
+	       (*c = find_next_bit(r->pending, stop, *c)) < stop) {
+		if (r->stamp[*c] <= stamp_max) {
+			p->map_chunks -= charged;
+			r->zaps++;
+			s->map_zaps++;
+			found = true;
+			break;
+		}
+		if (charged && !(++p->map_passed % SCAV_MAP_CHUNK_PAGES))
+			p->map_chunks--;
+		(*c)++;
+	}
+	spin_unlock(&s->rlock);
+	return found;
+}
+
+/*
+ * Discard the idle pages of @r's chunks first seen at or before
+ * @stamp_max, within the pass's budgets, from the chunk where the last
+ * pass stopped round to it (so no chunk that stays pending, say under an
+ * mlock(), starves the rest).  True if the pass ended here.  Under the
+ * mmap read lock.
+ */
+static bool scav_map_discard_region(struct scav_session *s,
 				    struct scav_region *r, struct scav_pass *p,
 				    u64 stamp_max)
 {
-	unsigned long c = 0, i, end, run, seen = 0;
+	unsigned long from = READ_ONCE(r->cursor), c, stop;
+	int lap;
 
-	for (;;) {
-		bool idle_left = false;
-
-		/* Dropped (the session ended): not a page more. */
-		spin_lock(&s->rlock);
-		while (!r->dropped &&
-		       (c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks &&
-		       r->stamp[c] > stamp_max)
+	if (from >= r->nchunks)
+		from = 0;
+	for (lap = 0; lap < 2; lap++) {
+		c = lap ? 0 : from;
+		stop = lap ? from : r->nchunks;
+		while (scav_map_next_chunk(s, r, p, stamp_max, &c, stop)) {
+			scav_map_discard_chunk(s, r, c, p);
+			if (scav_map_pass_over(p) || fatal_signal_pending(current))
+				goto stopped;
 			c++;
-		spin_unlock(&s->rlock);
-		if (r->dropped || c >= r->nchunks)
-			break;
-		/*
-		 * Aging and pressure: bounded work per pass, whatever the map
-		 * says.  A request is the caller's own time (and killable).
-		 */
-		if (scav_pass_charged(p) && ++seen > SCAV_MAP_PASS_CHUNKS)
-			break;
-
-		end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
-		run = ULONG_MAX;
-		for (i = c * SCAV_MAP_CHUNK_PAGES; i < end; i++) {
-			bool took = false;
-
-			/*
-			 * The budget is charged after each run: a run takes no
-			 * more than it, counting every page (resident or not,
-			 * so at most the budget is spent on resident ones).
-			 */
-			if (!scav_pass_over(p) && !test_bit(i, r->dead) &&
-			    (run == ULONG_MAX ||
-			     ((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget) &&
-			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE)
-				took = cmpxchg(&r->words[i], SCAV_PAGE_IDLE,
-					       SCAV_PAGE_BUSY) == SCAV_PAGE_IDLE;
-			if (took && run == ULONG_MAX)
-				run = i;
-			if (took)
-				continue;
-			if (run != ULONG_MAX) {
-				scav_map_zap_run(s, r, run, i - 1, p);
-				run = ULONG_MAX;
-			}
+			cond_resched();
 		}
-		if (run != ULONG_MAX)
-			scav_map_zap_run(s, r, run, end - 1, p);
-		/* Pages left, or given back IDLE by an ineligible VMA. */
-		for (i = c * SCAV_MAP_CHUNK_PAGES; i < end && !idle_left; i++)
-			idle_left = !test_bit(i, r->dead) &&
-				    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE;
-		if (wq_has_sleeper(&s->busy_wq))
-			wake_up_all(&s->busy_wq);
-
-		spin_lock(&s->rlock);
-		if (!idle_left && !r->dropped && __test_and_clear_bit(c, r->pending))
-			s->map_pending_chunks--;
-		spin_unlock(&s->rlock);
-		if (scav_pass_over(p) || fatal_signal_pending(current))
-			break;
-		c++;
-		cond_resched();
+		if (scav_map_pass_over(p))
+			goto stopped;
 	}
+	return false;
+stopped:
+	/* Racing passes may each set it: any chunk will do. */
+	WRITE_ONCE(r->cursor, c);
+	return true;
 }
 
 /*
@@ -760,9 +792,19 @@ static void scav_map_discard_region(struct scav_session *s,
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 {
 	u64 stamp_max, before = p->bytes;
-	int i, ret = 0;
+	unsigned int first, n;
+	int ret = 0;
 
 	if (!READ_ONCE(s->map_regions))
+		return 0;
+	/*
+	 * A range is stamped when reported, a chunk when first harvested,
+	 * which may be after the pass began (a request for everything idle
+	 * harvests what was reported before it): ages count to now here.
+	 * Nothing pending: nothing to lock for, and no busy lock to defer.
+	 */
+	scav_map_harvest_all(s);
+	if (!READ_ONCE(s->map_pending_chunks))
 		return 0;
 	if (!mmget_not_zero(s->mm))
 		return -ENOENT;
@@ -770,22 +812,25 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 		ret = trylock ? -EBUSY : -EINTR;
 		goto put;
 	}
-	/*
-	 * A range is stamped when reported, a chunk when first harvested,
-	 * which may be after the pass began (a request for everything idle
-	 * harvests what was reported before it): ages count to now here.
-	 */
-	scav_map_harvest_all(s);
 	stamp_max = p->stamp_max;
 	if (stamp_max)
 		stamp_max += get_jiffies_64() - p->start;
-	for (i = 0; i < SCAV_MAX_REGIONS && !scav_pass_over(p); i++) {
+	/* From the region after the one where the last pass ended, round. */
+	first = READ_ONCE(s->map_cursor);
+	for (n = 0; n < SCAV_MAX_REGIONS && !scav_map_pass_over(p); n++) {
+		int i = (first + n) % SCAV_MAX_REGIONS;
 		struct scav_region *r = scav_region_get(s, i);
+		bool ended;
 
 		if (!r)
 			continue;
-		scav_map_discard_region(s, r, p, stamp_max);
+		ended = scav_map_discard_region(s, r, p, stamp_max);
 		scav_region_put(r);
+		if (ended) {
+			/* Its chunks go on at its cursor after the others'. */
+			WRITE_ONCE(s->map_cursor, (i + 1) % SCAV_MAX_REGIONS);
+			break;
+		}
 	}
 	mmap_read_unlock(s->mm);
 	if (p->bytes > before)
@@ -798,22 +843,41 @@ put:
 	return ret;
 }
 
+/* The session ID the next pass over all maps starts at. */
+static unsigned long scav_map_cursor;
+
 /*
  * Every session's map pages that pass @p covers, for aging and the
- * machine's pressure: sessions in ID order, each with a reference, the
- * mmap lock tried, never waited for.
+ * machine's pressure: sessions in ID order from the one after where the
+ * last pass ended, round to it, each with a reference, the mmap lock
+ * tried, never waited for (pressure leaves a busy one to a worker).
  */
 void scav_map_pass_all(struct scav_pass *p)
 {
-	unsigned long id = 0;
+	unsigned long first = READ_ONCE(scav_map_cursor), id = first;
+	bool wrapped = false;
 
-	while (!scav_pass_over(p)) {
+	while (!scav_map_pass_over(p)) {
 		struct scav_session *s = scav_session_next(&id);
 
+		if (!s && !wrapped) {
+			wrapped = true;
+			id = 0;
+			continue;
+		}
 		if (!s)
 			break;
-		scav_map_pass(s, p, true);
+		if (wrapped && id >= first) {
+			scav_session_put(s);
+			break;
+		}
+		if (scav_map_pass(s, p, true) == -EBUSY)
+			scav_reclaim_busy(s, p);
 		scav_session_put(s);
+		if (scav_map_pass_over(p)) {
+			WRITE_ONCE(scav_map_cursor, id + 1);
+			break;
+		}
 		id++;
 		cond_resched();
 	}

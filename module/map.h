@@ -18,7 +18,10 @@ struct scav_session;
 #define SCAV_MAX_REGION_BYTES	(64ULL << 30)
 /* Map pages one user's regions may hold, mapped or not: 128 MiB. */
 #define SCAV_MAX_MAP_PAGES_PER_USER	(128UL << (20 - PAGE_SHIFT))
-/* Chunks one pass looks at in one region, at most: 128 MiB of pages. */
+/*
+ * Chunks one aging or pressure pass looks at, in all sessions' maps: 128
+ * MiB of pages, 32768 words.  The next pass goes on where it stopped.
+ */
 #define SCAV_MAP_PASS_CHUNKS	512
 /* The mmap() offset of region i's map is i << SCAV_MAP_OFFSET_SHIFT. */
 #define SCAV_MAP_OFFSET_SHIFT	32
@@ -51,6 +54,7 @@ struct scav_region {
 	/* Chunks seen with idle words, and the jiffies64 they were first seen. */
 	unsigned long *pending;
 	u64 *stamp;
+	unsigned long cursor;		/* the chunk the next pass starts at */
 	bool dropped;			/* out of the session's table */
 	unsigned int zaps;		/* discards in flight */
 	struct scav_user *user;		/* held, its map_pages charged */

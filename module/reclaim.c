@@ -51,8 +51,12 @@ static u64 scav_stamp_before(u64 ms)
  */
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms)
 {
+	static atomic64_t serial;
+
 	memset(p, 0, sizeof(*p));
 	p->cause = cause;
+	p->serial = atomic64_inc_return(&serial);
+	p->map_chunks = SCAV_MAP_PASS_CHUNKS;
 	p->start = get_jiffies_64();
 	p->stamp_max = scav_stamp_before(min_age_ms);
 }
@@ -363,6 +367,9 @@ static void scav_reclaim_defer_wait(struct scav_session *s, struct scav_pass *p,
 	int runs = atomic_read_acquire(&s->pressure_runs);
 	long freed = atomic_long_read(&s->pressure_freed);
 
+	/* Once a pass: its ranges and its map pages may both find it busy. */
+	if (atomic64_xchg(&s->deferred_pass, p->serial) == p->serial)
+		return;
 	scav_reclaim_defer(s, pages, p->cgroup_id);
 	if (!p->may_wait || current->mm == s->mm || current_is_kswapd())
 		return;
@@ -371,6 +378,18 @@ static void scav_reclaim_defer_wait(struct scav_session *s, struct scav_pass *p,
 			   atomic_read_acquire(&s->pressure_runs) != runs,
 			   SCAV_DEFER_WAIT);
 	p->freed_pages += atomic_long_read(&s->pressure_freed) - freed;
+}
+
+/*
+ * An aging or pressure pass found @s's mmap lock busy: it is counted, and
+ * pressure leaves the session's share to a worker that waits for the lock.
+ */
+void scav_reclaim_busy(struct scav_session *s, struct scav_pass *p)
+{
+	atomic64_inc(&scav_totals.busy_skips[p->cause]);
+	if (p->cause == SCAV_CAUSE_PRESSURE)
+		scav_reclaim_defer_wait(s, p, min_t(u64, p->budget >> PAGE_SHIFT,
+						    totalram_pages()));
 }
 
 /* Work that must not run where it was asked for (reclaim); drained at exit. */
@@ -436,8 +455,6 @@ static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
 
 	if (p->bytes > before)
 		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
-	if (ret == -EBUSY)
-		atomic64_inc(&scav_totals.busy_skips[p->cause]);
 	if (ret) {
 		spin_lock(&s->rlock);
 		s->busy_round[p->cause] = max(s->busy_round[p->cause], round);
@@ -467,10 +484,8 @@ static void scav_reclaim_loop(struct scav_pass *p, struct scav_session **v,
 
 		if (!s)
 			break;
-		if (scav_reclaim_try(s, p, round) == -EBUSY &&
-		    p->cause == SCAV_CAUSE_PRESSURE)
-			scav_reclaim_defer_wait(s, p, min_t(u64, p->budget >> PAGE_SHIFT,
-							    totalram_pages()));
+		if (scav_reclaim_try(s, p, round) == -EBUSY)
+			scav_reclaim_busy(s, p);
 		scav_session_put(s);
 		cond_resched();
 	}

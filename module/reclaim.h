@@ -27,6 +27,10 @@ struct scav_pass {
 	long freed_pages;	/* pages mapped only there: the zaps freed them */
 	u64 cgroup_id;		/* pressure: the memory cgroup's (0: the machine's) */
 	bool may_wait;		/* pressure: the reclaimer may sleep a little */
+	u64 serial;		/* this pass, among all (one deferral per session) */
+	/* Aging and pressure: map chunks still to look at, in all sessions. */
+	unsigned int map_chunks;
+	unsigned long map_passed;	/* younger chunks passed over */
 	/* The session whose spare nodes could not be charged: stop trying. */
 	const struct scav_session *no_spares;
 };
@@ -43,7 +47,14 @@ static inline bool scav_pass_charged(const struct scav_pass *p)
 {
 	return p->cause != SCAV_CAUSE_REQUEST;
 }
+/* Map chunks are looked at too: a bound on the words one pass reads. */
+static inline bool scav_map_pass_over(const struct scav_pass *p)
+{
+	return scav_pass_over(p) || (scav_pass_charged(p) && !p->map_chunks);
+}
+
 int scav_reclaim_session(struct scav_session *s, struct scav_pass *p);
+void scav_reclaim_busy(struct scav_session *s, struct scav_pass *p);
 void scav_reclaim_oldest(struct scav_pass *p);
 void scav_reclaim_among(struct scav_pass *p, struct scav_session **v,
 			unsigned int nr);

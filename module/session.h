@@ -62,6 +62,7 @@ struct scav_session {
 	unsigned int map_regions;		/* how many, read without the lock */
 	unsigned long map_pending_chunks;	/* of them, with idle pages */
 	unsigned int map_zaps;			/* map discards in flight */
+	unsigned int map_cursor;		/* the region a pass starts at */
 	bool closed;
 	u64 pass;
 	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */
@@ -78,6 +79,7 @@ struct scav_session {
 	u64 pressure_cgroup_id;
 	wait_queue_head_t poll_wq;	/* pollers of the descriptor */
 	atomic64_t deferred_cgroup_id;	/* whose pressure the worker owes */
+	atomic64_t deferred_pass;	/* the serial of the last pass that did */
 };
 
 struct scav_session *scav_session_create(void);

@@ -47,15 +47,10 @@ FIXTURE_SETUP(map)
 	self->len = MiB;
 	self->mem = map_filled(self->len, 5);
 	ASSERT_NE(NULL, self->mem);
-	memset(&self->reg, 0, sizeof(self->reg));
-	self->reg.addr = (uintptr_t)self->mem;
-	self->reg.len = self->len;
-	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &self->reg));
+	self->words = map_region(self->fd, self->mem, self->len, &self->reg,
+				 &self->summary);
+	ASSERT_NE(NULL, self->words) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, self->reg.map_offset % self->pg);
-	self->words = mmap(NULL, self->reg.map_size, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, self->fd, self->reg.map_offset);
-	ASSERT_NE(MAP_FAILED, self->words);
-	self->summary = (void *)((char *)self->words + self->reg.summary_offset);
 }
 
 FIXTURE_TEARDOWN(map)
@@ -63,20 +58,6 @@ FIXTURE_TEARDOWN(map)
 	if (self->fd >= 0)
 		close(self->fd);
 	tunables_restore(&self->saved);
-}
-
-/*
- * Report page @i idle as a client does: the word, then the chunk's bit,
- * then, if that summary word was 0, the reported word (summary[0]).
- */
-static void map_report(_Atomic uint32_t *words, _Atomic uint32_t *summary,
-		       size_t i)
-{
-	size_t c = i / SCAV_MAP_CHUNK_PAGES;
-
-	atomic_store_explicit(&words[i], SCAV_PAGE_IDLE, memory_order_release);
-	if (!atomic_fetch_or(&summary[1 + c / 32], 1u << (c % 32)))
-		atomic_store_explicit(&summary[0], 1, memory_order_release);
 }
 
 /* Claim page @i: its old state (IDLE: kept, DISCARDED: zeros), or BUSY. */
@@ -367,6 +348,58 @@ TEST_F(map, aging_discards_map_pages_once_they_are_old)
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 32 * self->pg, self->pg, 5));
 }
 
+/*
+ * Chunks that stay pending, because their memory was made inaccessible
+ * after it was reported, cost every pass a look: 4096 of them (1 GiB of
+ * address space holding nothing) in the region every pass came to first,
+ * under a quota of 100 KiB a pass.  Aging still reaches the other region:
+ * a pass looks at a bounded number of chunks and the next goes on where it
+ * stopped.  (Before, each pass spent its quota on the same first chunks.)
+ */
+TEST_F(map, chunks_left_pending_starve_no_other_region)
+{
+	size_t i, len = 4096 * SCAV_MAP_CHUNK_PAGES * self->pg;
+	struct scav_map_region big, d = { .flags = SCAV_MAP_DROP };
+	_Atomic uint32_t *bw, *bs;
+	long long start;
+	char *res;
+
+	/* The big region takes slot 0, where every pass starts. */
+	d.index = self->reg.index;
+	ASSERT_EQ(0, ioctl(self->fd, SCAV_IOC_MAP_REGION, &d));
+	ASSERT_EQ(0, munmap((void *)self->words, self->reg.map_size));
+	res = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	bw = map_region(self->fd, res, len, &big, &bs);
+	ASSERT_NE(NULL, bw);
+	ASSERT_EQ(0, big.index);
+	self->words = map_region(self->fd, self->mem, self->len, &self->reg,
+				 &self->summary);
+	ASSERT_NE(NULL, self->words);
+	for (i = 0; i < len / self->pg; i++)
+		map_report(bw, bs, i);
+	ASSERT_EQ(0, mprotect(res, len, PROT_NONE));
+	for (i = 0; i < 32; i++)
+		map_report(self->words, self->summary, i);
+
+	ASSERT_EQ(0, set_aging("0", "100", "1048576", "0"));
+	start = now_ms();
+	while (atomic_load(&self->words[31]) != SCAV_PAGE_DISCARDED &&
+	       now_ms() - start < 20000)
+		usleep(50000);
+	TH_LOG("the other region's pages went after %lld ms", now_ms() - start);
+	for (i = 0; i < 32; i++)
+		EXPECT_EQ(SCAV_PAGE_DISCARDED, atomic_load(&self->words[i]));
+	/* Ineligible: still idle, never touched. */
+	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&bw[0]));
+	EXPECT_EQ(SCAV_PAGE_IDLE, atomic_load(&bw[len / self->pg - 1]));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 32 * self->pg, self->pg, 5));
+	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
+	munmap((void *)bw, big.map_size);
+	munmap(res, len);
+}
+
 struct racer {
 	_Atomic uint32_t *words;
 	_Atomic uint32_t *summary;
@@ -613,13 +646,8 @@ TEST_F_TIMEOUT(map, a_cgroup_s_reclaim_takes_idle_map_pages_and_says_so, 120)
 	ASSERT_LE(0, fd);
 	mem = map_filled(len, 9);
 	ASSERT_NE(NULL, mem);
-	r.addr = (uintptr_t)mem;
-	r.len = len;
-	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_MAP_REGION, &r));
-	w = mmap(NULL, r.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 r.map_offset);
-	ASSERT_NE(MAP_FAILED, w);
-	sum = (void *)((char *)w + r.summary_offset);
+	w = map_region(fd, mem, len, &r, &sum);
+	ASSERT_NE(NULL, w);
 	for (i = 0; i < n; i++)
 		map_report(w, sum, i);
 	/* Its status is not checked: see memcg_test's proactive(). */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,44 @@ static inline int slow_kernel(void)
 static inline size_t pagesz(void)
 {
 	return sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Register [@p, @p + @len) as a page-state map region of session @fd (@reg
+ * filled in) and map its map: its words, *@summary set to its summary (the
+ * reported word, then the chunk bits).  NULL on failure, errno set.
+ */
+static inline _Atomic uint32_t *map_region(int fd, void *p, size_t len,
+					   struct scav_map_region *reg,
+					   _Atomic uint32_t **summary)
+{
+	void *w;
+
+	memset(reg, 0, sizeof(*reg));
+	reg->addr = (uintptr_t)p;
+	reg->len = len;
+	if (ioctl(fd, SCAV_IOC_MAP_REGION, reg))
+		return NULL;
+	w = mmap(NULL, reg->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 reg->map_offset);
+	if (w == MAP_FAILED)
+		return NULL;
+	*summary = (void *)((char *)w + reg->summary_offset);
+	return w;
+}
+
+/*
+ * Report page @i idle as a client does: the word, then the chunk's bit,
+ * then, if that summary word was 0, the reported word (summary[0]).
+ */
+static inline void map_report(_Atomic uint32_t *words,
+			      _Atomic uint32_t *summary, size_t i)
+{
+	size_t c = i / SCAV_MAP_CHUNK_PAGES;
+
+	atomic_store_explicit(&words[i], SCAV_PAGE_IDLE, memory_order_release);
+	if (!atomic_fetch_or(&summary[1 + c / 32], 1u << (c % 32)))
+		atomic_store_explicit(&summary[0], 1, memory_order_release);
 }
 
 /* Private anonymous memory, every page written with a pattern of @seed. */
