@@ -165,12 +165,12 @@ static int scav_region_slot(struct scav_session *s, unsigned long start,
 
 /*
  * Wait until no discard of @r is in flight; @r is dropped, so none starts
- * (scav_map_zap_run()).
+ * (scav_map_next_chunk()).
  */
 static void scav_region_settle(struct scav_session *s, struct scav_region *r)
 {
 	wait_event(s->busy_wq, !READ_ONCE(r->zaps));
-	/* Pairs with the release in scav_map_zap_run(). */
+	/* Pairs with the release in scav_map_discard_chunk(). */
 	smp_rmb();
 }
 
@@ -659,34 +659,41 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 }
 
 /*
- * Discard the idle pages of chunk @c of @r within the pass's budget, runs
- * of adjacent pages at a time; the chunk leaves the pending set once it
- * holds no IDLE word.  The caller counted the discard in flight
- * (scav_map_next_chunk()), and this ends it: a drop that waited for it
- * sees every word it took settled.  Under the mmap read lock.
+ * Discard the idle pages of chunk @c of @r from page @from on within the
+ * pass's budget, runs of adjacent pages at a time; the chunk leaves the
+ * pending set once it holds no IDLE word.  The caller counted the discard
+ * in flight (scav_map_next_chunk()), and this ends it: a drop that waited
+ * for it sees every word it took settled.  Returns the first page the
+ * budget left idle, or the chunk's end.  Under the mmap read lock.
  */
-static void scav_map_discard_chunk(struct scav_session *s,
-				   struct scav_region *r, unsigned long c,
-				   struct scav_pass *p)
+static unsigned long scav_map_discard_chunk(struct scav_session *s,
+					    struct scav_region *r,
+					    unsigned long c, unsigned long from,
+					    struct scav_pass *p)
 {
 	unsigned long i, end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
-	unsigned long run = ULONG_MAX;
+	unsigned long run = ULONG_MAX, left = end;
 	bool idle_left = false;
 
-	for (i = c * SCAV_MAP_CHUNK_PAGES; i < end; i++) {
-		bool took = false;
+	for (i = max(c * SCAV_MAP_CHUNK_PAGES, from); i < end; i++) {
+		bool took = false, room;
 
 		/*
 		 * The budget is charged after each run: a run takes no more
 		 * than it, counting every page (resident or not, so at most
 		 * the budget is spent on resident ones).
 		 */
-		if (!scav_pass_over(p) && !test_bit(i, r->dead) &&
-		    (run == ULONG_MAX ||
-		     ((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget) &&
-		    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE)
-			took = cmpxchg(&r->words[i], SCAV_PAGE_IDLE,
-				       SCAV_PAGE_BUSY) == SCAV_PAGE_IDLE;
+		room = !scav_pass_over(p) &&
+		       (run == ULONG_MAX ||
+			((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget);
+		if (!test_bit(i, r->dead) &&
+		    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE) {
+			if (room)
+				took = cmpxchg(&r->words[i], SCAV_PAGE_IDLE,
+					       SCAV_PAGE_BUSY) == SCAV_PAGE_IDLE;
+			else if (left == end)
+				left = i;
+		}
 		if (took && run == ULONG_MAX)
 			run = i;
 		if (took)
@@ -714,6 +721,7 @@ static void scav_map_discard_chunk(struct scav_session *s,
 	/* Drops and session ends wait for the count, MAP_WAIT for the words. */
 	if (wq_has_sleeper(&s->busy_wq))
 		wake_up_all(&s->busy_wq);
+	return left;
 }
 
 /*
@@ -734,8 +742,8 @@ static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
 	       (*c = find_next_bit(r->pending, stop, *c)) < stop) {
 		if (r->stamp[*c] <= stamp_max) {
 			p->map_chunks -= charged;
-			r->zaps++;
-			s->map_zaps++;
+			WRITE_ONCE(r->zaps, r->zaps + 1);
+			WRITE_ONCE(s->map_zaps, s->map_zaps + 1);
 			found = true;
 			break;
 		}
@@ -749,37 +757,42 @@ static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
 
 /*
  * Discard the idle pages of @r's chunks first seen at or before
- * @stamp_max, within the pass's budgets, from the chunk where the last
- * pass stopped round to it (so no chunk that stays pending, say under an
- * mlock(), starves the rest).  True if the pass ended here.  Under the
- * mmap read lock.
+ * @stamp_max, within the pass's budgets, from the page where the last
+ * pass stopped round to it: so no chunk that stays pending (say under an
+ * mlock()) starves the rest, and no chunk whose runs cost more than a
+ * pass's budget (say pages ineligible one in two, each given back IDLE for
+ * a page of budget) has its later pages starved by its first ones.  True
+ * if the pass ended here.  Under the mmap read lock.
  */
 static bool scav_map_discard_region(struct scav_session *s,
 				    struct scav_region *r, struct scav_pass *p,
 				    u64 stamp_max)
 {
-	unsigned long from = READ_ONCE(r->cursor), c, stop;
+	unsigned long from = READ_ONCE(r->cursor), next = 0, c, stop, fc;
 	int lap;
 
-	if (from >= r->nchunks)
+	if (from >= r->npages)
 		from = 0;
+	fc = from / SCAV_MAP_CHUNK_PAGES;
 	for (lap = 0; lap < 2; lap++) {
-		c = lap ? 0 : from;
-		stop = lap ? from : r->nchunks;
+		c = lap ? 0 : fc;
+		stop = lap ? fc + 1 : r->nchunks;
 		while (scav_map_next_chunk(s, r, p, stamp_max, &c, stop)) {
-			scav_map_discard_chunk(s, r, c, p);
+			next = scav_map_discard_chunk(s, r, c,
+						      lap || c != fc ? 0 : from, p);
 			if (scav_map_pass_over(p) || fatal_signal_pending(current))
 				goto stopped;
 			c++;
 			cond_resched();
 		}
+		next = c * SCAV_MAP_CHUNK_PAGES;
 		if (scav_map_pass_over(p))
 			goto stopped;
 	}
 	return false;
 stopped:
-	/* Racing passes may each set it: any chunk will do. */
-	WRITE_ONCE(r->cursor, c);
+	/* Racing passes may each set it: any page will do. */
+	WRITE_ONCE(r->cursor, next);
 	return true;
 }
 

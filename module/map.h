@@ -54,7 +54,7 @@ struct scav_region {
 	/* Chunks seen with idle words, and the jiffies64 they were first seen. */
 	unsigned long *pending;
 	u64 *stamp;
-	unsigned long cursor;		/* the chunk the next pass starts at */
+	unsigned long cursor;		/* the page the next pass starts at */
 	bool dropped;			/* out of the session's table */
 	unsigned int zaps;		/* discards in flight */
 	struct scav_user *user;		/* held, its map_pages charged */

@@ -400,6 +400,52 @@ TEST_F(map, chunks_left_pending_starve_no_other_region)
 	munmap(res, len);
 }
 
+/*
+ * A chunk whose runs cost more than a pass's budget (every other page made
+ * PROT_NONE: 32 runs given back IDLE, a page of budget each, with a pass
+ * allowed 25 at most) must not hold the region's cursor: the next chunk is
+ * reached.  With the cursor left on the chunk where a pass ended, every
+ * pass came back to it and spent its budget there.
+ */
+TEST_F(map, a_chunk_dearer_than_a_pass_does_not_hold_the_cursor)
+{
+	size_t i, chunk = SCAV_MAP_CHUNK_PAGES;
+	long long start;
+
+	for (i = 1; i < chunk; i += 2)
+		ASSERT_EQ(0, mprotect(self->mem + i * self->pg, self->pg, PROT_NONE));
+	for (i = 0; i < 2 * chunk; i++)
+		map_report(self->words, self->summary, i);
+	/*
+	 * 100 KiB/s: a pass may spend at most 100 KiB (25 pages), a second's
+	 * quota, and the bucket fills by 10 KiB a pass (100 ms apart).
+	 */
+	ASSERT_EQ(0, set_aging("0", "100", "102400", "0"));
+	start = now_ms();
+	while (now_ms() - start < 20000) {
+		for (i = 0; i < 2 * chunk; i += 2)
+			if (atomic_load(&self->words[i]) != SCAV_PAGE_DISCARDED)
+				break;
+		if (i >= 2 * chunk &&
+		    atomic_load(&self->words[2 * chunk - 1]) == SCAV_PAGE_DISCARDED)
+			break;
+		usleep(50000);
+	}
+	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
+	TH_LOG("both chunks' eligible pages went after %lld ms", now_ms() - start);
+	/* A pass still under way has settled its pages once this returns. */
+	ASSERT_EQ(0, map_wait(self->fd, &self->reg, self->mem, 2 * chunk * self->pg));
+	for (i = 0; i < 2 * chunk; i++)
+		EXPECT_EQ(i < chunk && i % 2 ? SCAV_PAGE_IDLE : SCAV_PAGE_DISCARDED,
+			  atomic_load(&self->words[i])) TH_LOG("page %zu", i);
+	/* The ineligible pages and those never reported are intact. */
+	ASSERT_EQ(0, mprotect(self->mem, chunk * self->pg, PROT_READ | PROT_WRITE));
+	for (i = 1; i < chunk; i += 2)
+		EXPECT_TRUE(holds_pattern(self->mem, self->mem + i * self->pg, self->pg, 5));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 2 * chunk * self->pg,
+				  self->len - 2 * chunk * self->pg, 5));
+}
+
 struct racer {
 	_Atomic uint32_t *words;
 	_Atomic uint32_t *summary;

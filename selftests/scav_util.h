@@ -93,6 +93,17 @@ static inline _Atomic uint32_t *map_region(int fd, void *p, size_t len,
  * Report page @i idle as a client does: the word, then the chunk's bit,
  * then, if that summary word was 0, the reported word (summary[0]).
  */
+/* SCAV_IOC_MAP_WAIT for [p, p + len) of @reg: 0 or -1 (errno). */
+static inline int map_wait(int fd, const struct scav_map_region *reg,
+			   void *p, size_t len)
+{
+	struct scav_map_wait w = {
+		.addr = (uintptr_t)p, .len = len, .index = reg->index,
+	};
+
+	return ioctl(fd, SCAV_IOC_MAP_WAIT, &w);
+}
+
 static inline void map_report(_Atomic uint32_t *words,
 			      _Atomic uint32_t *summary, size_t i)
 {
