@@ -463,7 +463,7 @@ void scav_map_drop_all(struct scav_session *s)
  * says there is anything new: it is cleared first, then each summary word
  * is taken with an exchange, so a report after either sets its bit (and,
  * into a word found 0, the reported word) again and is seen next time.  A
- * chunk seen for the first time is stamped now.  Under @s->rlock.
+ * chunk with a report is stamped now.  Under @s->rlock.
  */
 static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			     u64 now)
@@ -483,10 +483,14 @@ static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			bits &= bits - 1;
 			if (c >= r->nchunks)	/* the process set a bit past the end */
 				continue;
-			if (!__test_and_set_bit(c, r->pending)) {
-				r->stamp[c] = now;
+			/*
+			 * Pending already: its new pages were reported now,
+			 * and must not go before their age.  Its older ones
+			 * then look younger than they are, never older.
+			 */
+			r->stamp[c] = now;
+			if (!__test_and_set_bit(c, r->pending))
 				s->map_pending_chunks++;
-			}
 		}
 	}
 }
@@ -811,7 +815,7 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 	if (!READ_ONCE(s->map_regions))
 		return 0;
 	/*
-	 * A range is stamped when reported, a chunk when first harvested,
+	 * A range is stamped when reported, a chunk when last harvested,
 	 * which may be after the pass began (a request for everything idle
 	 * harvests what was reported before it): ages count to now here.
 	 * Nothing pending: nothing to lock for, and no busy lock to defer.

@@ -51,7 +51,7 @@ struct scav_region {
 	u32 *summary;
 	/* Pages unmapped, moved or replaced since registration: never acted on. */
 	unsigned long *dead;
-	/* Chunks seen with idle words, and the jiffies64 they were first seen. */
+	/* Chunks seen with idle words, and the jiffies64 of their last report. */
 	unsigned long *pending;
 	u64 *stamp;
 	unsigned long cursor;		/* the page the next pass starts at */

@@ -349,6 +349,43 @@ TEST_F(map, aging_discards_map_pages_once_they_are_old)
 }
 
 /*
+ * A page reported into a chunk that is already pending waits its own idle
+ * age: the chunk's stamp is that of its newest report (its older pages then
+ * wait longer than theirs, never less).  The chunk used to keep the stamp
+ * of its first report, and page 1 went 1 s after it was reported with an
+ * idle age of 2 s.
+ */
+TEST_F(map, a_page_reported_into_a_pending_chunk_waits_its_own_age)
+{
+	long long t0, t1, now = 0;
+	uint32_t w = SCAV_PAGE_IDLE;
+
+	ASSERT_EQ(0, set_aging("2000", "100", "0", "0"));
+	t0 = now_ms();
+	map_report(self->words, self->summary, 0);
+	/* Harvested meanwhile: the chunk is pending when page 1 comes. */
+	usleep(1000 * 1000);
+	t1 = now_ms();
+	map_report(self->words, self->summary, 1);
+	while (now_ms() - t0 < 20000) {
+		w = atomic_load(&self->words[1]);
+		now = now_ms();
+		if (w == SCAV_PAGE_DISCARDED)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
+	TH_LOG("page 1 went %lld ms after its report, page 0 %lld ms after its own",
+	       now - t1, now - t0);
+	ASSERT_EQ(SCAV_PAGE_DISCARDED, w);
+	/* Seen at most 20 ms after it went: not before its age. */
+	EXPECT_LE(2000, now - t1);
+	EXPECT_EQ(SCAV_PAGE_DISCARDED, atomic_load(&self->words[0]));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 2 * self->pg,
+				  self->len - 2 * self->pg, 5));
+}
+
+/*
  * Chunks that stay pending, because their memory was made inaccessible
  * after it was reported, cost every pass a look: 4096 of them (1 GiB of
  * address space holding nothing) in the region every pass came to first,
