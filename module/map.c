@@ -760,20 +760,40 @@ static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
 }
 
 /*
+ * Between two chunks: if the mmap lock is wanted (a writer waits, and the
+ * readers that come after it wait for it) or the CPU is, let go of it for
+ * a moment, as the pass over ranges does between batches.  False if it
+ * could not be taken back (busy, with @trylock; a fatal signal without):
+ * the lock is not held then.
+ */
+static bool scav_map_relax(struct scav_session *s, bool trylock)
+{
+	if (!need_resched() && !mmap_lock_is_contended(s->mm))
+		return true;
+	mmap_read_unlock(s->mm);
+	cond_resched();
+	if (trylock)
+		return mmap_read_trylock(s->mm);
+	return !mmap_read_lock_killable(s->mm);
+}
+
+/*
  * Discard the idle pages of @r's chunks first seen at or before
  * @stamp_max, within the pass's budgets, from the page where the last
  * pass stopped round to it: so no chunk that stays pending (say under an
  * mlock()) starves the rest, and no chunk whose runs cost more than a
  * pass's budget (say pages ineligible one in two, each given back IDLE for
- * a page of budget) has its later pages starved by its first ones.  True
- * if the pass ended here.  Under the mmap read lock.
+ * a page of budget) has its later pages starved by its first ones.  1 if
+ * the pass ended here, 0 if not; -1 if it ended because the mmap lock,
+ * let go between chunks (scav_map_relax()), could not be taken back.
+ * Under the mmap read lock, which on -1 is no longer held.
  */
-static bool scav_map_discard_region(struct scav_session *s,
-				    struct scav_region *r, struct scav_pass *p,
-				    u64 stamp_max)
+static int scav_map_discard_region(struct scav_session *s,
+				   struct scav_region *r, struct scav_pass *p,
+				   u64 stamp_max, bool trylock)
 {
 	unsigned long from = READ_ONCE(r->cursor), next = 0, c, stop, fc;
-	int lap;
+	int lap, ended = 1;
 
 	if (from >= r->npages)
 		from = 0;
@@ -787,17 +807,21 @@ static bool scav_map_discard_region(struct scav_session *s,
 			if (scav_map_pass_over(p) || fatal_signal_pending(current))
 				goto stopped;
 			c++;
-			cond_resched();
+			if (!scav_map_relax(s, trylock)) {
+				next = c * SCAV_MAP_CHUNK_PAGES;
+				ended = -1;
+				goto stopped;
+			}
 		}
 		next = c * SCAV_MAP_CHUNK_PAGES;
 		if (scav_map_pass_over(p))
 			goto stopped;
 	}
-	return false;
+	return 0;
 stopped:
 	/* Racing passes may each set it: any page will do. */
 	WRITE_ONCE(r->cursor, next);
-	return true;
+	return ended;
 }
 
 /*
@@ -810,7 +834,7 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 {
 	u64 stamp_max, before = p->bytes;
 	unsigned int first, n;
-	int ret = 0;
+	int ret = 0, ended = 0;
 
 	if (!READ_ONCE(s->map_regions))
 		return 0;
@@ -837,11 +861,10 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 	for (n = 0; n < SCAV_MAX_REGIONS && !scav_map_pass_over(p); n++) {
 		int i = (first + n) % SCAV_MAX_REGIONS;
 		struct scav_region *r = scav_region_get(s, i);
-		bool ended;
 
 		if (!r)
 			continue;
-		ended = scav_map_discard_region(s, r, p, stamp_max);
+		ended = scav_map_discard_region(s, r, p, stamp_max, trylock);
 		scav_region_put(r);
 		if (ended) {
 			/* Its chunks go on at its cursor after the others'. */
@@ -849,7 +872,8 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 			break;
 		}
 	}
-	mmap_read_unlock(s->mm);
+	if (ended >= 0)
+		mmap_read_unlock(s->mm);
 	if (p->bytes > before)
 		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
 put:
