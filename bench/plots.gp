@@ -34,7 +34,7 @@ if (strlen(system("test -s ".dir."/go-rss.csv && echo y")) > 0) {
 	set title "Go workload (bench/go/gcload): VmRSS, ".title
 	set xlabel "ms"
 	set ylabel "MiB"
-	plot for [m in "madvdontneed=1 madvdontneed=0 scav"] \
+	plot for [m in "madvdontneed=1 madvdontneed=0 scav scav-ioctl"] \
 		"< grep '^".m.",' ".dir."/go-rss.csv" using 2:($3/1048576) title m lw 2
 }
 

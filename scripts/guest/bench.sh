@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # The benchmark job of scripts/vm.sh, sourced by the VM's init: scavbench's
-# tables, its CSV as "csv:NAME:LINE" lines, and a Go workload three ways.
+# tables, its CSV as "csv:NAME:LINE" lines, and a Go workload four ways.
 # The aging worker must not discard what the benchmark measures.
 echo 0 > /sys/kernel/scav/enabled
 mkdir -p /tmp/bench
@@ -8,17 +8,20 @@ scavbench -o /tmp/bench || echo "not ok - scavbench failed"
 for f in /tmp/bench/*.csv; do
 	sed "s|^|csv:$(basename "$f" .csv):|" "$f"
 done
-# A Go workload in bursts (bench/go/gcload), three ways.  The idle age is
-# longer than its pauses, so memory released between bursts is reused kept.
+# A Go workload in bursts (bench/go/gcload), four ways: stock with each
+# madvise, on scav through the page-state map (the default) and on scav by
+# ioctl only.  The idle age is longer than its pauses, so memory released
+# between bursts is reused kept.
 echo 1 > /sys/kernel/scav/enabled
 echo 4000 > /sys/kernel/scav/idle_age_ms
 echo 250 > /sys/kernel/scav/scan_interval_ms
 for d in /scav/go/*; do
 	[ -x "$d/gcload" ] || continue
-	for m in madvdontneed=1 madvdontneed=0 scav; do
+	for m in madvdontneed=1 madvdontneed=0 scav scav-ioctl; do
 		# SCAV=debug: the log says the scav run did have its session.
 		case $m in
 		scav) SCAV=debug "$d/gcload" 2> /tmp/gcload.err ;;
+		scav-ioctl) SCAV=ioctl,debug "$d/gcload" 2> /tmp/gcload.err ;;
 		*) SCAV=off GODEBUG=$m "$d/gcload" 2> /tmp/gcload.err ;;
 		esac > /tmp/gcload.out || echo "not ok - gcload $m failed"
 		sed 's/^/    /' /tmp/gcload.err
