@@ -319,7 +319,9 @@ struct scav_reclaim {
  *	reported again over such memory without a claim between, not
  *	discarded by scav (the kernel may have taken some).
  * @nr_ranges: ranges the session holds (after merging).
- * @reported_bytes: total ever reported.
+ * @reported_bytes: total ever reported by SCAV_IOC_REPORT (reports and
+ *	claims through the page-state map make no system call and count
+ *	neither here nor in the claimed totals).
  * @reclaimed_bytes: total ever discarded, for any cause; the next three split
  *	it by cause: SCAV_IOC_RECLAIM, aging, and memory pressure (shrinker).
  * @claimed_kept_bytes, @claimed_discarded_bytes: totals ever returned as
