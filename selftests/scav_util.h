@@ -114,8 +114,12 @@ static inline void map_report(_Atomic uint32_t *words,
 		atomic_store_explicit(&summary[0], 1, memory_order_release);
 }
 
-/* Private anonymous memory, every page written with a pattern of @seed. */
-static inline char *map_filled(size_t len, unsigned int seed)
+/*
+ * Private anonymous memory, every page written with a pattern of @seed,
+ * after madvise(@advice) unless @advice is -1.
+ */
+static inline char *map_filled_advised(size_t len, unsigned int seed,
+				       int advice)
 {
 	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -123,9 +127,28 @@ static inline char *map_filled(size_t len, unsigned int seed)
 
 	if (p == MAP_FAILED)
 		return NULL;
+	if (advice >= 0 && madvise(p, len, advice)) {
+		munmap(p, len);
+		return NULL;
+	}
 	for (i = 0; i < len; i += sizeof(uint64_t))
 		*(uint64_t *)(p + i) = ((uint64_t)seed << 32) ^ (i + 1);
 	return p;
+}
+
+static inline char *map_filled(size_t len, unsigned int seed)
+{
+	return map_filled_advised(len, seed, -1);
+}
+
+/*
+ * The same in small pages only, out of khugepaged's reach too: it takes
+ * the mmap lock for write to collapse, and a test of the order in which
+ * aging takes sessions must not see one skipped as busy.
+ */
+static inline char *map_no_thp_filled(size_t len, unsigned int seed)
+{
+	return map_filled_advised(len, seed, MADV_NOHUGEPAGE);
 }
 
 /* Whether [p, p + len) still holds the pattern map_filled() wrote at @base. */
