@@ -663,25 +663,66 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 }
 
 /*
+ * Whether a run of idle pages that reaches the end of chunk @c of @r may go
+ * on into the next chunk: it does while the run is short of the 2 MiB
+ * boundary at @blk (an address), the next chunk is before @stop, pending
+ * since @stamp_max or before, and the pass may look at one more chunk.  A
+ * huge page idle as a whole is then zapped as a whole, as MADV_DONTNEED of
+ * it would be: cut at every chunk, its PMD would be split, and the page
+ * table left behind would have every later fault there take a small page.
+ * Under the lock that drops the region; the region's discard is already
+ * counted in flight.
+ */
+static bool scav_map_extend(struct scav_session *s, struct scav_region *r,
+			    struct scav_pass *p, u64 stamp_max,
+			    unsigned long c, unsigned long stop,
+			    unsigned long blk)
+{
+	bool charged = scav_pass_charged(p), ok;
+
+	if (c + 1 >= stop ||
+	    r->start + ((c + 1) * SCAV_MAP_CHUNK_PAGES << PAGE_SHIFT) >= blk)
+		return false;
+	spin_lock(&s->rlock);
+	ok = !r->dropped && !(charged && !p->map_chunks) &&
+	     test_bit(c + 1, r->pending) && r->stamp[c + 1] <= stamp_max;
+	if (ok)
+		p->map_chunks -= charged;
+	spin_unlock(&s->rlock);
+	return ok;
+}
+
+/*
  * Discard the idle pages of chunk @c of @r from page @from on within the
- * pass's budget, runs of adjacent pages at a time; the chunk leaves the
- * pending set once it holds no IDLE word.  The caller counted the discard
- * in flight (scav_map_next_chunk()), and this ends it: a drop that waited
- * for it sees every word it took settled.  Returns the first page the
- * budget left idle, or the chunk's end.  Under the mmap read lock.
+ * pass's budget, runs of adjacent pages at a time, and of the chunks
+ * after it that a run reaching a chunk's end goes on into
+ * (scav_map_extend()); *@last is the last chunk so looked at.  Each leaves
+ * the pending set once it holds no IDLE word.  The caller counted the
+ * discard in flight (scav_map_next_chunk()), and this ends it: a drop that
+ * waited for it sees every word it took settled.  Returns the first page
+ * the budget left idle, or the end of *@last.  Under the mmap read lock.
  */
 static unsigned long scav_map_discard_chunk(struct scav_session *s,
 					    struct scav_region *r,
 					    unsigned long c, unsigned long from,
-					    struct scav_pass *p)
+					    struct scav_pass *p, u64 stamp_max,
+					    unsigned long stop,
+					    unsigned long *last)
 {
 	unsigned long i, end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
-	unsigned long run = ULONG_MAX, left = end;
-	bool idle_left = false;
+	unsigned long blk = ALIGN(r->start + (end << PAGE_SHIFT), PMD_SIZE);
+	unsigned long run = ULONG_MAX, left = ULONG_MAX, first = c, cc;
 
-	for (i = max(c * SCAV_MAP_CHUNK_PAGES, from); i < end; i++) {
+	for (i = max(c * SCAV_MAP_CHUNK_PAGES, from); ; i++) {
 		bool took = false, room;
 
+		if (i == end) {
+			if (run == ULONG_MAX ||
+			    !scav_map_extend(s, r, p, stamp_max, c, stop, blk))
+				break;
+			c++;
+			end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
+		}
 		/*
 		 * The budget is charged after each run: a run takes no more
 		 * than it, counting every page (resident or not, so at most
@@ -695,7 +736,7 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 			if (room)
 				took = cmpxchg(&r->words[i], SCAV_PAGE_IDLE,
 					       SCAV_PAGE_BUSY) == SCAV_PAGE_IDLE;
-			else if (left == end)
+			else if (left == ULONG_MAX)
 				left = i;
 		}
 		if (took && run == ULONG_MAX)
@@ -709,14 +750,22 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 	}
 	if (run != ULONG_MAX)
 		scav_map_zap_run(s, r, run, end - 1, p);
-	/* Pages left, or given back IDLE by an ineligible VMA. */
-	for (i = c * SCAV_MAP_CHUNK_PAGES; i < end && !idle_left; i++)
-		idle_left = !test_bit(i, r->dead) &&
-			    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE;
 
+	/* Pages left, or given back IDLE by an ineligible VMA. */
+	for (cc = first; cc <= c; cc++) {
+		unsigned long ce = min((cc + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
+		bool idle_left = false;
+
+		for (i = cc * SCAV_MAP_CHUNK_PAGES; i < ce && !idle_left; i++)
+			idle_left = !test_bit(i, r->dead) &&
+				    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE;
+		spin_lock(&s->rlock);
+		if (!idle_left && !r->dropped &&
+		    __test_and_clear_bit(cc, r->pending))
+			s->map_pending_chunks--;
+		spin_unlock(&s->rlock);
+	}
 	spin_lock(&s->rlock);
-	if (!idle_left && !r->dropped && __test_and_clear_bit(c, r->pending))
-		s->map_pending_chunks--;
 	/* Release: the zaps above are done before a waiter sees 0. */
 	smp_wmb();
 	WRITE_ONCE(r->zaps, r->zaps - 1);
@@ -725,7 +774,8 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 	/* Drops and session ends wait for the count, MAP_WAIT for the words. */
 	if (wq_has_sleeper(&s->busy_wq))
 		wake_up_all(&s->busy_wq);
-	return left;
+	*last = c;
+	return left == ULONG_MAX ? end : left;
 }
 
 /*
@@ -803,7 +853,8 @@ static int scav_map_discard_region(struct scav_session *s,
 		stop = lap ? fc + 1 : r->nchunks;
 		while (scav_map_next_chunk(s, r, p, stamp_max, &c, stop)) {
 			next = scav_map_discard_chunk(s, r, c,
-						      lap || c != fc ? 0 : from, p);
+						      lap || c != fc ? 0 : from,
+						      p, stamp_max, stop, &c);
 			if (scav_map_pass_over(p) || fatal_signal_pending(current))
 				goto stopped;
 			c++;

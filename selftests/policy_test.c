@@ -35,31 +35,6 @@ static long long vmstat(const char *name)
 	return proc_value("/proc/vmstat", name);
 }
 
-static long rollup_kb(const char *field)
-{
-	return proc_value("/proc/self/smaps_rollup", field);
-}
-
-/* Present pages of [p, p + len) by /proc/self/pagemap (bit 63). */
-static long pagemap_present(void *p, size_t len)
-{
-	size_t pg = pagesz(), n = len / pg, i;
-	uint64_t *v = calloc(n, sizeof(*v));
-	long present = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !v)
-		return -1;
-	if (pread(fd, v, n * sizeof(*v), (uintptr_t)p / pg * sizeof(*v)) !=
-	    (ssize_t)(n * sizeof(*v)))
-		present = -1;
-	for (i = 0; present >= 0 && i < n; i++)
-		present += v[i] >> 63;
-	close(fd);
-	free(v);
-	return present;
-}
-
 /*
  * MADV_FREE'd pages reach the lazy-free LRU (and stop being swap-backed,
  * which is what smaps and scav count) through a per-CPU batch.  Pinned to

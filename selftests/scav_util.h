@@ -269,6 +269,36 @@ static inline long long proc_value(const char *path, const char *field)
 	return v;
 }
 
+/* A field of /proc/self/smaps_rollup, in kB. */
+static inline long rollup_kb(const char *field)
+{
+	return proc_value("/proc/self/smaps_rollup", field);
+}
+
+/* Present pages of [p, p + len) by /proc/self/pagemap (bit 63). */
+static inline long pagemap_present(void *p, size_t len)
+{
+	size_t pg = pagesz(), n = len / pg, i;
+	uint64_t *v = calloc(n, sizeof(*v));
+	long present = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !v) {
+		if (fd >= 0)
+			close(fd);
+		free(v);
+		return -1;
+	}
+	if (pread(fd, v, n * sizeof(*v), (uintptr_t)p / pg * sizeof(*v)) !=
+	    (ssize_t)(n * sizeof(*v)))
+		present = -1;
+	for (i = 0; present >= 0 && i < n; i++)
+		present += v[i] >> 63;
+	close(fd);
+	free(v);
+	return present;
+}
+
 /*
  * The rest of @field's line in /proc/self/smaps, without its newline, for
  * the mapping that holds @addr, into @out; 0, or -1 if there is none.
