@@ -47,6 +47,7 @@ static void scav_region_free_fn(struct work_struct *work)
 	kvfree(r->dead);
 	kvfree(r->pending);
 	kvfree(r->stamp);
+	kvfree(r->since);
 	kfree(r);
 }
 
@@ -106,7 +107,8 @@ static struct scav_region *scav_region_alloc(struct scav_session *s,
 	r->pending = kvcalloc(BITS_TO_LONGS(r->nchunks), sizeof(long),
 			      GFP_KERNEL_ACCOUNT);
 	r->stamp = kvcalloc(r->nchunks, sizeof(u64), GFP_KERNEL_ACCOUNT);
-	if (!r->map_pages || !r->dead || !r->pending || !r->stamp)
+	r->since = kvcalloc(r->nchunks, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	if (!r->map_pages || !r->dead || !r->pending || !r->stamp || !r->since)
 		goto fail;
 	for (i = 0; i < r->nr_map_pages; i++) {
 		r->map_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -486,11 +488,14 @@ static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			/*
 			 * Pending already: its new pages were reported now,
 			 * and must not go before their age.  Its older ones
-			 * then look younger than they are, never older.
+			 * then look younger than they are, never older, but
+			 * not for ever (scav_map_due()).
 			 */
 			r->stamp[c] = now;
-			if (!__test_and_set_bit(c, r->pending))
+			if (!__test_and_set_bit(c, r->pending)) {
+				r->since[c] = now;
 				s->map_pending_chunks++;
+			}
 		}
 	}
 }
@@ -663,10 +668,29 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 }
 
 /*
+ * What a pass takes of the map: chunks whose last report is at or before
+ * @last (the pass's age), and chunks reported into again and again, whose
+ * first report since they became pending is one age older still (@first):
+ * a page reported into a pending chunk makes it wait its own age, and the
+ * chunk's older pages with it, but not for ever (a hot page that goes idle
+ * and back every second would otherwise keep its 63 neighbours from aging
+ * at all).  Such a chunk may take its newest pages before their age.
+ */
+struct scav_map_due {
+	u64 last, first;
+};
+
+static bool scav_map_due(const struct scav_region *r, unsigned long c,
+			 const struct scav_map_due *due)
+{
+	return r->stamp[c] <= due->last || r->since[c] <= due->first;
+}
+
+/*
  * Whether a run of idle pages that reaches the end of chunk @c of @r may go
  * on into the next chunk: it does while the run is short of the 2 MiB
  * boundary at @blk (an address), the next chunk is before @stop, pending
- * since @stamp_max or before, and the pass may look at one more chunk.  A
+ * and due (@due), and the pass may look at one more chunk.  A
  * huge page idle as a whole is then zapped as a whole, as MADV_DONTNEED of
  * it would be: cut at every chunk, its PMD would be split, and the page
  * table left behind would have every later fault there take a small page.
@@ -674,7 +698,8 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
  * counted in flight.
  */
 static bool scav_map_extend(struct scav_session *s, struct scav_region *r,
-			    struct scav_pass *p, u64 stamp_max,
+			    struct scav_pass *p,
+			    const struct scav_map_due *due,
 			    unsigned long c, unsigned long stop,
 			    unsigned long blk)
 {
@@ -685,7 +710,7 @@ static bool scav_map_extend(struct scav_session *s, struct scav_region *r,
 		return false;
 	spin_lock(&s->rlock);
 	ok = !r->dropped && !(charged && !p->map_chunks) &&
-	     test_bit(c + 1, r->pending) && r->stamp[c + 1] <= stamp_max;
+	     test_bit(c + 1, r->pending) && scav_map_due(r, c + 1, due);
 	if (ok)
 		p->map_chunks -= charged;
 	spin_unlock(&s->rlock);
@@ -705,7 +730,8 @@ static bool scav_map_extend(struct scav_session *s, struct scav_region *r,
 static unsigned long scav_map_discard_chunk(struct scav_session *s,
 					    struct scav_region *r,
 					    unsigned long c, unsigned long from,
-					    struct scav_pass *p, u64 stamp_max,
+					    struct scav_pass *p,
+					    const struct scav_map_due *due,
 					    unsigned long stop,
 					    unsigned long *last)
 {
@@ -718,7 +744,7 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 
 		if (i == end) {
 			if (run == ULONG_MAX ||
-			    !scav_map_extend(s, r, p, stamp_max, c, stop, blk))
+			    !scav_map_extend(s, r, p, due, c, stop, blk))
 				break;
 			c++;
 			end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
@@ -751,16 +777,25 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 	if (run != ULONG_MAX)
 		scav_map_zap_run(s, r, run, end - 1, p);
 
-	/* Pages left, or given back IDLE by an ineligible VMA. */
+	/*
+	 * Pages left, given back IDLE by an ineligible VMA, or another pass's
+	 * (BUSY now, maybe IDLE again later): the chunk stays pending.  Read
+	 * under the lock a harvest sets pending bits under: a page reported
+	 * after this look has its chunk's bit harvested after the clear.
+	 */
 	for (cc = first; cc <= c; cc++) {
 		unsigned long ce = min((cc + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
-		bool idle_left = false;
+		bool left_idle = false;
 
-		for (i = cc * SCAV_MAP_CHUNK_PAGES; i < ce && !idle_left; i++)
-			idle_left = !test_bit(i, r->dead) &&
-				    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE;
 		spin_lock(&s->rlock);
-		if (!idle_left && !r->dropped &&
+		for (i = cc * SCAV_MAP_CHUNK_PAGES; i < ce && !left_idle; i++) {
+			u32 word = READ_ONCE(r->words[i]);
+
+			left_idle = !test_bit(i, r->dead) &&
+				    (word == SCAV_PAGE_IDLE ||
+				     word == SCAV_PAGE_BUSY);
+		}
+		if (!left_idle && !r->dropped &&
 		    __test_and_clear_bit(cc, r->pending))
 			s->map_pending_chunks--;
 		spin_unlock(&s->rlock);
@@ -779,14 +814,14 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 }
 
 /*
- * The first chunk of [*@c, @stop) of @r pending since @stamp_max or
- * before, with its discard counted in flight, under the lock that drops
+ * The first chunk of [*@c, @stop) of @r pending and due (@due), with its discard counted in flight, under the lock that drops
  * the region: true, *@c set to it.  False if there is none, @r was
  * dropped, or an aging or pressure pass may look at no more chunks (a
  * younger chunk passed over costs 1/SCAV_MAP_CHUNK_PAGES of one).
  */
 static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
-				struct scav_pass *p, u64 stamp_max,
+				struct scav_pass *p,
+				const struct scav_map_due *due,
 				unsigned long *c, unsigned long stop)
 {
 	bool charged = scav_pass_charged(p), found = false;
@@ -794,7 +829,7 @@ static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
 	spin_lock(&s->rlock);
 	while (!r->dropped && !(charged && !p->map_chunks) &&
 	       (*c = find_next_bit(r->pending, stop, *c)) < stop) {
-		if (r->stamp[*c] <= stamp_max) {
+		if (scav_map_due(r, *c, due)) {
 			p->map_chunks -= charged;
 			WRITE_ONCE(r->zaps, r->zaps + 1);
 			WRITE_ONCE(s->map_zaps, s->map_zaps + 1);
@@ -828,9 +863,8 @@ static bool scav_map_relax(struct scav_session *s, bool trylock)
 }
 
 /*
- * Discard the idle pages of @r's chunks first seen at or before
- * @stamp_max, within the pass's budgets, from the page where the last
- * pass stopped round to it: so no chunk that stays pending (say under an
+ * Discard the idle pages of @r's chunks that are due (@due), within the
+ * pass's budgets, from the page where the last pass stopped round to it: so no chunk that stays pending (say under an
  * mlock()) starves the rest, and no chunk whose runs cost more than a
  * pass's budget (say pages ineligible one in two, each given back IDLE for
  * a page of budget) has its later pages starved by its first ones.  1 if
@@ -840,7 +874,8 @@ static bool scav_map_relax(struct scav_session *s, bool trylock)
  */
 static int scav_map_discard_region(struct scav_session *s,
 				   struct scav_region *r, struct scav_pass *p,
-				   u64 stamp_max, bool trylock)
+				   const struct scav_map_due *due,
+				   bool trylock)
 {
 	unsigned long from = READ_ONCE(r->cursor), next = 0, c, stop, fc;
 	int lap, ended = 1;
@@ -849,12 +884,13 @@ static int scav_map_discard_region(struct scav_session *s,
 		from = 0;
 	fc = from / SCAV_MAP_CHUNK_PAGES;
 	for (lap = 0; lap < 2; lap++) {
+		/* The cursor's chunk again only for its pages before it. */
 		c = lap ? 0 : fc;
-		stop = lap ? fc + 1 : r->nchunks;
-		while (scav_map_next_chunk(s, r, p, stamp_max, &c, stop)) {
+		stop = lap ? fc + !!(from % SCAV_MAP_CHUNK_PAGES) : r->nchunks;
+		while (scav_map_next_chunk(s, r, p, due, &c, stop)) {
 			next = scav_map_discard_chunk(s, r, c,
 						      lap || c != fc ? 0 : from,
-						      p, stamp_max, stop, &c);
+						      p, due, stop, &c);
 			if (scav_map_pass_over(p) || fatal_signal_pending(current))
 				goto stopped;
 			c++;
@@ -878,12 +914,14 @@ stopped:
 /*
  * The session's map pages that pass @p covers (idle since its stamp_max,
  * within its budget).  With @trylock (aging, pressure) a busy mmap lock
- * gives -EBUSY; else it is waited for (-EINTR on a fatal signal).  0, or
- * -ENOENT if the mm is gone.
+ * gives -EBUSY, at the start or when it could not be taken back between
+ * chunks; else it is waited for (-EINTR on a fatal signal).  0, or -ENOENT
+ * if the mm is gone.
  */
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 {
-	u64 stamp_max, before = p->bytes;
+	struct scav_map_due due = {};
+	u64 before = p->bytes;
 	unsigned int first, n;
 	int ret = 0, ended = 0;
 
@@ -904,9 +942,12 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 		ret = trylock ? -EBUSY : -EINTR;
 		goto put;
 	}
-	stamp_max = p->stamp_max;
-	if (stamp_max)
-		stamp_max += get_jiffies_64() - p->start;
+	if (p->stamp_max) {
+		u64 age = p->start - p->stamp_max;
+
+		due.last = p->stamp_max + get_jiffies_64() - p->start;
+		due.first = due.last > age ? due.last - age : 0;
+	}
 	/* From the region after the one where the last pass ended, round. */
 	first = READ_ONCE(s->map_cursor);
 	for (n = 0; n < SCAV_MAX_REGIONS && !scav_map_pass_over(p); n++) {
@@ -915,7 +956,7 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 
 		if (!r)
 			continue;
-		ended = scav_map_discard_region(s, r, p, stamp_max, trylock);
+		ended = scav_map_discard_region(s, r, p, &due, trylock);
 		scav_region_put(r);
 		if (ended) {
 			/* Its chunks go on at its cursor after the others'. */
@@ -925,6 +966,8 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 	}
 	if (ended >= 0)
 		mmap_read_unlock(s->mm);
+	else
+		ret = trylock ? -EBUSY : -EINTR;
 	if (p->bytes > before)
 		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
 put:

@@ -51,9 +51,13 @@ struct scav_region {
 	u32 *summary;
 	/* Pages unmapped, moved or replaced since registration: never acted on. */
 	unsigned long *dead;
-	/* Chunks seen with idle words, and the jiffies64 of their last report. */
+	/*
+	 * Chunks seen with idle words, and the jiffies64 of their last
+	 * report and of the report that made them pending.
+	 */
 	unsigned long *pending;
 	u64 *stamp;
+	u64 *since;
 	unsigned long cursor;		/* the page the next pass starts at */
 	bool dropped;			/* out of the session's table */
 	unsigned int zaps;		/* discards in flight */

@@ -437,6 +437,45 @@ TEST_F(map, a_page_reported_into_a_pending_chunk_waits_its_own_age)
 }
 
 /*
+ * But not for ever: a chunk whose first page goes idle and back every
+ * 200 ms, with an idle age of 1 s, has its other 63 pages aged out once
+ * the chunk has been pending for twice the age.  Before, every report
+ * into it put them off again, and they stayed idle as long as it went on.
+ */
+TEST_F(map, a_chunk_reported_into_again_and_again_still_ages)
+{
+	long long t0 = now_ms(), went = 0;
+	uint32_t w;
+	size_t i;
+
+	for (i = 1; i < SCAV_MAP_CHUNK_PAGES; i++)
+		map_report(self->words, self->summary, i);
+	ASSERT_EQ(0, set_aging("1000", "100", "0", "0"));
+	while (now_ms() - t0 < 20000) {
+		map_report(self->words, self->summary, 0);
+		usleep(200 * 1000);
+		/* Page 0 may go with the rest, before its own age. */
+		w = map_claim(self->words, 0);
+		ASSERT_TRUE(w == SCAV_PAGE_IDLE || w == SCAV_PAGE_DISCARDED);
+		if (atomic_load(&self->words[SCAV_MAP_CHUNK_PAGES - 1]) ==
+		    SCAV_PAGE_DISCARDED) {
+			went = now_ms() - t0;
+			break;
+		}
+	}
+	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
+	TH_LOG("pages 1-63 went within %lld ms of their report, with an idle age of 1000 ms",
+	       went);
+	ASSERT_LT(0, went);
+	/* Not before twice the age, but for the clock's ticks. */
+	EXPECT_LE(2000 - 10, went);
+	for (i = 1; i < SCAV_MAP_CHUNK_PAGES; i++)
+		EXPECT_EQ(SCAV_PAGE_DISCARDED, atomic_load(&self->words[i]));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + SCAV_MAP_CHUNK_PAGES * self->pg,
+				  self->len - SCAV_MAP_CHUNK_PAGES * self->pg, 5));
+}
+
+/*
  * Chunks that stay pending, because their memory was made inaccessible
  * after it was reported, cost every pass a look: 4096 of them (1 GiB of
  * address space holding nothing) in the region every pass came to first,
