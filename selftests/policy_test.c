@@ -698,6 +698,13 @@ TEST_F(policy, resident_figures_count_huge_pages_clipped_to_the_ranges)
 	EXPECT_EQ(blk / 2 + blk, st.idle_resident_bytes);
 	EXPECT_EQ(pagemap_present(m, 2 * blk) * (long)pg - blk / 2,
 		  (long)st.idle_resident_bytes);
+	/*
+	 * The split block, half empty, is what khugepaged collapses again
+	 * (max_ptes_none is 511), with every page present: out of its reach
+	 * (CI saw 512 pages present there once, stop 29).  The huge pages
+	 * stay huge.
+	 */
+	ASSERT_EQ(0, madvise(m, blk, MADV_NOHUGEPAGE));
 	/* Discarding the whole one leaves it whole; the other splits. */
 	ASSERT_EQ(0, scav_reclaim(s, 0, 0, NULL));
 	ASSERT_EQ(0, scav_stats(s, SCAV_STATS_RESIDENT, &st));
