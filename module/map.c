@@ -489,13 +489,16 @@ static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			 * Pending already: its new pages were reported now,
 			 * and must not go before their age.  Its older ones
 			 * then look younger than they are, never older, but
-			 * not for ever (scav_map_due()).
+			 * not for ever (scav_map_due()): the chunk counts as
+			 * pending since it became so, or since its first
+			 * report after a pass left it nothing to take.
 			 */
 			r->stamp[c] = now;
-			if (!__test_and_set_bit(c, r->pending)) {
-				r->since[c] = now;
+			if (!__test_and_set_bit(c, r->pending))
 				s->map_pending_chunks++;
-			}
+			else if (!(r->since[c] & SCAV_MAP_NO_SINCE))
+				continue;
+			r->since[c] = now;
 		}
 	}
 }
@@ -781,7 +784,12 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 	 * Pages left, given back IDLE by an ineligible VMA, or another pass's
 	 * (BUSY now, maybe IDLE again later): the chunk stays pending.  Read
 	 * under the lock a harvest sets pending bits under: a page reported
-	 * after this look has its chunk's bit harvested after the clear.
+	 * after this look has its chunk's bit harvested after the clear.  A
+	 * chunk that stays pending although the pass went all through it
+	 * holds no page a pass could take until its next report, which it
+	 * then counts as pending from (SCAV_MAP_NO_SINCE): else, once twice
+	 * the age old, it would be due by its first report at every pass, and
+	 * every page reported into it would go at the next one.
 	 */
 	for (cc = first; cc <= c; cc++) {
 		unsigned long ce = min((cc + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
@@ -798,6 +806,8 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 		if (!left_idle && !r->dropped &&
 		    __test_and_clear_bit(cc, r->pending))
 			s->map_pending_chunks--;
+		else if (left_idle && (left == ULONG_MAX || left >= ce))
+			r->since[cc] |= SCAV_MAP_NO_SINCE;
 		spin_unlock(&s->rlock);
 	}
 	spin_lock(&s->rlock);
@@ -814,10 +824,11 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 }
 
 /*
- * The first chunk of [*@c, @stop) of @r pending and due (@due), with its discard counted in flight, under the lock that drops
- * the region: true, *@c set to it.  False if there is none, @r was
- * dropped, or an aging or pressure pass may look at no more chunks (a
- * younger chunk passed over costs 1/SCAV_MAP_CHUNK_PAGES of one).
+ * The first chunk of [*@c, @stop) of @r pending and due (@due), with its
+ * discard counted in flight, under the lock that drops the region: true,
+ * *@c set to it.  False if there is none, @r was dropped, or an aging or
+ * pressure pass may look at no more chunks (a younger chunk passed over
+ * costs 1/SCAV_MAP_CHUNK_PAGES of one).
  */
 static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
 				struct scav_pass *p,
@@ -864,13 +875,14 @@ static bool scav_map_relax(struct scav_session *s, bool trylock)
 
 /*
  * Discard the idle pages of @r's chunks that are due (@due), within the
- * pass's budgets, from the page where the last pass stopped round to it: so no chunk that stays pending (say under an
- * mlock()) starves the rest, and no chunk whose runs cost more than a
- * pass's budget (say pages ineligible one in two, each given back IDLE for
- * a page of budget) has its later pages starved by its first ones.  1 if
- * the pass ended here, 0 if not; -1 if it ended because the mmap lock,
- * let go between chunks (scav_map_relax()), could not be taken back.
- * Under the mmap read lock, which on -1 is no longer held.
+ * pass's budgets, from the page where the last pass stopped round to it:
+ * so no chunk that stays pending (say under an mlock()) starves the rest,
+ * and no chunk whose runs cost more than a pass's budget (say pages
+ * ineligible one in two, each given back IDLE for a page of budget) has
+ * its later pages starved by its first ones.  1 if the pass ended here,
+ * 0 if not; -1 if it ended because the mmap lock, let go between chunks
+ * (scav_map_relax()), could not be taken back.  Under the mmap read lock,
+ * which on -1 is no longer held.
  */
 static int scav_map_discard_region(struct scav_session *s,
 				   struct scav_region *r, struct scav_pass *p,
@@ -884,7 +896,10 @@ static int scav_map_discard_region(struct scav_session *s,
 		from = 0;
 	fc = from / SCAV_MAP_CHUNK_PAGES;
 	for (lap = 0; lap < 2; lap++) {
-		/* The cursor's chunk again only for its pages before it. */
+		/*
+		 * The cursor's chunk again only if the cursor is inside it,
+		 * for its pages before it (and, as it goes, the rest again).
+		 */
 		c = lap ? 0 : fc;
 		stop = lap ? fc + !!(from % SCAV_MAP_CHUNK_PAGES) : r->nchunks;
 		while (scav_map_next_chunk(s, r, p, due, &c, stop)) {

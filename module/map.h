@@ -2,6 +2,7 @@
 #ifndef _SCAV_MAP_H
 #define _SCAV_MAP_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/mm_types.h>
@@ -58,6 +59,8 @@ struct scav_region {
 	unsigned long *pending;
 	u64 *stamp;
 	u64 *since;
+/* In @since: pending, but nothing a pass could take since its last look. */
+#define SCAV_MAP_NO_SINCE	BIT_ULL(63)
 	unsigned long cursor;		/* the page the next pass starts at */
 	bool dropped;			/* out of the session's table */
 	unsigned int zaps;		/* discards in flight */
