@@ -755,11 +755,18 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 		/*
 		 * The budget is charged after each run: a run takes no more
 		 * than it, counting every page (resident or not, so at most
-		 * the budget is spent on resident ones).
+		 * the budget is spent on resident ones); but an aging or
+		 * pressure run goes on to the end of the 2 MiB block it ran
+		 * out in, rather than split a huge page for the last bytes of
+		 * a budget, as for ranges (scav_size_piece()).  A split huge
+		 * page frees nothing until the kernel's deferred split gets to
+		 * it, though the zap counted its pages as freed.
 		 */
 		room = !scav_pass_over(p) &&
 		       (run == ULONG_MAX ||
-			((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget);
+			((u64)(i - run + 1) << PAGE_SHIFT) <= p->budget ||
+			(scav_pass_charged(p) &&
+			 (r->start + (i << PAGE_SHIFT)) & (PMD_SIZE - 1)));
 		if (!test_bit(i, r->dead) &&
 		    READ_ONCE(r->words[i]) == SCAV_PAGE_IDLE) {
 			if (room)
