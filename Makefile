@@ -263,7 +263,7 @@ go:
 
 # The suite on a 6.1 built with KASAN, lockdep, kmemleak and friends.
 check-debug: deps
-	$(MAKE) all go
+	$(MAKE) all
 	scripts/debug-kernel.sh
 
 demo: deps
