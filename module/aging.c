@@ -71,8 +71,6 @@ static void scav_aging_fn(struct work_struct *work)
 	if (!scav_aging_budget(&p, interval))
 		goto again;
 	scav_reclaim_oldest(&p);
-	/* Map pages after the ranges (not yet oldest first across both). */
-	scav_map_pass_all(&p);
 	/* Charged by resident memory, as the pass's budget (reclaim.c). */
 	if (scav_cfg(quota_bytes_per_sec))
 		scav_aging_tokens = max(scav_aging_tokens - (s64)p.resident,

@@ -126,16 +126,126 @@ fail:
 	return ERR_PTR(-ENOMEM);
 }
 
+/*
+ * A chunk of @s became pending at @now: counted in @l (@s->map_ages, or
+ * @s->map_parked), and the stamp it is pending since returned (@now, or
+ * the stamp of the last add if a harvest reached the lock after a later
+ * one).  A chunk is counted in the last entry whose @since is at or before
+ * its own; a full list makes the two entries closest in time one, under
+ * the older @since, so chunks may look older to the pick than they are,
+ * never younger: a map's oldest pending chunk is never passed over, and
+ * whether a chunk may go is its own stamps' say (scav_map_due()).  Under
+ * @s->rlock.
+ */
+static u64 scav_map_age_add(struct scav_session *s, struct scav_map_ages *l,
+			    u64 now)
+{
+	struct scav_map_age *a = l->a;
+	unsigned int i, best, n = l->n;
+	u64 gap;
+
+	lockdep_assert_held(&s->rlock);
+	WRITE_ONCE(s->map_pending_chunks, s->map_pending_chunks + 1);
+	WRITE_ONCE(l->chunks, l->chunks + 1);
+	/* No later chunk: the last add is in the last entry. */
+	if (n && now <= l->last) {
+		a[n - 1].chunks++;
+		return l->last;
+	}
+	l->last = now;
+	if (n == SCAV_MAP_AGES) {
+		best = n - 1;		/* the new chunk into the newest entry */
+		gap = now - a[n - 1].since;
+		for (i = 0; i + 1 < n; i++)
+			if (a[i + 1].since - a[i].since < gap) {
+				gap = a[i + 1].since - a[i].since;
+				best = i;
+			}
+		if (best == n - 1) {
+			a[n - 1].chunks++;
+			return now;
+		}
+		a[best].chunks += a[best + 1].chunks;
+		memmove(&a[best + 1], &a[best + 2],
+			(n - best - 2) * sizeof(*a));
+		n--;
+	}
+	a[n].since = now;
+	a[n].chunks = 1;
+	l->n = n + 1;
+	return now;
+}
+
+/* The list a pending chunk of @s whose since is @since is counted in. */
+static struct scav_map_ages *scav_map_ages_of(struct scav_session *s,
+					      u64 since)
+{
+	return since & SCAV_MAP_NO_SINCE ? &s->map_parked : &s->map_ages;
+}
+
+/*
+ * A chunk pending since @since (as its region keeps it, SCAV_MAP_NO_SINCE
+ * and all) is no longer.  Under @s->rlock.
+ */
+static void scav_map_age_remove(struct scav_session *s, u64 since)
+{
+	struct scav_map_ages *l = scav_map_ages_of(s, since);
+	struct scav_map_age *a = l->a;
+	unsigned int i, n = l->n;
+
+	lockdep_assert_held(&s->rlock);
+	since &= ~SCAV_MAP_NO_SINCE;
+	if (WARN_ON_ONCE(!n))
+		return;
+	WRITE_ONCE(s->map_pending_chunks, s->map_pending_chunks - 1);
+	WRITE_ONCE(l->chunks, l->chunks - 1);
+	for (i = n - 1; i && a[i].since > since; i--)
+		;
+	if (WARN_ON_ONCE(!a[i].chunks) || --a[i].chunks)
+		return;
+	memmove(&a[i], &a[i + 1], (n - i - 1) * sizeof(*a));
+	l->n = n - 1;
+}
+
+/*
+ * The oldest pending chunk of @s, as the @since of its entry (never younger
+ * than the chunk), if at or before @stamp_max: false if none.  With
+ * @parked, chunks a pass could take nothing of count too, as of when it
+ * went through them (aging looks at them again an idle age later; pressure
+ * never: scav_map_due()).  Under @s->rlock.
+ */
+bool scav_map_oldest(struct scav_session *s, u64 stamp_max, bool parked,
+		     u64 *stamp)
+{
+	bool found = false;
+
+	lockdep_assert_held(&s->rlock);
+	if (s->map_ages.n && s->map_ages.a[0].since <= stamp_max) {
+		*stamp = s->map_ages.a[0].since;
+		found = true;
+	}
+	if (parked && s->map_parked.n &&
+	    s->map_parked.a[0].since <= stamp_max &&
+	    (!found || s->map_parked.a[0].since < *stamp)) {
+		*stamp = s->map_parked.a[0].since;
+		found = true;
+	}
+	return found;
+}
+
 /* Take @r out of @s's table (the caller puts the table's reference). */
 static void scav_region_unlink(struct scav_session *s, struct scav_region *r)
 {
+	unsigned long c;
+
 	lockdep_assert_held(&s->rlock);
 	s->regions[r->index] = NULL;
 	r->dropped = true;
 	WRITE_ONCE(s->map_regions, s->map_regions - 1);
 	atomic_long_dec(&scav_totals.map_regions);
 	/* A pass still holding the region clears no bit of it after this. */
-	s->map_pending_chunks -= bitmap_weight(r->pending, r->nchunks);
+	for_each_set_bit(c, r->pending, r->nchunks)
+		scav_map_age_remove(s, r->since[c]);
 	bitmap_zero(r->pending, r->nchunks);
 }
 
@@ -494,11 +604,14 @@ static void scav_map_harvest(struct scav_session *s, struct scav_region *r,
 			 * report after a pass left it nothing to take.
 			 */
 			r->stamp[c] = now;
-			if (!__test_and_set_bit(c, r->pending))
-				s->map_pending_chunks++;
-			else if (!(r->since[c] & SCAV_MAP_NO_SINCE))
-				continue;
-			r->since[c] = now;
+			if (!__test_and_set_bit(c, r->pending)) {
+				r->since[c] = scav_map_age_add(s, &s->map_ages,
+							       now);
+			} else if (r->since[c] & SCAV_MAP_NO_SINCE) {
+				scav_map_age_remove(s, r->since[c]);
+				r->since[c] = scav_map_age_add(s, &s->map_ages,
+							       now);
+			}
 		}
 	}
 }
@@ -528,10 +641,12 @@ unsigned long scav_map_unharvested(struct scav_session *s)
 /* Every region of @s: chunks reported since the last harvest get a stamp. */
 void scav_map_harvest_all(struct scav_session *s)
 {
-	u64 now = get_jiffies_64();
+	u64 now;
 	int i;
 
 	spin_lock(&s->rlock);
+	/* Under the lock: no later than the look a pass parks by. */
+	now = get_jiffies_64();
 	for (i = 0; i < SCAV_MAX_REGIONS; i++)
 		if (s->regions[i])
 			scav_map_harvest(s, s->regions[i], now);
@@ -631,15 +746,15 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			     (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 		}
 		/*
-		 * At least a page per run, resident or not, given back IDLE
-		 * or not: the work of a pass follows its budget, whatever the
-		 * map says (runs of one page over memory that holds nothing
-		 * would otherwise cost a shrinker call that asked for 128
-		 * pages thousands of zaps).  Chunks that stay pending cannot
-		 * take every pass's budget: passes go round (the cursors).
+		 * A zap costs at least a page, resident or not: the zaps of a
+		 * pass follow its budget, whatever the map says (runs of one
+		 * page over memory that holds nothing would otherwise cost a
+		 * shrinker call that asked for 128 pages thousands of zaps).
+		 * A run given back IDLE costs none: its work is bounded by
+		 * the chunks the pass may look at, and the budget is the
+		 * memory others wait for (a process could spend every
+		 * pressure pass's on PROT_NONE pages, one in two reported).
 		 */
-		if (!ok)
-			p->budget -= min_t(u64, PAGE_SIZE, p->budget);
 		if (ok) {
 			w.limit = U64_MAX;
 			scav_walk_range(s->mm, addr, stop, &w);
@@ -680,13 +795,25 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
  * at all).  Such a chunk may take its newest pages before their age.
  */
 struct scav_map_due {
-	u64 last, first;
+	u64 last, first, again;
 };
 
+/*
+ * A chunk that a pass went all through and left pending (SCAV_MAP_NO_SINCE)
+ * is due again only once it has waited there an idle age (@again, for
+ * aging; at once for a request; never for pressure): what it holds could
+ * not be taken (PROT_NONE, mlock(), BUSY words the process wrote), and
+ * every pass would otherwise look at it again and pay for its runs.  Its
+ * next report makes it pending as any other.
+ */
 static bool scav_map_due(const struct scav_region *r, unsigned long c,
 			 const struct scav_map_due *due)
 {
-	return r->stamp[c] <= due->last || r->since[c] <= due->first;
+	u64 since = r->since[c];
+
+	if (since & SCAV_MAP_NO_SINCE)
+		return (since & ~SCAV_MAP_NO_SINCE) <= due->again;
+	return r->stamp[c] <= due->last || since <= due->first;
 }
 
 /*
@@ -741,6 +868,7 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 	unsigned long i, end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
 	unsigned long blk = ALIGN(r->start + (end << PAGE_SHIFT), PMD_SIZE);
 	unsigned long run = ULONG_MAX, left = ULONG_MAX, first = c, cc;
+	u64 now, began = get_jiffies_64();
 
 	for (i = max(c * SCAV_MAP_CHUNK_PAGES, from); ; i++) {
 		bool took = false, room;
@@ -791,30 +919,56 @@ static unsigned long scav_map_discard_chunk(struct scav_session *s,
 	 * Pages left, given back IDLE by an ineligible VMA, or another pass's
 	 * (BUSY now, maybe IDLE again later): the chunk stays pending.  Read
 	 * under the lock a harvest sets pending bits under: a page reported
-	 * after this look has its chunk's bit harvested after the clear.  A
-	 * chunk that stays pending although the pass went all through it
-	 * holds no page a pass could take until its next report, which it
-	 * then counts as pending from (SCAV_MAP_NO_SINCE): else, once twice
-	 * the age old, it would be due by its first report at every pass, and
-	 * every page reported into it would go at the next one.
+	 * after this look has its chunk's bit harvested after the clear.
+	 * BUSY words are another pass's only while another discard of the
+	 * region is in flight (this one counts once in @r->zaps): that pass's
+	 * own look settles the chunk.  Else the process wrote them, and they
+	 * are pages this pass could not take, as IDLE ones left.  A chunk
+	 * that stays pending although the pass went all through it holds no
+	 * page a pass could take until its next report, which it then counts
+	 * as pending from (SCAV_MAP_NO_SINCE): else, once twice the age old,
+	 * it would be due by its first report at every pass, and every page
+	 * reported into it would go at the next one.  It goes to the back of
+	 * the session's ages meanwhile, and is due again only after an idle
+	 * age (scav_map_due()): else its pages that cannot go would take
+	 * every pass's look and budget before anyone else's memory.
 	 */
+	now = get_jiffies_64();
 	for (cc = first; cc <= c; cc++) {
-		unsigned long ce = min((cc + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
-		bool left_idle = false;
+		unsigned long cs = cc * SCAV_MAP_CHUNK_PAGES;
+		unsigned long ce = min(cs + SCAV_MAP_CHUNK_PAGES, r->npages);
+		bool left_idle = false, left_busy = false;
 
 		spin_lock(&s->rlock);
-		for (i = cc * SCAV_MAP_CHUNK_PAGES; i < ce && !left_idle; i++) {
+		for (i = cs; i < ce && !left_idle; i++) {
 			u32 word = READ_ONCE(r->words[i]);
 
-			left_idle = !test_bit(i, r->dead) &&
-				    (word == SCAV_PAGE_IDLE ||
-				     word == SCAV_PAGE_BUSY);
+			if (test_bit(i, r->dead))
+				continue;
+			left_idle = word == SCAV_PAGE_IDLE;
+			left_busy |= word == SCAV_PAGE_BUSY;
 		}
-		if (!left_idle && !r->dropped &&
-		    __test_and_clear_bit(cc, r->pending))
-			s->map_pending_chunks--;
-		else if (left_idle && (left == ULONG_MAX || left >= ce))
-			r->since[cc] |= SCAV_MAP_NO_SINCE;
+		/*
+		 * Parked only if gone all through (from its start, not cut
+		 * short) and not harvested since this look began: a page
+		 * reported meanwhile, after the look passed it, may be what is
+		 * left, and must not wait for an age it already waited.
+		 */
+		if (!r->dropped && test_bit(cc, r->pending) &&
+		    (left_idle || !left_busy || r->zaps == 1)) {
+			left_idle |= left_busy;
+			if (!left_idle) {
+				scav_map_age_remove(s, r->since[cc]);
+				__clear_bit(cc, r->pending);
+			} else if ((cc != first || from <= cs) &&
+				   (left == ULONG_MAX || left >= ce) &&
+				   r->stamp[cc] < began) {
+				scav_map_age_remove(s, r->since[cc]);
+				r->since[cc] = scav_map_age_add(s, &s->map_parked,
+								now) |
+					       SCAV_MAP_NO_SINCE;
+			}
+		}
 		spin_unlock(&s->rlock);
 	}
 	spin_lock(&s->rlock);
@@ -849,6 +1003,7 @@ static bool scav_map_next_chunk(struct scav_session *s, struct scav_region *r,
 	       (*c = find_next_bit(r->pending, stop, *c)) < stop) {
 		if (scav_map_due(r, *c, due)) {
 			p->map_chunks -= charged;
+			p->map_due++;
 			WRITE_ONCE(r->zaps, r->zaps + 1);
 			WRITE_ONCE(s->map_zaps, s->map_zaps + 1);
 			found = true;
@@ -938,15 +1093,19 @@ stopped:
  * within its budget).  With @trylock (aging, pressure) a busy mmap lock
  * gives -EBUSY, at the start or when it could not be taken back between
  * chunks; else it is waited for (-EINTR on a fatal signal).  0, or -ENOENT
- * if the mm is gone.
+ * if the mm is gone.  *@done: it went round every region and found no
+ * more (or nothing was pending).  @harvest: harvest the map's reports
+ * first (the reclaimers' loop harvests once, before its picks).
  */
-int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
+static int scav_map_pass_done(struct scav_session *s, struct scav_pass *p,
+			      bool trylock, bool harvest, bool *done)
 {
 	struct scav_map_due due = {};
 	u64 before = p->bytes;
 	unsigned int first, n;
 	int ret = 0, ended = 0;
 
+	*done = true;
 	if (!READ_ONCE(s->map_regions))
 		return 0;
 	/*
@@ -955,7 +1114,8 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 	 * harvests what was reported before it): ages count to now here.
 	 * Nothing pending: nothing to lock for, and no busy lock to defer.
 	 */
-	scav_map_harvest_all(s);
+	if (harvest)
+		scav_map_harvest_all(s);
 	if (!READ_ONCE(s->map_pending_chunks))
 		return 0;
 	if (!mmget_not_zero(s->mm))
@@ -969,6 +1129,8 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 
 		due.last = p->stamp_max + get_jiffies_64() - p->start;
 		due.first = due.last > age ? due.last - age : 0;
+		if (p->cause != SCAV_CAUSE_PRESSURE)
+			due.again = due.last;
 	}
 	/* From the region after the one where the last pass ended, round. */
 	first = READ_ONCE(s->map_cursor);
@@ -986,6 +1148,7 @@ int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
 			break;
 		}
 	}
+	*done = n == SCAV_MAX_REGIONS;
 	if (ended >= 0)
 		mmap_read_unlock(s->mm);
 	else
@@ -1000,41 +1163,72 @@ put:
 	return ret;
 }
 
-/* The session ID the next pass over all maps starts at. */
-static unsigned long scav_map_cursor;
+int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock)
+{
+	bool done;
+
+	return scav_map_pass_done(s, p, trylock, true, &done);
+}
 
 /*
- * Every session's map pages that pass @p covers, for aging and the
- * machine's pressure: sessions in ID order from the one after where the
- * last pass ended, round to it, each with a reference, the mmap lock
- * tried, never waited for (pressure leaves a busy one to a worker).
+ * One batch of the aging worker's or the shrinker's loop (reclaim.c) on
+ * @s's map, whose oldest pending chunk was the oldest idle memory the pass
+ * could take: at most SCAV_MAP_BATCH_CHUNKS chunks of the pass's look, on
+ * from where the last pass over the map stopped (not oldest first within
+ * the map).  Once a batch has gone round every region, the map is done for
+ * @round.  0, -EBUSY or -ENOENT, as scav_map_pass() with a trylock.
  */
-void scav_map_pass_all(struct scav_pass *p)
+int scav_map_batch(struct scav_session *s, struct scav_pass *p, u64 round)
 {
-	unsigned long first = READ_ONCE(scav_map_cursor), id = first;
-	bool wrapped = false;
+	unsigned int look = p->map_chunks;
+	unsigned int batch = min_t(unsigned int, look, SCAV_MAP_BATCH_CHUNKS);
+	unsigned long due = p->map_due;
+	u64 before = p->bytes;
+	bool done;
+	int ret;
 
-	while (!scav_map_pass_over(p)) {
-		struct scav_session *s = scav_session_next(&id);
+	p->map_chunks = batch;
+	ret = scav_map_pass_done(s, p, true, false, &done);
+	p->map_chunks = look - (batch - p->map_chunks);
+	/*
+	 * A batch that found chunks due and discarded nothing leaves the map
+	 * to the others for the round too: its chunks may be ones that cannot
+	 * go (PROT_NONE, BUSY words the process wrote), and would else take
+	 * the whole of the pass's look, batch after batch, from every other
+	 * map.  One that found none due goes on from its cursor at the next.
+	 */
+	if (!ret && (done || (p->bytes == before && p->map_due != due))) {
+		spin_lock(&s->rlock);
+		s->map_round[p->cause] = max(s->map_round[p->cause], round);
+		spin_unlock(&s->rlock);
+	}
+	return ret;
+}
 
-		if (!s && !wrapped) {
-			wrapped = true;
-			id = 0;
-			continue;
-		}
-		if (!s)
-			break;
-		if (wrapped && id >= first) {
-			scav_session_put(s);
-			break;
-		}
-		if (scav_map_pass(s, p, true) == -EBUSY)
-			scav_reclaim_busy(s, p);
+/*
+ * Map reports made since the last look, of the sessions @v[0..@nr) (all
+ * sessions if @v is NULL): harvested before a pass of the reclaimers, so
+ * that the pick sees their chunks (scav_map_oldest()).  Sessions in ID
+ * order, each with a reference, none if no session has a region.
+ */
+void scav_map_harvest_among(struct scav_session **v, unsigned int nr)
+{
+	struct scav_session *s;
+	unsigned long id = 0;
+	unsigned int i;
+
+	if (!atomic_long_read(&scav_totals.map_regions))
+		return;
+	if (v) {
+		for (i = 0; i < nr; i++)
+			if (READ_ONCE(v[i]->map_regions))
+				scav_map_harvest_all(v[i]);
+		return;
+	}
+	while ((s = scav_session_next(&id))) {
+		if (READ_ONCE(s->map_regions))
+			scav_map_harvest_all(s);
 		scav_session_put(s);
-		if (scav_map_pass_over(p)) {
-			WRITE_ONCE(scav_map_cursor, id + 1);
-			break;
-		}
 		id++;
 		cond_resched();
 	}

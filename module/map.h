@@ -13,6 +13,27 @@
 
 struct scav_session;
 
+/*
+ * A session's pending chunks, oldest first, as (the harvest that made
+ * them pending, how many are still pending from it): so the reclaimers
+ * know its oldest pending chunk without a scan.  A chunk belongs to the
+ * last entry whose @since is at or before its own (scav_region.since);
+ * when the list is full the two entries closest in time merge under the
+ * older @since, so chunks may look older than they are, never younger
+ * (scav_map_age_add()).
+ */
+#define SCAV_MAP_AGES	8
+struct scav_map_age {
+	u64 since;
+	unsigned long chunks;
+};
+struct scav_map_ages {
+	struct scav_map_age a[SCAV_MAP_AGES];
+	unsigned int n;
+	unsigned long chunks;		/* in all entries */
+	u64 last;			/* the newest chunk's since */
+};
+
 /* Regions one session may register at once. */
 #define SCAV_MAX_REGIONS	16
 /* Largest region: 64 GiB, whose map is 64 MiB. */
@@ -24,6 +45,8 @@ struct scav_session;
  * MiB of pages, 32768 words.  The next pass goes on where it stopped.
  */
 #define SCAV_MAP_PASS_CHUNKS	512
+/* Chunks one batch of the reclaimers' loop looks at: 8 MiB of pages. */
+#define SCAV_MAP_BATCH_CHUNKS	32
 /* The mmap() offset of region i's map is i << SCAV_MAP_OFFSET_SHIFT. */
 #define SCAV_MAP_OFFSET_SHIFT	32
 
@@ -80,6 +103,9 @@ unsigned long scav_map_unharvested(struct scav_session *s);
 struct scav_pass;
 void scav_map_harvest_all(struct scav_session *s);
 int scav_map_pass(struct scav_session *s, struct scav_pass *p, bool trylock);
-void scav_map_pass_all(struct scav_pass *p);
+int scav_map_batch(struct scav_session *s, struct scav_pass *p, u64 round);
+void scav_map_harvest_among(struct scav_session **v, unsigned int nr);
+bool scav_map_oldest(struct scav_session *s, u64 stamp_max, bool parked,
+		     u64 *stamp);
 
 #endif /* _SCAV_MAP_H */

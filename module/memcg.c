@@ -250,9 +250,8 @@ unsigned long scav_memcg_count(struct shrink_control *sc)
 unsigned long scav_memcg_scan(struct shrink_control *sc)
 {
 	struct scav_memcg_pick pk = { .nr = 0 };
-	static atomic_t turn;
-	unsigned int i, first;
 	struct scav_pass p;
+	unsigned int i;
 	int nid;
 
 	for_each_online_node(nid) {
@@ -269,18 +268,6 @@ unsigned long scav_memcg_scan(struct shrink_control *sc)
 	p.cgroup_id = scav_memcg_id(sc->memcg);
 	p.may_wait = gfpflags_allow_blocking(sc->gfp_mask);
 	scav_reclaim_among(&p, pk.v, pk.nr);
-	/*
-	 * Map pages after the ranges (not yet oldest first across both),
-	 * each scan starting at another session, so that one whose chunks
-	 * use up every pass's look does not starve the others.
-	 */
-	first = pk.nr ? (unsigned int)atomic_inc_return(&turn) % pk.nr : 0;
-	for (i = 0; i < pk.nr && !scav_map_pass_over(&p); i++) {
-		struct scav_session *s = pk.v[(first + i) % pk.nr];
-
-		if (scav_map_pass(s, &p, true) == -EBUSY)
-			scav_reclaim_busy(s, &p);
-	}
 	for (i = 0; i < pk.nr; i++)
 		scav_session_put(pk.v[i]);
 	sc->nr_scanned = p.resident >> PAGE_SHIFT;

@@ -432,7 +432,11 @@ int scav_reclaim_session(struct scav_session *s, struct scav_pass *p)
 	}
 	if (p->bytes > before)
 		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
-	/* Map pages after the ranges (not yet oldest first across both). */
+	/*
+	 * Map pages after the ranges: of one session, whose memory it is
+	 * (a request), or whose share a shrinker left here; aging and the
+	 * shrinkers go oldest first across both (scav_reclaim_loop()).
+	 */
 	if ((!ret || ret == -ENOENT) && !scav_pass_over(p)) {
 		int m = scav_map_pass(s, p, false);
 
@@ -443,18 +447,30 @@ int scav_reclaim_session(struct scav_session *s, struct scav_pass *p)
 }
 
 /*
- * One batch for the aging worker or the shrinker.  A session that yields
- * nothing (mmap lock busy, out of memory, nothing left) is skipped for the
- * rest of @round.  Returns 0, -ENOENT, -EBUSY or -ENOMEM.
+ * One batch for the aging worker or the shrinker, of @s's ranges or, with
+ * @map, of its map.  A session that yields nothing (mmap lock busy, out of
+ * memory, its process gone) is skipped for the rest of @round; one whose
+ * ranges the round has taken may still have map pages to give.  Returns 0,
+ * -ENOENT, -EBUSY or -ENOMEM.
  */
 static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
-			    u64 round)
+			    u64 round, bool map)
 {
 	u64 before = p->bytes;
-	int ret = scav_reclaim_batch(s, p, round);
+	int ret;
 
-	if (p->bytes > before)
-		scav_nl_reclaim_event(s, p->bytes - before, p->cause, p->cgroup_id);
+	if (map) {
+		ret = scav_map_batch(s, p, round);
+	} else {
+		ret = scav_reclaim_batch(s, p, round);
+		if (p->bytes > before)
+			scav_nl_reclaim_event(s, p->bytes - before, p->cause,
+					      p->cgroup_id);
+		/* No range left, but maybe map pages (closed: nothing). */
+		if (ret == -ENOENT && !READ_ONCE(s->closed) &&
+		    atomic_read(&s->mm->mm_users))
+			ret = 0;
+	}
 	if (ret) {
 		spin_lock(&s->rlock);
 		s->busy_round[p->cause] = max(s->busy_round[p->cause], round);
@@ -466,11 +482,13 @@ static int scav_reclaim_try(struct scav_session *s, struct scav_pass *p,
 /*
  * The oldest idle memory of the sessions @v[0..@nr) (all sessions if @v is
  * NULL) that the pass covers, within its budgets: the one loop of the aging
- * worker and the shrinker.  Each call is a round, in which a session gives
- * at most one pass (pieces it skipped stay skipped) and one whose mmap lock
+ * worker and the shrinker, over ranges and map pages alike.  Each call is
+ * a round, in which a session gives at most one pass (pieces it skipped
+ * stay skipped, and its map is gone through once) and one whose mmap lock
  * was busy is not asked again.  Pressure that finds a session's mmap lock
  * taken leaves its share to a worker, which may wait for the lock
- * (scav_reclaim_defer()).
+ * (scav_reclaim_defer()).  Map reports made since the last pass are
+ * harvested first, so that their chunks count with their age.
  */
 static void scav_reclaim_loop(struct scav_pass *p, struct scav_session **v,
 			      unsigned int nr)
@@ -478,13 +496,17 @@ static void scav_reclaim_loop(struct scav_pass *p, struct scav_session **v,
 	static atomic64_t rounds[SCAV_NR_CAUSES];
 	u64 round = atomic64_inc_return(&rounds[p->cause]);
 
+	scav_map_harvest_among(v, nr);
 	while (!scav_pass_over(p)) {
+		bool map = false;
 		struct scav_session *s = scav_session_pick(v, nr, p->cause, round,
-							   p->stamp_max);
+							   p->stamp_max,
+							   !scav_map_pass_over(p),
+							   &map);
 
 		if (!s)
 			break;
-		if (scav_reclaim_try(s, p, round) == -EBUSY)
+		if (scav_reclaim_try(s, p, round, map) == -EBUSY)
 			scav_reclaim_busy(s, p);
 		scav_session_put(s);
 		cond_resched();

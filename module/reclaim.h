@@ -31,21 +31,29 @@ struct scav_pass {
 	/* Aging and pressure: map chunks still to look at, in all sessions. */
 	unsigned int map_chunks;
 	unsigned long map_passed;	/* younger chunks passed over */
+	unsigned long map_due;		/* chunks found due */
 	/* The session whose spare nodes could not be charged: stop trying. */
 	const struct scav_session *no_spares;
 };
 
 void scav_pass_init(struct scav_pass *p, enum scav_cause cause, u64 min_age_ms);
 
-static inline bool scav_pass_over(const struct scav_pass *p)
-{
-	return !p->budget || (p->deadline_ns && ktime_get_ns() >= p->deadline_ns);
-}
-
 /* Aging and pressure spend their budgets on resident memory (reclaim.c). */
 static inline bool scav_pass_charged(const struct scav_pass *p)
 {
 	return p->cause != SCAV_CAUSE_REQUEST;
+}
+
+/*
+ * Out of budget or time.  A charged pass is out of budget with less than a
+ * page left, which buys nothing: the walk would take the whole 2 MiB block
+ * it found resident memory in (an aging run's share is rarely a multiple
+ * of a page).
+ */
+static inline bool scav_pass_over(const struct scav_pass *p)
+{
+	return p->budget < (scav_pass_charged(p) ? PAGE_SIZE : 1) ||
+	       (p->deadline_ns && ktime_get_ns() >= p->deadline_ns);
 }
 /* Map chunks are looked at too: a bound on the words one pass reads. */
 static inline bool scav_map_pass_over(const struct scav_pass *p)

@@ -336,14 +336,19 @@ void scav_session_close(struct scav_session *s)
 }
 
 /*
- * The stamp of @s's oldest kept range not skipped in @round for @cause, if
- * reported at or before @stamp_max; false if it has none.
+ * The stamp of @s's oldest idle memory that @round for @cause may still
+ * take, if reported at or before @stamp_max: its oldest kept range not
+ * skipped in the round, or with @maps its oldest pending map chunk if its
+ * map was not gone through in the round (*@map says which); false if
+ * there is none.
  */
 static bool scav_session_oldest(struct scav_session *s, enum scav_cause cause,
-				u64 round, u64 stamp_max, u64 *stamp)
+				u64 round, u64 stamp_max, bool maps,
+				u64 *stamp, bool *map)
 {
 	struct scav_node *n = NULL;
-	u64 pass;
+	bool found = false;
+	u64 pass, m;
 
 	/*
 	 * Rounds of one cause may run at once (kswapd, direct reclaimers,
@@ -353,35 +358,52 @@ static bool scav_session_oldest(struct scav_session *s, enum scav_cause cause,
 	 * same busy session again and again.
 	 */
 	spin_lock(&s->rlock);
-	if (s->busy_round[cause] < round && s->round[cause] <= round) {
+	/* Closed: its ranges go at its end, after busy ones settle. */
+	if (!s->closed && s->busy_round[cause] < round &&
+	    s->round[cause] <= round) {
 		pass = s->round[cause] == round ? s->round_pass[cause] : SCAV_NO_PASS;
 		n = scav_ranges_oldest(&s->ranges, pass, stamp_max);
-		if (n)
+		if (n) {
 			*stamp = n->stamp;
+			*map = false;
+			found = true;
+		}
+		if (maps && s->map_round[cause] < round &&
+		    scav_map_oldest(s, stamp_max, cause != SCAV_CAUSE_PRESSURE,
+				    &m) &&
+		    (!found || time_before64(m, *stamp))) {
+			*stamp = m;
+			*map = true;
+			found = true;
+		}
 	}
 	spin_unlock(&s->rlock);
-	return n;
+	return found;
 }
 
 /*
- * The open session whose oldest kept range, among those not skipped in
- * @round for @cause, is the oldest, if reported at or before @stamp_max;
- * with a reference.  Among @v[0..@nr) if @v, else among all sessions.
+ * The open session whose oldest idle memory (scav_session_oldest()) is the
+ * oldest, if reported at or before @stamp_max, with a reference; *@map
+ * says whether that is a map chunk.  Among @v[0..@nr) if @v, else among
+ * all sessions.
  */
 struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
 				       enum scav_cause cause, u64 round,
-				       u64 stamp_max)
+				       u64 stamp_max, bool maps, bool *map)
 {
 	struct scav_session *s, *best = NULL;
 	u64 stamp, best_stamp = 0;
 	unsigned int i;
+	bool m;
 
 	if (v) {
 		for (i = 0; i < nr; i++)
-			if (scav_session_oldest(v[i], cause, round, stamp_max, &stamp) &&
+			if (scav_session_oldest(v[i], cause, round, stamp_max,
+						maps, &stamp, &m) &&
 			    (!best || time_before64(stamp, best_stamp))) {
 				best = v[i];
 				best_stamp = stamp;
+				*map = m;
 			}
 		if (best)
 			refcount_inc(&best->ref);
@@ -389,10 +411,12 @@ struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
 	}
 	spin_lock(&scav_session_list_lock);
 	list_for_each_entry(s, &scav_session_list, node)
-		if (scav_session_oldest(s, cause, round, stamp_max, &stamp) &&
+		if (scav_session_oldest(s, cause, round, stamp_max, maps,
+					&stamp, &m) &&
 		    (!best || time_before64(stamp, best_stamp))) {
 			best = s;
 			best_stamp = stamp;
+			*map = m;
 		}
 	if (best)
 		refcount_inc(&best->ref);
@@ -457,11 +481,13 @@ unsigned long scav_session_reclaimable(struct scav_session *s)
 	u64 kept = READ_ONCE(s->ranges.idle_bytes) -
 		   READ_ONCE(s->ranges.discarded_bytes);
 	/*
-	 * Map chunks seen with idle pages: at most a chunk's pages each; a
-	 * region with reports not yet harvested: its pages, until a pass
-	 * harvests them (the scan that this count calls for).
+	 * Map chunks seen with idle pages: at most a chunk's pages each, but
+	 * none of those a pass could take nothing of, which pressure leaves
+	 * (scav_map_due()); a region with reports not yet harvested: its
+	 * pages, until a pass harvests them (the scan that this count calls
+	 * for).
 	 */
-	u64 map = (u64)READ_ONCE(s->map_pending_chunks) * SCAV_MAP_CHUNK_PAGES;
+	u64 map = (u64)READ_ONCE(s->map_ages.chunks) * SCAV_MAP_CHUNK_PAGES;
 
 	if (READ_ONCE(s->map_regions))
 		map += scav_map_unharvested(s);

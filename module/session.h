@@ -63,6 +63,11 @@ struct scav_session {
 	unsigned long map_pending_chunks;	/* of them, with idle pages */
 	unsigned int map_zaps;			/* map discards in flight */
 	unsigned int map_cursor;		/* the region a pass starts at */
+	/* Pending chunks by the harvest that made them pending (map.c). */
+	struct scav_map_ages map_ages;
+	/* Pending chunks a pass could take nothing of (SCAV_MAP_NO_SINCE). */
+	struct scav_map_ages map_parked;
+	u64 map_round[SCAV_NR_CAUSES];	/* map gone through in this round */
 	bool closed;
 	u64 pass;
 	u64 round[SCAV_NR_CAUSES];	/* the aging or shrinker round ... */
@@ -93,7 +98,7 @@ void scav_forget(struct scav_session *s, u64 bytes);
 bool scav_session_room(struct scav_session *s, unsigned int nodes);
 struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
 				       enum scav_cause cause, u64 round,
-				       u64 stamp_max);
+				       u64 stamp_max, bool maps, bool *map);
 unsigned long scav_session_reclaimable(struct scav_session *s);
 struct scav_walk;
 u64 scav_sessions_idle(struct scav_walk *w);

@@ -84,8 +84,6 @@ static unsigned long scav_shrink_scan(struct shrinker *sh,
 	if (scav_shrink_count(sh, sc) < sc->nr_to_scan + 2 * SCAV_SHRINK_BATCH)
 		p.budget = U64_MAX;
 	scav_reclaim_oldest(&p);
-	/* Map pages after the ranges (not yet oldest first across both). */
-	scav_map_pass_all(&p);
 	sc->nr_scanned = p.resident >> PAGE_SHIFT;
 	/*
 	 * Zapped pages go back to the page allocator, not through the LRU:

@@ -500,6 +500,118 @@ TEST_F(map, a_chunk_reported_into_again_and_again_still_ages)
 }
 
 /*
+ * Aging takes the oldest idle memory first, map pages and ranges alike: a
+ * chunk counts from the harvest that made it pending (STATS harvests, as
+ * every pass does).  One run, with a budget for a bit less than 1 MiB,
+ * and 1 MiB idle each in this session's map and in another process's
+ * range.  Before, map pages went after every range of a pass, whatever
+ * their age.
+ */
+static void map_against_range(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(map) *self, bool map_first)
+{
+	size_t i, n = self->len / self->pg, kept = 0;
+	struct idle_child k;
+	struct scav_stats st;
+	long long busy, other;
+
+	ASSERT_EQ(0, knob_write("enabled", "0"));
+	if (!map_first) {
+		ASSERT_EQ(0, idle_child_start(&k, MiB));
+		usleep(100 * 1000);
+	}
+	for (i = 0; i < n; i++)
+		map_report(self->words, self->summary, i);
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	if (map_first) {
+		usleep(100 * 1000);
+		ASSERT_EQ(0, idle_child_start(&k, MiB));
+	}
+	EXPECT_EQ(0, one_aging_run(&busy));
+	/* A session skipped as busy would make the run say nothing. */
+	EXPECT_EQ(0, busy);
+	other = idle_child_end(&k);
+	for (i = 0; i < n; i++)
+		kept += atomic_load(&self->words[i]) == SCAV_PAGE_IDLE;
+	TH_LOG("%s first: the map kept %zu of %zu pages idle, the range lost %lld bytes",
+	       map_first ? "map" : "range", kept, n, other);
+	if (map_first) {
+		EXPECT_EQ(0, other);
+		/* The budget bought all but the last page. */
+		EXPECT_GE(1, kept);
+	} else {
+		EXPECT_EQ((long long)MiB, other);
+		EXPECT_EQ(n, kept);
+	}
+}
+
+TEST_F_TIMEOUT(map, aging_takes_map_pages_older_than_a_range_first, 90)
+{
+	map_against_range(_metadata, self, true);
+}
+
+TEST_F_TIMEOUT(map, aging_takes_a_range_older_than_map_pages_first, 90)
+{
+	map_against_range(_metadata, self, false);
+}
+
+/*
+ * A process that reports into a new chunk every 25 ms, with an idle age of
+ * a second, still has its pages aged on time: its pending chunks are
+ * counted by harvest in a short list (8 entries), full all along here, so
+ * that two entries merge at each harvest.  Merged into the newest, as they
+ * first were, the entry that took every new harvest ended up the oldest,
+ * with the stamp of the last harvest: the map was then never old enough
+ * to be picked while the reports went on.
+ */
+TEST_F_TIMEOUT(map, a_map_reported_into_all_the_time_still_ages_on_time, 90)
+{
+	const size_t len = 32 * MiB, chunks = 120;
+	long long t0, at[120], end;
+	struct scav_map_region r = {};
+	_Atomic uint32_t *w, *sum;
+	struct scav_stats st;
+	size_t c, due = 0, gone = 0;
+	char *mem;
+
+	mem = map_no_thp_filled(len, 6);
+	ASSERT_NE(NULL, mem);
+	w = map_region(self->fd, mem, len, &r, &sum);
+	ASSERT_NE(NULL, w);
+	ASSERT_EQ(0, set_aging("1000", "100", "0", "0"));
+	t0 = now_ms();
+	for (c = 0; c < chunks; c++) {
+		at[c] = now_ms();
+		map_report(w, sum, c * SCAV_MAP_CHUNK_PAGES);
+		ASSERT_EQ(0, sc_stats(self->fd, &st));	/* harvested now */
+		while (now_ms() < t0 + (long long)(c + 1) * 25)
+			usleep(5000);
+	}
+	end = now_ms();
+	ASSERT_EQ(0, set_aging("3600000", "100", "0", "0"));
+	/* Due a second after its report; half a second more for the worker. */
+	for (c = 0; c < chunks; c++) {
+		uint32_t v = atomic_load(&w[c * SCAV_MAP_CHUNK_PAGES]);
+
+		if (at[c] + 1500 > end)
+			continue;
+		due++;
+		gone += v == SCAV_PAGE_DISCARDED;
+		if (v != SCAV_PAGE_DISCARDED && gone + 1 == due)
+			TH_LOG("chunk %zu, reported %lld ms before the last, is the first still idle",
+			       c, end - at[c]);
+	}
+	TH_LOG("%zu of the %zu chunks reported 1.5 s or more before the last report were discarded",
+	       gone, due);
+	EXPECT_LE(40, due);
+	EXPECT_EQ(due, gone);
+	for (c = 0; c < chunks; c++)
+		if (atomic_load(&w[c * SCAV_MAP_CHUNK_PAGES]) == SCAV_PAGE_IDLE)
+			EXPECT_TRUE(holds_pattern(mem, mem + c * SCAV_MAP_CHUNK_PAGES * self->pg,
+						  self->pg, 6));
+}
+
+/*
  * A chunk that a page it cannot take (PROT_NONE) keeps pending does not
  * count as pending since its first report for ever: a page reported into
  * it later waits its own age.  Before, once the chunk had been pending for
@@ -855,6 +967,29 @@ TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 	atomic_store(&self->words[130], SCAV_PAGE_USED);
 }
 
+/* Into a new cgroup @cg, with a session of it: the session's fd, or -1. */
+static int cg_session(const char *cg)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (cg_make(cg, NULL) || cg_write(cg, "cgroup.procs", pid))
+		return -1;
+	return open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+}
+
+/* Out of @cg again, which goes: 0, or -1. */
+static int cg_leave(const char *cg)
+{
+	char pid[16];
+	int ret;
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ret = write_file(CG_ROOT "/cgroup.procs", pid);
+	cg_remove(cg);
+	return ret;
+}
+
 /*
  * A memory cgroup's reclaim takes idle map pages of a process in it, as it
  * takes idle ranges, and the process learns of it (POLLPRI, PRESSURE).
@@ -868,16 +1003,13 @@ TEST_F_TIMEOUT(map, a_cgroup_s_reclaim_takes_idle_map_pages_and_says_so, 120)
 	_Atomic uint32_t *w, *sum;
 	size_t i, n = len / self->pg, gone = 0, bad = 0;
 	const char *why = cg_setup();
-	char pid[16], *mem;
+	char *mem;
 	int fd;
 
 	if (why)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(0, cg_make("scav-map", NULL));
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	ASSERT_EQ(0, cg_write("scav-map", "cgroup.procs", pid));
 	/* A session, its memory and its map, all of the cgroup. */
-	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	fd = cg_session("scav-map");
 	ASSERT_LE(0, fd);
 	mem = map_filled(len, 9);
 	ASSERT_NE(NULL, mem);
@@ -908,8 +1040,132 @@ TEST_F_TIMEOUT(map, a_cgroup_s_reclaim_takes_idle_map_pages_and_says_so, 120)
 	EXPECT_EQ(0, pr.global_bytes);
 	EXPECT_EQ(cg_id("scav-map"), pr.cgroup_id);
 	close(fd);
-	EXPECT_EQ(0, write_file(CG_ROOT "/cgroup.procs", pid));
-	cg_remove("scav-map");
+	EXPECT_EQ(0, cg_leave("scav-map"));
+}
+
+/*
+ * A memory cgroup's reclaim takes the oldest idle memory of its processes
+ * first, map pages and ranges alike: this process's map and a child's
+ * range, 16 MiB each, one reported 100 ms before the other, and
+ * memory.reclaim of 8M.  The younger may give too where the reclaim goes
+ * on past what was asked (6.12 and later), never more than the older.
+ */
+static void cgroup_map_against_range(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(map) *self, bool map_first)
+{
+	const size_t len = 16 * MiB;
+	struct scav_map_region r = {};
+	_Atomic uint32_t *w, *sum;
+	size_t i, n = len / self->pg, gone = 0;
+	const char *why = cg_setup();
+	struct idle_child k;
+	struct scav_stats st;
+	long long range, mapped;
+	char *mem;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	fd = cg_session("scav-mo");
+	ASSERT_LE(0, fd);
+	mem = map_no_thp_filled(len, 9);
+	ASSERT_NE(NULL, mem);
+	w = map_region(fd, mem, len, &r, &sum);
+	ASSERT_NE(NULL, w);
+	if (!map_first) {
+		ASSERT_EQ(0, idle_child_start(&k, len));
+		usleep(100 * 1000);
+	}
+	for (i = 0; i < n; i++)
+		map_report(w, sum, i);
+	ASSERT_EQ(0, sc_stats(fd, &st));	/* harvested: pending from now */
+	if (map_first) {
+		usleep(100 * 1000);
+		ASSERT_EQ(0, idle_child_start(&k, len));
+	}
+	/* Its status is not checked: see memcg_test's proactive(). */
+	cg_write("scav-mo", "memory.reclaim", "8M");
+	range = idle_child_end(&k);
+	for (i = 0; i < n; i++)
+		gone += atomic_load(&w[i]) == SCAV_PAGE_DISCARDED;
+	mapped = (long long)(gone * self->pg);
+	TH_LOG("%s first: memory.reclaim of 8M took %lld KiB of the map, %lld KiB of the range",
+	       map_first ? "map" : "range", mapped >> 10, range >> 10);
+	ASSERT_LE(0, range);
+	if (map_first) {
+		EXPECT_LT(0, mapped);
+		EXPECT_GE(mapped, range);
+	} else {
+		EXPECT_LT(0, range);
+		EXPECT_GE(range, mapped);
+	}
+	for (i = 0; i < n; i++)
+		if (atomic_load(&w[i]) == SCAV_PAGE_IDLE)
+			EXPECT_TRUE(holds_pattern(mem, mem + i * self->pg,
+						  self->pg, 9));
+	close(fd);
+	EXPECT_EQ(0, cg_leave("scav-mo"));
+}
+
+TEST_F_TIMEOUT(map, a_cgroup_s_reclaim_takes_map_pages_older_than_a_range_first, 120)
+{
+	cgroup_map_against_range(_metadata, self, true);
+}
+
+TEST_F_TIMEOUT(map, a_cgroup_s_reclaim_takes_a_range_older_than_map_pages_first, 120)
+{
+	cgroup_map_against_range(_metadata, self, false);
+}
+
+/*
+ * Map pages that cannot go hold back no one else's memory from a
+ * cgroup's reclaim: this process reports every other page of 1 GiB idle
+ * and makes it PROT_NONE (nothing a pass can take, 32 runs a chunk, and
+ * the oldest idle memory of the cgroup); a child's 16 MiB range, younger,
+ * must still go under memory.reclaim.  Before, each of those runs cost a
+ * page of the pass's budget, and every pressure pass spent all of it
+ * there, four chunks at a time.
+ */
+TEST_F_TIMEOUT(map, pages_that_cannot_go_hold_back_no_one_s_cgroup_reclaim, 120)
+{
+	const size_t len = 1024 * MiB;
+	struct scav_map_region r = {};
+	_Atomic uint32_t *w, *sum;
+	size_t i, n = len / self->pg;
+	const char *why = cg_setup();
+	struct idle_child k;
+	struct scav_stats st;
+	long long range;
+	char *mem;
+	int fd;
+
+	if (why)
+		SKIP(return, "%s", why);
+	fd = cg_session("scav-mn");
+	ASSERT_LE(0, fd);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	w = map_region(fd, mem, len, &r, &sum);
+	ASSERT_NE(NULL, w);
+	ASSERT_EQ(0, mprotect(mem, len, PROT_NONE));
+	for (i = 0; i < n; i += 2)
+		map_report(w, sum, i);
+	ASSERT_EQ(0, sc_stats(fd, &st));	/* harvested: pending from now */
+	usleep(100 * 1000);
+	ASSERT_EQ(0, idle_child_start(&k, 16 * MiB));
+	/* Its status is not checked: see memcg_test's proactive(). */
+	cg_write("scav-mn", "memory.reclaim", "8M");
+	range = idle_child_end(&k);
+	TH_LOG("memory.reclaim of 8M took %lld KiB of the younger range", range >> 10);
+	EXPECT_LE((long long)(4 * MiB), range);
+	for (i = 0; i < n; i += 2)
+		if (atomic_load(&w[i]) != SCAV_PAGE_IDLE)
+			break;
+	EXPECT_EQ(n, i) TH_LOG("page %zu of the PROT_NONE memory is no longer idle", i);
+	close(fd);
+	munmap(mem, len);
+	EXPECT_EQ(0, cg_leave("scav-mn"));
 }
 
 struct closer_race {

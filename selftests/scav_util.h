@@ -492,6 +492,93 @@ static inline int set_aging(const char *idle_age_ms, const char *interval_ms,
 }
 
 /*
+ * Another process with a session of its own, whose @len bytes of small
+ * pages it reported idle by ioctl before idle_child_start() returns; it
+ * then waits, and at idle_child_end() says what of its memory was
+ * discarded and exits.
+ */
+struct idle_child {
+	pid_t pid;
+	int to_child[2], to_parent[2];
+};
+
+static inline int idle_child_start(struct idle_child *k, size_t len)
+{
+	char c;
+
+	if (pipe(k->to_child) || pipe(k->to_parent))
+		return -1;
+	k->pid = fork();
+	if (k->pid < 0)
+		return -1;
+	if (k->pid == 0) {
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+		char *cm = map_no_thp_filled(len, 4);
+		struct scav_stats st;
+
+		if (fd < 0 || !cm || sc_report1(fd, cm, len))
+			_exit(1);
+		if (write(k->to_parent[1], "r", 1) != 1 ||
+		    read(k->to_child[0], &c, 1) != 1)
+			_exit(2);
+		if (sc_stats(fd, &st))
+			_exit(3);
+		if (write(k->to_parent[1], &st.discarded_bytes, 8) != 8)
+			_exit(4);
+		_exit(0);
+	}
+	return read(k->to_parent[0], &c, 1) == 1 ? 0 : -1;
+}
+
+/* The child's discarded bytes, or -1 if it failed; it is reaped. */
+static inline long long idle_child_end(struct idle_child *k)
+{
+	uint64_t discarded;
+	int status;
+	long long ret = -1;
+
+	if (write(k->to_child[1], "s", 1) == 1 &&
+	    read(k->to_parent[0], &discarded, 8) == 8)
+		ret = (long long)discarded;
+	if (waitpid(k->pid, &status, 0) != k->pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		ret = -1;
+	close(k->to_child[0]);
+	close(k->to_child[1]);
+	close(k->to_parent[0]);
+	close(k->to_parent[1]);
+	return ret;
+}
+
+/*
+ * One run of the aging worker with a budget of a bit less than 1 MiB
+ * (291 B/s over an interval of an hour), taking memory of any age: 0 once
+ * it discarded something, -1 if it did not within 30 s.  Aging is off
+ * again when this returns.  The busy skips it saw go to *@busy.
+ */
+static inline int one_aging_run(long long *busy)
+{
+	long long before, skips;
+	double end;
+	int ret;
+
+	*busy = -1;
+	if (knob_write("enabled", "0") ||
+	    set_aging("0", "3600000", "291", "0"))
+		return -1;
+	before = knob_read("reclaimed_age_bytes");
+	skips = knob_read("aging_busy_skips");
+	if (knob_write("enabled", "1"))
+		return -1;
+	end = now_s() + 30;
+	while (knob_read("reclaimed_age_bytes") == before && now_s() < end)
+		usleep(20000);
+	ret = knob_write("enabled", "0");
+	*busy = knob_read("aging_busy_skips") - skips;
+	return ret || knob_read("reclaimed_age_bytes") == before ? -1 : 0;
+}
+
+/*
  * Every tunable under /sys/kernel/scav/, as a fixture found them, for its
  * teardown to put back (a fixture that never saved them restores nothing).
  * enabled comes last, so that nothing runs with a half-restored set.
