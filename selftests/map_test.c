@@ -703,7 +703,7 @@ TEST_F(map, chunks_left_pending_starve_no_other_region)
 
 /*
  * A chunk whose runs cost more than a pass's budget (every other page made
- * PROT_NONE: 32 runs given back IDLE, a page of budget each, with a pass
+ * PROT_NONE: 32 zaps of one page, a page of budget each, with a pass
  * allowed 25 at most) must not hold the region's cursor: the next chunk is
  * reached.  With the cursor left on the chunk where a pass ended, every
  * pass came back to it and spent its budget there.
