@@ -1041,10 +1041,10 @@ static bool scav_map_relax(struct scav_session *s, bool trylock)
  * so no chunk that stays pending (say under an mlock()) starves the rest,
  * and no chunk whose runs cost more than a pass's budget (say pages
  * ineligible one in two, so that each eligible one is a zap of its own,
- * for a page of budget) has its later pages starved by its first ones.  1 if the pass ended here,
- * 0 if not; -1 if it ended because the mmap lock, let go between chunks
- * (scav_map_relax()), could not be taken back.  Under the mmap read lock,
- * which on -1 is no longer held.
+ * for a page of budget) has its later pages starved by its first ones.
+ * 1 if the pass ended here, 0 if not; -1 if it ended because the mmap
+ * lock, let go between chunks (scav_map_relax()), could not be taken back.
+ * Under the mmap read lock, which on -1 is no longer held.
  */
 static int scav_map_discard_region(struct scav_session *s,
 				   struct scav_region *r, struct scav_pass *p,
