@@ -312,6 +312,7 @@ int scav_region_open(struct scav *s, void *addr, size_t len,
 		     struct scav_region *r)
 {
 	struct scav_map_region a;
+	struct scav_version v;
 	void *map;
 	KEEP_ERRNO();
 
@@ -326,6 +327,16 @@ int scav_region_open(struct scav *s, void *addr, size_t len,
 		return -EINVAL;
 	if (s->fd < 0)
 		return 0;	/* fallback: the slow path, madvise() */
+	/*
+	 * The inline calls know one layout: a 32-bit word per page and a
+	 * summary bit per SCAV_MAP_CHUNK_PAGES pages.  A module that maps
+	 * otherwise gets the ioctl path.
+	 */
+	memset(&v, 0, sizeof(v));
+	if (scav_ioctl(s->fd, SCAV_IOC_VERSION, &v) ||
+	    v.map_word_bytes != sizeof(uint32_t) ||
+	    v.map_chunk_pages != SCAV_MAP_CHUNK_PAGES)
+		return 0;
 	memset(&a, 0, sizeof(a));
 	a.addr = r->start;
 	a.len = len;
