@@ -4,7 +4,8 @@
  * jestress checks that every zeroed allocation reads as zeros and every
  * live one keeps its contents, across threads, arenas and fork, while
  * aging, memory pressure and explicit purges discard what jemalloc gave
- * back; the module's figures show that the hooks reported and claimed.
+ * back; the module's figures (by ioctl) and the shim's (through the
+ * page-state map, with SCAV=debug) show that the hooks reported and claimed.
  * Without the module, with SCAV=off, or in a program without jemalloc the
  * shim does nothing and says why.  Needs root, the module, and jestress and
  * the shim in SCAV_JE_DIR (default /scav, as the VM has them).
@@ -80,12 +81,31 @@ FIXTURE_TEARDOWN(je)
 }
 
 /*
+ * What the shim's claims through the page-state map found, from what it
+ * says at exit with SCAV=debug: pages kept and discarded; false if it did
+ * not say (no region was made).
+ */
+static bool map_claims(const char *out, unsigned long *kept,
+		       unsigned long *discarded)
+{
+	const char *p = out ? strstr(out, "scav-jemalloc: page-state map: ") : NULL;
+
+	return p && sscanf(p, "scav-jemalloc: page-state map: %*u regions, claims found %lu pages kept and %lu discarded",
+			   kept, discarded) == 2;
+}
+
+/*
  * Three threads, two arenas of their own, a fork halfway; idle memory ages
  * in 200 ms, so that much of what jemalloc decommitted is discarded before
- * it is reused: claims find both kept and discarded memory.
+ * it is reused: claims find both kept and discarded memory.  With @env
+ * SCAV=ioctl,debug the shim reports and claims by ioctl (the module's
+ * figures count them); by default through the page-state map (no system
+ * call: the shim counts what its claims found).
  */
-TEST_F_TIMEOUT(je, zeros_and_contents_hold_while_aging_discards, 300)
+static void aging_discards(struct __test_metadata *_metadata, const char *env)
 {
+	bool by_ioctl = strstr(env, "ioctl") != NULL;
+	unsigned long kept, discarded;
 	struct figures a, b;
 	char *out;
 	int status;
@@ -99,7 +119,7 @@ TEST_F_TIMEOUT(je, zeros_and_contents_hold_while_aging_discards, 300)
 	ASSERT_EQ(0, knob_write("quota_bytes_per_sec", "0"));
 	ASSERT_EQ(0, knob_write("quota_ms_per_sec", "0"));
 	figures(&a);
-	out = jestress("SCAV=debug", "-t 3 -s 8 -a 2 -f", &status);
+	out = jestress(env, "-t 3 -s 8 -a 2 -f", &status);
 	ASSERT_NE(NULL, out);
 	figures(&b);
 	TH_LOG("%s", out);
@@ -109,11 +129,30 @@ TEST_F_TIMEOUT(je, zeros_and_contents_hold_while_aging_discards, 300)
 	EXPECT_EQ(0, status);
 	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
-	EXPECT_LT(0, b.reported - a.reported);
-	EXPECT_LT(0, b.kept - a.kept);
-	EXPECT_LT(0, b.discarded - a.discarded);
 	EXPECT_LT(0, b.age - a.age);
+	if (by_ioctl) {
+		EXPECT_NE(NULL, strstr(out, ", ioctl path"));
+		EXPECT_FALSE(map_claims(out, &kept, &discarded));
+		EXPECT_LT(0, b.reported - a.reported);
+		EXPECT_LT(0, b.kept - a.kept);
+		EXPECT_LT(0, b.discarded - a.discarded);
+	} else {
+		EXPECT_NE(NULL, strstr(out, ", page-state map"));
+		ASSERT_TRUE(map_claims(out, &kept, &discarded));
+		EXPECT_LT(0, kept);
+		EXPECT_LT(0, discarded);
+	}
 	free(out);
+}
+
+TEST_F_TIMEOUT(je, zeros_and_contents_hold_while_aging_discards, 300)
+{
+	aging_discards(_metadata, "SCAV=debug");
+}
+
+TEST_F_TIMEOUT(je, zeros_and_contents_hold_while_aging_discards_by_ioctl, 300)
+{
+	aging_discards(_metadata, "SCAV=ioctl,debug");
 }
 
 /*
@@ -160,6 +199,7 @@ TEST_F_TIMEOUT(je, controls_named_by_mib_are_watched_too, 300)
 /* The machine's reclaim (drop_caches runs the shrinker) takes idle memory. */
 TEST_F_TIMEOUT(je, memory_pressure_discards_and_nothing_is_lost, 300)
 {
+	unsigned long kept, discarded;
 	struct figures a, b;
 	pid_t dropper;
 	char *out;
@@ -175,7 +215,7 @@ TEST_F_TIMEOUT(je, memory_pressure_discards_and_nothing_is_lost, 300)
 			usleep(100 * 1000);
 		}
 	}
-	out = jestress("", "-t 4 -s 6 -a 1", &status);
+	out = jestress("SCAV=debug", "-t 4 -s 6 -a 1", &status);
 	kill(dropper, SIGKILL);
 	waitpid(dropper, NULL, 0);
 	ASSERT_NE(NULL, out);
@@ -185,7 +225,104 @@ TEST_F_TIMEOUT(je, memory_pressure_discards_and_nothing_is_lost, 300)
 	EXPECT_EQ(0, status);
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
 	EXPECT_LT(0, b.pressure - a.pressure);
-	EXPECT_LT(0, b.discarded - a.discarded);
+	ASSERT_TRUE(map_claims(out, &kept, &discarded));
+	EXPECT_LT(0, discarded);
+	free(out);
+}
+
+/*
+ * The program closes every descriptor it does not know (a daemon's
+ * closefrom(3)), the shim's session among them: the shim sees the session
+ * end (through the map, where stores would otherwise go on releasing
+ * nothing; by ioctl, at its next claim), stops, and nothing is lost.
+ */
+static void session_closed(struct __test_metadata *_metadata, const char *env)
+{
+	char *out;
+	int status;
+
+	ASSERT_EQ(0, knob_write("idle_age_ms", "200"));
+	out = jestress(env, "-t 2 -s 4 -c", &status);
+	ASSERT_NE(NULL, out);
+	TH_LOG("%s", out);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on"));
+	EXPECT_NE(NULL, strstr(out, "the session ended (its descriptor was closed)"));
+	EXPECT_NE(NULL, strstr(out, "jestress ok"));
+	free(out);
+}
+
+TEST_F_TIMEOUT(je, a_program_that_closes_the_session_loses_nothing, 300)
+{
+	session_closed(_metadata, "SCAV=debug");
+}
+
+TEST_F_TIMEOUT(je, a_program_that_closes_the_session_loses_nothing_by_ioctl, 300)
+{
+	session_closed(_metadata, "SCAV=ioctl,debug");
+}
+
+/*
+ * Take all of this user's room for page-state maps (the module's
+ * map_max_bytes_per_user) with regions of a session of this process's own,
+ * largest first, each half the last, down to a page.  The session's
+ * descriptor, or -1.
+ */
+static int fill_map_room(struct __test_metadata *_metadata)
+{
+	unsigned long long len, taken = 0;
+	int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC), regions = 0;
+
+	if (fd < 0)
+		return -1;
+	for (len = 64ULL << 30; len >= 4096 && regions < 16; len /= 2) {
+		struct scav_map_region a;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			break;
+		memset(&a, 0, sizeof(a));
+		a.addr = (uintptr_t)p;
+		a.len = len;
+		if (ioctl(fd, SCAV_IOC_MAP_REGION, &a)) {
+			munmap(p, len);
+			continue;
+		}
+		regions++;
+		taken += a.map_size;
+	}
+	TH_LOG("%d regions take %llu KiB of maps", regions, taken >> 10);
+	return fd;
+}
+
+/*
+ * The module refuses the shim a region (this user has no room left for
+ * maps): the shim says so and reports and claims by ioctl, and nothing is
+ * lost.
+ */
+TEST_F_TIMEOUT(je, with_no_room_for_a_map_the_ioctl_path_takes_over, 300)
+{
+	unsigned long kept, discarded;
+	struct figures a, b;
+	char *out;
+	int status, fd;
+
+	ASSERT_EQ(0, knob_write("idle_age_ms", "200"));
+	fd = fill_map_room(_metadata);
+	ASSERT_LE(0, fd);
+	figures(&a);
+	out = jestress("SCAV=debug", "-t 2 -s 3", &status);
+	figures(&b);
+	close(fd);
+	ASSERT_NE(NULL, out);
+	TH_LOG("%s", out);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "the module refused a region: the ioctl path from now on"));
+	EXPECT_NE(NULL, strstr(out, "jestress ok"));
+	EXPECT_FALSE(map_claims(out, &kept, &discarded));
+	EXPECT_LT(0, b.reported - a.reported);
+	EXPECT_LT(0, b.kept + b.discarded - a.kept - a.discarded);
 	free(out);
 }
 

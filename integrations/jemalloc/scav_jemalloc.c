@@ -37,6 +37,18 @@
  * the session goes away under it (the program closed the descriptor), it
  * clears what it could not claim and stops.
  *
+ * The page-state map (ABI 1.4): with a module that has it, the shim's
+ * alloc hook carves the arenas' memory out of reservations of its own,
+ * each registered as a region with a map (scav_region_open(3)), the first
+ * 64 MiB, each next twice the last, at most 16.  Decommit and commit of an
+ * extent there are then stores and compare-and-swaps on the map, with no
+ * system call; what does not fit (the 16 are used up, the module's bounds
+ * say no) comes from jemalloc's own alloc and takes the ioctl path, as all
+ * of it does with SCAV=ioctl.  Regions are never unmapped (the module
+ * would never act on their pages again): a destroyed extent is emptied.
+ * Since stores into the map cannot fail, the shim asks the module every
+ * 100 ms at most whether the session still holds the regions.
+ *
  * Hooks run inside jemalloc, re-entrantly: they never allocate.
  */
 #ifndef _GNU_SOURCE
@@ -50,8 +62,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <jemalloc/jemalloc.h>
@@ -78,8 +92,46 @@ static volatile int sj_child;			/* after fork(): not our session */
 static int sj_debug;
 static unsigned int sj_arenas;			/* arenas hooked */
 
+/*
+ * The page-state map's regions, in a page of their own marked
+ * MADV_WIPEONFORK: the maps are not mapped in a child of fork() (the
+ * module makes them VM_DONTCOPY), and there the page reads as zeros, no
+ * regions and no map, however the child was made (atfork handlers run or
+ * not).  A region is filled in before @n counts it (release); the rest is
+ * under sj_lock.
+ */
+#define SJ_REGIONS	16
+#define SJ_FIRST_REGION	(64UL << 20)
+struct sj_maps {
+	unsigned int n;			/* regions */
+	unsigned int max;		/* at most, the module's bound too */
+	bool on;			/* new memory comes from regions */
+	bool full;			/* no more regions: the module said no */
+	size_t grow;			/* the next region's size */
+	struct scav_region r[SJ_REGIONS];
+	uintptr_t next[SJ_REGIONS];	/* where each region's unused part starts */
+};
+static struct sj_maps *sj_m;
+static size_t sj_max_region, sj_page;
+static int sj_thp_advice;		/* jemalloc's opt.thp, for each region */
+static pthread_mutex_t sj_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Pages the map's claims found kept and discarded, counted with SCAV=debug. */
+static unsigned long sj_kept, sj_discarded;
+/*
+ * Kept pages a commit clears: runs this long are given back with
+ * MADV_DONTNEED (one call; pages the program never touches stay out of
+ * memory), shorter ones are written over, with no system call.
+ */
+#define SJ_ZAP_RUN	(1UL << 20)
+
 /* The thread is inside an explicit purge: decommit declines. */
 static __thread int sj_purging __attribute__((tls_model("initial-exec")));
+
+static void say(const char *fmt, const char *what)
+{
+	if (sj_debug)
+		fprintf(stderr, fmt, what);
+}
 
 static extent_hooks_t *orig(unsigned int arena)
 {
@@ -88,36 +140,182 @@ static extent_hooks_t *orig(unsigned int arena)
 	return h ? h : sj_default;
 }
 
+/* The region [@a, @a + @len) lies in, whole; NULL if none. */
+static struct scav_region *sj_region(uintptr_t a, size_t len)
+{
+	unsigned int i, n = sj_m ? __atomic_load_n(&sj_m->n, __ATOMIC_ACQUIRE) : 0;
+
+	for (i = 0; i < n; i++)
+		if (scav_region_has(&sj_m->r[i], a, len))
+			return &sj_m->r[i];
+	return NULL;
+}
+
+/*
+ * A new region of at least @min bytes, under sj_lock: reserved (no memory
+ * until touched, as jemalloc's own mappings) and registered.  Once the
+ * module says no (this user's room for maps is taken, say), no more are
+ * asked for; the regions made go on being carved.
+ */
+static bool sj_reserve(size_t min)
+{
+	struct sj_maps *m = sj_m;
+	struct scav_region *r = &m->r[m->n];
+	size_t len = m->grow;
+	void *p;
+
+	if (m->full || m->n >= m->max || min > sj_max_region)
+		return false;
+	while (len < min)
+		len *= 2;
+	if (len > sj_max_region)
+		len = sj_max_region;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	if (sj_thp_advice)
+		madvise(p, len, sj_thp_advice);
+	if (scav_region_open(sj_session, p, len, r) || !r->words) {
+		munmap(p, len);
+		m->full = true;
+		return false;
+	}
+	m->next[m->n] = (uintptr_t)p;
+	__atomic_store_n(&m->n, m->n + 1, __ATOMIC_RELEASE);
+	if (m->grow < sj_max_region / 2)
+		m->grow *= 2;
+	return true;
+}
+
+/* @size bytes aligned to @alignment from a region, the first that has room. */
+static void *sj_carve(size_t size, size_t alignment)
+{
+	struct sj_maps *m = sj_m;
+	bool full = m->full, tried = false;
+	uintptr_t a = 0;
+	unsigned int i;
+
+	if (size > sj_max_region || alignment > sj_max_region)
+		return NULL;
+	pthread_mutex_lock(&sj_lock);
+	for (;;) {
+		for (i = 0; i < m->n; i++) {
+			a = (m->next[i] + alignment - 1) & ~(alignment - 1);
+			if (a >= m->next[i] && a + size > a && a + size <= m->r[i].end) {
+				m->next[i] = a + size;
+				goto out;
+			}
+		}
+		a = 0;
+		if (tried || !sj_reserve(size + alignment - 1))
+			break;
+		tried = true;
+	}
+out:
+	pthread_mutex_unlock(&sj_lock);
+	/* Said outside the lock: stderr may allocate, and come back here. */
+	if (!full && m->full)
+		say("scav-jemalloc: %s\n", "the module refused a region: the ioctl path from now on");
+	return (void *)a;
+}
+
+/*
+ * New memory for an arena: from the regions when the map is on (fresh
+ * pages, zeros, committed), else, or at a given address, jemalloc's own.
+ */
 static void *sj_alloc(extent_hooks_t *eh, void *new_addr, size_t size,
 		      size_t alignment, bool *zero, bool *commit, unsigned arena)
 {
 	extent_hooks_t *o = orig(arena);
+	void *p;
 
 	(void)eh;
+	if (!new_addr && sj_m && __atomic_load_n(&sj_m->on, __ATOMIC_RELAXED) &&
+	    !sj_child && size && !(size % sj_page) && alignment &&
+	    !(alignment & (alignment - 1))) {
+		p = sj_carve(size, alignment < sj_page ? sj_page : alignment);
+		if (p) {
+			*zero = true;
+			*commit = true;
+			return p;
+		}
+	}
 	return o->alloc(o, new_addr, size, alignment, zero, commit, arena);
 }
 
+/*
+ * An extent of a region is not unmapped: the module would never act on
+ * those pages again, whatever came to be mapped there.  It is taken back
+ * from the map (no longer idle) and emptied, and its addresses stay the
+ * region's, unused.
+ */
 static void sj_destroy(extent_hooks_t *eh, void *addr, size_t size,
 		       bool committed, unsigned arena)
 {
+	struct scav_region *r = sj_child ? NULL : sj_region((uintptr_t)addr, size);
 	extent_hooks_t *o = orig(arena);
+	uint64_t kept, discarded;
 
 	(void)eh;
+	if (r) {
+		scav_region_claim(r, addr, size, &kept, &discarded);
+		madvise(addr, size, MADV_DONTNEED);
+		return;
+	}
 	if (o->destroy)
 		o->destroy(o, addr, size, committed, arena);
+}
+
+/* The session ended under the shim (see session_lost()): it stops. */
+static void sj_lost(void)
+{
+	if (!sj_child)
+		say("scav-jemalloc: %s\n", "the session ended (its descriptor was closed): jemalloc purges by itself from now on");
+	sj_child = 1;
+}
+
+/*
+ * Whether the session still holds the regions, asked of the module at most
+ * every 100 ms (the clock is the vDSO's: no system call).  A program that
+ * closed the shim's descriptor (a daemon's closefrom(3), say) ended the
+ * session, and stores into the map would then give back nothing, ever:
+ * the shim stops, and jemalloc purges as it does without it.
+ */
+static bool sj_maps_alive(void)
+{
+	static uint64_t last;
+	struct timespec ts;
+	uint64_t now;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		return true;
+	now = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (now - __atomic_load_n(&last, __ATOMIC_RELAXED) < 100000000)
+		return true;
+	__atomic_store_n(&last, now, __ATOMIC_RELAXED);
+	return scav_region_wait(&sj_m->r[0], sj_m->r[0].start, sj_page) == 0;
 }
 
 static bool sj_decommit(extent_hooks_t *eh, void *addr, size_t size,
 			size_t offset, size_t length, unsigned arena)
 {
 	struct scav_range r = { (uintptr_t)addr + offset, length };
+	struct scav_region *reg;
 
 	(void)eh;
 	(void)size;
 	(void)arena;
 	if (sj_child || sj_purging)
 		return true;
-	return scav_report(sj_session, &r, 1, 0) != 1;
+	reg = sj_region(r.addr, r.len);
+	if (!reg)
+		return scav_report(sj_session, &r, 1, 0) != 1;
+	if (!sj_maps_alive()) {
+		sj_lost();
+		return true;
+	}
+	return scav_region_report(reg, (void *)r.addr, r.len) != 0;
 }
 
 /*
@@ -131,11 +329,81 @@ static bool session_lost(int err)
 	return err == -EBADF || err == -ENOTTY || err == -EPERM || err == -EINVAL;
 }
 
+/* Clear @len bytes at @p that a commit found kept: see SJ_ZAP_RUN. */
+static void sj_clear(char *p, size_t len)
+{
+	if (len && (len < SJ_ZAP_RUN || madvise(p, len, MADV_DONTNEED)))
+		memset(p, 0, len);
+}
+
+/* A millisecond's sleep that is no cancellation point (inside malloc). */
+static void sj_nap(void)
+{
+	struct timespec ts = { 0, 1000000 };
+
+	syscall(SYS_nanosleep, &ts, NULL);
+}
+
+/*
+ * Claim one page through the map; whether it was discarded (zeros).  The
+ * claim waits for a discard in flight; if that wait fails, the session
+ * ended (the descriptor was closed) and the shim stops, but the module
+ * still ends its discard, so the page is claimed again once its word is no
+ * longer BUSY, for at most 10 s (longer, the program wrote BUSY itself).
+ * Never discarded: cleared by the caller, like a page found kept.
+ */
+static bool sj_claim_page(struct scav_region *r, char *p, size_t page)
+{
+	uint32_t *w = &r->words[((uintptr_t)p - r->start) >> r->page_shift];
+	uint64_t k, d = 0;
+	int naps = 0;
+
+	while (scav_region_claim(r, p, page, &k, &d)) {
+		sj_lost();
+		d = 0;
+		if (naps >= 10000)
+			break;
+		while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == SCAV_PAGE_BUSY &&
+		       naps++ < 10000)
+			sj_nap();
+	}
+	return d != 0;
+}
+
+/*
+ * Commit through the map: claim page by page, and clear what was not
+ * discarded (kept, or, if the program wrote the map, anything else), in
+ * runs.
+ */
+static bool sj_commit_map(struct scav_region *r, char *p, size_t length)
+{
+	size_t page = (size_t)1 << r->page_shift, off, run = 0;
+	unsigned long kept = 0, gone = 0;
+
+	for (off = 0; off < length; off += page) {
+		if (sj_claim_page(r, p + off, page)) {
+			sj_clear(p + off - run, run);
+			run = 0;
+			gone++;
+		} else {
+			run += page;
+			kept++;
+		}
+	}
+	sj_clear(p + length - run, run);
+	if (sj_debug) {
+		__atomic_fetch_add(&sj_kept, kept, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&sj_discarded, gone, __ATOMIC_RELAXED);
+	}
+	return false;
+}
+
 static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 		      size_t offset, size_t length, unsigned arena)
 {
 	struct scav_claim_range c = { (uintptr_t)addr + offset, length, 0, 0 };
 	char *p = (char *)addr + offset;
+	struct scav_region *reg;
 	int tries, ret = -1;
 
 	(void)eh;
@@ -143,13 +411,16 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	(void)arena;
 	if (sj_child)
 		return madvise(p, length, MADV_DONTNEED) != 0;
+	reg = sj_region(c.addr, length);
+	if (reg)
+		return sj_commit_map(reg, p, length);
 	/* A claim cut short (ENOMEM, a fatal signal) may simply be repeated. */
 	for (tries = 0; tries < 3 && ret != 1; tries++) {
 		c.discarded = c.kept = 0;
 		ret = scav_claim(sj_session, &c, 1, SCAV_CLAIM_ZERO);
 	}
 	if (ret != 1 && session_lost(ret)) {
-		sj_child = 1;
+		sj_lost();
 		return madvise(p, length, MADV_DONTNEED) != 0;
 	}
 	if (ret != 1)
@@ -187,12 +458,15 @@ static bool sj_split(extent_hooks_t *eh, void *addr, size_t size, size_t a,
 	return !o->split || o->split(o, addr, size, a, b, committed, arena);
 }
 
+/* Extents of two regions, or of one and jemalloc's own memory, stay apart. */
 static bool sj_merge(extent_hooks_t *eh, void *a, size_t size_a, void *b,
 		     size_t size_b, bool committed, unsigned arena)
 {
 	extent_hooks_t *o = orig(arena);
 
 	(void)eh;
+	if (sj_region((uintptr_t)a, size_a) != sj_region((uintptr_t)b, size_b))
+		return true;
 	return !o->merge || o->merge(o, a, size_a, b, size_b, committed, arena);
 }
 
@@ -225,12 +499,6 @@ static extent_hooks_t sj_hooks = {
 	.split = sj_split,
 	.merge = sj_merge,
 };
-
-static void say(const char *fmt, const char *what)
-{
-	if (sj_debug)
-		fprintf(stderr, fmt, what);
-}
 
 /* Put the hooks on arena @i, keeping the ones it had. */
 static int hook_arena(unsigned int i)
@@ -405,6 +673,7 @@ static void sj_atfork_child(void)
 {
 	struct scav *s = NULL;
 
+	/* sj_m reads as zeros here: no regions (MADV_WIPEONFORK). */
 	sj_child = 1;
 	if (scav_open(&s, 0) || scav_is_fallback(s)) {
 		if (s)
@@ -414,6 +683,68 @@ static void sj_atfork_child(void)
 	scav_close(sj_session);
 	sj_session = s;
 	sj_child = 0;
+}
+
+/* Whether the comma-separated list @env holds @word. */
+static bool sj_env_has(const char *env, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (env && *env) {
+		if (!strncmp(env, word, n) && (env[n] == ',' || !env[n]))
+			return true;
+		env = strchr(env, ',');
+		if (env)
+			env++;
+	}
+	return false;
+}
+
+/*
+ * The page-state map, if the module has it and SCAV does not say ioctl:
+ * the regions' page, and jemalloc's opt.thp to give each region, as its
+ * own alloc gives each mapping (pages_set_thp_state()).
+ */
+static void sj_map_init(const char *env)
+{
+	const char *thp = NULL;
+	struct scav_version v;
+	size_t len = sizeof(thp);
+	void *p;
+
+	if (sj_env_has(env, "ioctl") || scav_version(sj_session, &v) < 0 ||
+	    !(v.features & SCAV_FEATURE_PAGE_MAP) || !v.map_max_regions)
+		return;
+	sj_page = sysconf(_SC_PAGESIZE);
+	sj_max_region = v.map_max_region_bytes & ~(sj_page - 1);
+	if (sj_max_region < SJ_FIRST_REGION)
+		return;
+	p = mmap(NULL, sizeof(*sj_m), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, sizeof(*sj_m), MADV_WIPEONFORK)) {
+		munmap(p, sizeof(*sj_m));
+		return;
+	}
+	if (!real_mallctl("opt.thp", &thp, &len, NULL, 0) && thp) {
+		if (!strcmp(thp, "always"))
+			sj_thp_advice = MADV_HUGEPAGE;
+		else if (!strcmp(thp, "never"))
+			sj_thp_advice = MADV_NOHUGEPAGE;
+	}
+	sj_m = p;
+	sj_m->max = v.map_max_regions < SJ_REGIONS ? v.map_max_regions : SJ_REGIONS;
+	sj_m->grow = SJ_FIRST_REGION;
+	sj_m->on = true;
+}
+
+__attribute__((destructor))
+static void sj_fini(void)
+{
+	if (sj_debug && sj_m && sj_m->n)
+		fprintf(stderr, "scav-jemalloc: page-state map: %u regions, claims found %lu pages kept and %lu discarded\n",
+			sj_m->n, sj_kept, sj_discarded);
 }
 
 __attribute__((constructor))
@@ -427,8 +758,8 @@ static void sj_init(void)
 	size_t oversize;
 	int fd, thp;
 
-	sj_debug = env && !strcmp(env, "debug");
-	if (env && !strcmp(env, "off")) {
+	sj_debug = sj_env_has(env, "debug");
+	if (sj_env_has(env, "off")) {
 		say("scav-jemalloc: %s\n", "off (SCAV=off)");
 		return;
 	}
@@ -461,6 +792,7 @@ static void sj_init(void)
 		sj_session = NULL;
 		return;
 	}
+	sj_map_init(env);
 	len = sizeof(narenas);
 	if (real_mallctl("opt.narenas", &narenas, &len, NULL, 0))
 		narenas = 0;
@@ -494,6 +826,8 @@ static void sj_init(void)
 			say("scav-jemalloc: %s\n", "off: jemalloc refused the extent hooks");
 			/* Those set stay: they work, but report nothing. */
 			sj_child = 1;
+			if (sj_m)
+				sj_m->on = false;
 			break;
 		}
 	}
@@ -505,6 +839,6 @@ static void sj_init(void)
 	sj_mibs();
 	sj_arenas = i;
 	if (sj_debug)
-		fprintf(stderr, "scav-jemalloc: on, jemalloc %s, %u arenas\n",
-			version, sj_arenas);
+		fprintf(stderr, "scav-jemalloc: on, jemalloc %s, %u arenas, %s\n",
+			version, sj_arenas, sj_m ? "page-state map" : "ioctl path");
 }

@@ -6,11 +6,13 @@
  * and every live allocation keeps its contents.  jemalloc_test runs it with
  * and without libscav-jemalloc preloaded.
  *
- *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x] [-m]
+ *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-x] [-m]
  *
  * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
  * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge),
  *     and once at least;
+ * -c: halfway, thread 0 closes every descriptor past stderr (a daemon's
+ *     closefrom(3)), the shim's session among them;
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
  *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
  * -x: first try to set arena 0's extent hooks (to those it has) and print
@@ -40,7 +42,7 @@ struct obj {
 	uint64_t tag;
 };
 
-static int nthreads = 4, seconds = 5, narenas, purge, forking, sethooks, bymib;
+static int nthreads = 4, seconds = 5, narenas, purge, forking, closing, sethooks, bymib;
 static extent_hooks_t *hooks0;	/* -x: arena 0's */
 static int same_hooks;
 static unsigned int arenas[16];
@@ -266,6 +268,12 @@ static void *thread(void *arg)
 			usleep(20 * 1000);
 		if (id == 0 && purge && n % 2048 == 0)
 			purge_all();
+		if (id == 0 && closing && n == 8192) {
+			int fd;
+
+			for (fd = 3; fd < 1024; fd++)
+				close(fd);
+		}
 		if (id == 0 && forking && !forked && n >= 8192) {
 			pid_t pid = fork();
 			int status;
@@ -295,7 +303,7 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:a:pfxm")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:a:pfcxm")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -312,6 +320,9 @@ int main(int argc, char **argv)
 		case 'f':
 			forking = 1;
 			break;
+		case 'c':
+			closing = 1;
+			break;
 		case 'x':
 			sethooks = 1;
 			break;
@@ -319,7 +330,7 @@ int main(int argc, char **argv)
 			bymib = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-x] [-m]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-x] [-m]\n");
 			return 2;
 		}
 	}
