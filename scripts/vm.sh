@@ -6,7 +6,9 @@
 #   vm.sh KERNEL_RELEASE tests-debug  the same, then unload and a kmemleak
 #                                scan (for the debug kernel)
 #   vm.sh KERNEL_RELEASE demo    the RSS demo and a quick benchmark
-#   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV
+#   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV;
+#                                SCAV_BENCH_ONLY=redis runs its Redis part
+#                                alone, SCAV_BENCH_REDIS_ROUNDS times (3)
 #   vm.sh KERNEL_RELEASE redis   Redis's test suite on scav-jemalloc
 #                                (scripts/redis-suite.sh)
 #   vm.sh KERNEL_RELEASE cmd     the shell command in $SCAV_VM_CMD
@@ -145,6 +147,12 @@ tests|tests-debug)
 	;;
 demo|bench)
 	cp "$guest/$job.sh" "$root/scav/job"
+	# For development: the Redis part alone, and its rounds.
+	{
+		[ -z "${SCAV_BENCH_ONLY:-}" ] || echo "SCAV_BENCH_ONLY='$SCAV_BENCH_ONLY'"
+		[ -z "${SCAV_BENCH_REDIS_ROUNDS:-}" ] ||
+			echo "SCAV_BENCH_REDIS_ROUNDS='$SCAV_BENCH_REDIS_ROUNDS'"
+	} > "$root/scav/env"
 	;;
 redis)
 	# Redis's test suite (scripts/redis-suite.sh): its tree (the source
