@@ -6,7 +6,8 @@
 #
 # The kernel is Debian's linux-source-6.1, configured from tinyconfig plus
 # scripts/debug-kernel.config, and cached in build/debug-kernel/ until the
-# source package or the fragment changes.
+# source package or the fragment changes.  With --build, only that: build
+# (or find) the kernel and stop.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,7 @@ if [ ! -e "$d/release" ] || [ "$(cat "$d/key" 2>/dev/null)" != "$key" ]; then
 	echo "$release" > "$d/release"
 fi
 release=$(cat "$d/release")
+[ "${1:-}" != --build ] || exit 0
 
 make -C "$top" kmod KDIR="$d/linux-source-6.1" >&2
 # Without go_test and redis_test (scripts/vm.sh says why): no Go programs.
