@@ -407,6 +407,63 @@ static void wait_aged(uint64_t bytes)
 		usleep(20000);
 }
 
+/*
+ * --only reuse-cpu: the map's claim inside the idle window is a
+ * compare-and-swap on words the module is not touching meanwhile, so its
+ * cost is the CPU's, module or not.  This measures that part on the
+ * machine itself (where the module cannot load, the CPU is not emulated):
+ * libscav's inline report and claim on an ordinary array of words, then
+ * the touch, against touching the same pages given back with MADV_FREE.
+ * Not a measurement of the module (nothing is ever discarded here), and
+ * not part of the default run.
+ */
+static void fig_reuse_cpu(void)
+{
+	size_t n = quick ? 1024 : 4096, nchunks = 2 * n / SCAV_MAP_CHUNK_PAGES + 1;
+	uint32_t *words = calloc(2 * n, sizeof(*words));
+	uint32_t *summary = calloc(2 + nchunks / 32, sizeof(*summary));
+	int reps = 9, r, i;
+	double tf[9], tm[9], mf, mm;
+	struct scav_region rg;
+	struct layout l;
+	uint64_t k, d;
+
+	if (!words || !summary || layout_init(&l, pg, n))
+		return;
+	memset(&rg, 0, sizeof(rg));
+	rg.start = (uintptr_t)l.base;
+	rg.end = rg.start + 2 * n * pg;
+	rg.words = words;
+	rg.summary = summary;
+	rg.page_shift = __builtin_ctzl(pg);
+	printf("\n## 2b. Reuse cost on this CPU, the map's part in userspace\n\n");
+	printf("%zu ranges of 4 KiB, every other page: touched, given back, then touched again; medians of %d interleaved runs.\n\n", n, reps);
+	for (r = 0; r < reps; r++) {
+		touch(&l, 1);
+		release(&l, M_FREE, 1);
+		tf[r] = now_ns();
+		touch(&l, 2);
+		tf[r] = now_ns() - tf[r];
+
+		touch(&l, 1);
+		for (i = 0; i < (int)n; i++)
+			scav_region_report(&rg, (void *)(uintptr_t)l.r[i].addr, pg);
+		tm[r] = now_ns();
+		for (i = 0; i < (int)n; i++)
+			scav_region_claim(&rg, (void *)(uintptr_t)l.r[i].addr, pg, &k, &d);
+		touch(&l, 2);
+		tm[r] = now_ns() - tm[r];
+	}
+	mf = median(tf, reps) / n;
+	mm = median(tm, reps) / n;
+	printf("| mode | ns/page | ratio |\n|---|---|---|\n");
+	printf("| madvise(FREE): pages kept, touch | %.1f | 1.00 |\n", mf);
+	printf("| map claim (inline, an ordinary array) + touch | %.1f | %.2f |\n\n", mm, mm / mf);
+	layout_free(&l);
+	free(words);
+	free(summary);
+}
+
 static void fig_reuse(void)
 {
 	FILE *f = csv("reuse", "mode,ns_per_page,ratio");
@@ -1348,6 +1405,8 @@ int main(int argc, char **argv)
 		fig_release();
 	if (wanted("reuse"))
 		fig_reuse();
+	if (only && !strcmp(only, "reuse-cpu"))
+		fig_reuse_cpu();
 	if (!quick && wanted("rss"))
 		fig_rss();
 	if (!quick && wanted("pressure") && mode_available(M_SCAV))
