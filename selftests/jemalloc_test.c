@@ -129,6 +129,7 @@ static void aging_discards(struct __test_metadata *_metadata, const char *env)
 	EXPECT_EQ(0, status);
 	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
+	EXPECT_NE(NULL, strstr(out, " forks=1 "));
 	EXPECT_LT(0, b.age - a.age);
 	if (by_ioctl) {
 		EXPECT_NE(NULL, strstr(out, ", ioctl path"));
@@ -249,6 +250,7 @@ static void session_closed(struct __test_metadata *_metadata, const char *env)
 	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on"));
 	EXPECT_NE(NULL, strstr(out, "the session ended (its descriptor was closed)"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
+	EXPECT_NE(NULL, strstr(out, " closes=1"));
 	free(out);
 }
 
@@ -297,33 +299,62 @@ static int fill_map_room(struct __test_metadata *_metadata)
 }
 
 /*
+ * jestress @args with @room_fd's session holding all this user's room for
+ * maps, or none (-1): the shim makes no region, says so, and takes the
+ * ioctl path; nothing is lost.  The module's figures before and after in
+ * @a and @b.
+ */
+static void no_region(struct __test_metadata *_metadata, const char *args,
+		      int room_fd, struct figures *a, struct figures *b)
+{
+	unsigned long kept, discarded;
+	char *out;
+	int status;
+
+	figures(a);
+	out = jestress("SCAV=debug", args, &status);
+	figures(b);
+	if (room_fd >= 0)
+		close(room_fd);
+	ASSERT_NE(NULL, out);
+	TH_LOG("%s", out);
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "no more regions for the page-state map"));
+	EXPECT_NE(NULL, strstr(out, "jestress ok"));
+	EXPECT_FALSE(map_claims(out, &kept, &discarded));
+	free(out);
+}
+
+/*
  * The module refuses the shim a region (this user has no room left for
- * maps): the shim says so and reports and claims by ioctl, and nothing is
- * lost.
+ * maps): reports and claims go by ioctl.
  */
 TEST_F_TIMEOUT(je, with_no_room_for_a_map_the_ioctl_path_takes_over, 300)
 {
-	unsigned long kept, discarded;
 	struct figures a, b;
-	char *out;
-	int status, fd;
+	int fd;
 
 	ASSERT_EQ(0, knob_write("idle_age_ms", "200"));
 	fd = fill_map_room(_metadata);
 	ASSERT_LE(0, fd);
-	figures(&a);
-	out = jestress("SCAV=debug", "-t 2 -s 3", &status);
-	figures(&b);
-	close(fd);
-	ASSERT_NE(NULL, out);
-	TH_LOG("%s", out);
-	EXPECT_EQ(0, status);
-	EXPECT_NE(NULL, strstr(out, "the module refused a region: the ioctl path from now on"));
-	EXPECT_NE(NULL, strstr(out, "jestress ok"));
-	EXPECT_FALSE(map_claims(out, &kept, &discarded));
+	no_region(_metadata, "-t 2 -s 3", fd, &a, &b);
 	EXPECT_LT(0, b.reported - a.reported);
 	EXPECT_LT(0, b.kept + b.discarded - a.kept - a.discarded);
-	free(out);
+}
+
+/*
+ * A program that locks its memory (mlockall(MCL_CURRENT | MCL_FUTURE)):
+ * the module would refuse a locked region, and an accessible reservation
+ * would be filled at once, so the shim makes none (its reservation is
+ * mapped without access until it knows) and jemalloc purges by itself
+ * (the module refuses locked memory by ioctl too).
+ */
+TEST_F_TIMEOUT(je, locked_memory_gets_no_region, 300)
+{
+	struct figures a, b;
+
+	no_region(_metadata, "-t 2 -s 2 -l", -1, &a, &b);
+	EXPECT_EQ(0, b.kept + b.discarded - a.kept - a.discarded);
 }
 
 /*

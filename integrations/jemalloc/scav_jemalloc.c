@@ -89,6 +89,7 @@ static struct scav *sj_session;
 static extent_hooks_t *sj_orig[SJ_ARENAS];	/* each arena's own hooks */
 static extent_hooks_t *sj_default;		/* jemalloc's, for new arenas */
 static volatile int sj_child;			/* after fork(): not our session */
+static volatile int sj_gone;			/* the session ended under us */
 static int sj_debug;
 static unsigned int sj_arenas;			/* arenas hooked */
 
@@ -156,6 +157,14 @@ static struct scav_region *sj_region(uintptr_t a, size_t len)
  * until touched, as jemalloc's own mappings) and registered.  Once the
  * module says no (this user's room for maps is taken, say), no more are
  * asked for; the regions made go on being carved.
+ *
+ * It is mapped without access first: under mlockall(MCL_FUTURE) a mapping
+ * is locked, and one that can be accessed is filled at once (and the
+ * module refuses locked memory anyway).  MADV_DONTNEED refuses a locked
+ * mapping (EINVAL), so a locked reservation goes again, unfilled.  Once
+ * registered (which needs access), it has none again but for what is
+ * carved (sj_carve()), so that a later mlockall(MCL_CURRENT) fills only
+ * that, as it would jemalloc's own mappings.
  */
 static bool sj_reserve(size_t min)
 {
@@ -170,17 +179,24 @@ static bool sj_reserve(size_t min)
 		len *= 2;
 	if (len > sj_max_region)
 		len = sj_max_region;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, len, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
+	if (p == MAP_FAILED) {
+		m->full = true;
 		return false;
-	if (sj_thp_advice)
-		madvise(p, len, sj_thp_advice);
-	if (scav_region_open(sj_session, p, len, r) || !r->words) {
+	}
+	if (madvise(p, len, MADV_DONTNEED) ||
+	    mprotect(p, len, PROT_READ | PROT_WRITE) ||
+	    scav_region_open(sj_session, p, len, r) || !r->words ||
+	    mprotect(p, len, PROT_NONE)) {
+		if (r->words)
+			scav_region_close(r);
 		munmap(p, len);
 		m->full = true;
 		return false;
 	}
+	if (sj_thp_advice)
+		madvise(p, len, sj_thp_advice);
 	m->next[m->n] = (uintptr_t)p;
 	__atomic_store_n(&m->n, m->n + 1, __ATOMIC_RELEASE);
 	if (m->grow < sj_max_region / 2)
@@ -203,7 +219,11 @@ static void *sj_carve(size_t size, size_t alignment)
 		for (i = 0; i < m->n; i++) {
 			a = (m->next[i] + alignment - 1) & ~(alignment - 1);
 			if (a >= m->next[i] && a + size > a && a + size <= m->r[i].end) {
-				m->next[i] = a + size;
+				/* The region has no access but where carved. */
+				if (mprotect((void *)a, size, PROT_READ | PROT_WRITE))
+					a = 0;
+				else
+					m->next[i] = a + size;
 				goto out;
 			}
 		}
@@ -216,7 +236,7 @@ out:
 	pthread_mutex_unlock(&sj_lock);
 	/* Said outside the lock: stderr may allocate, and come back here. */
 	if (!full && m->full)
-		say("scav-jemalloc: %s\n", "the module refused a region: the ioctl path from now on");
+		say("scav-jemalloc: %s\n", "no more regions for the page-state map (the module refused one, or memory is locked): the ioctl path from now on");
 	return (void *)a;
 }
 
@@ -253,7 +273,7 @@ static void *sj_alloc(extent_hooks_t *eh, void *new_addr, size_t size,
 static void sj_destroy(extent_hooks_t *eh, void *addr, size_t size,
 		       bool committed, unsigned arena)
 {
-	struct scav_region *r = sj_child ? NULL : sj_region((uintptr_t)addr, size);
+	struct scav_region *r = sj_region((uintptr_t)addr, size);
 	extent_hooks_t *o = orig(arena);
 	uint64_t kept, discarded;
 
@@ -270,6 +290,7 @@ static void sj_destroy(extent_hooks_t *eh, void *addr, size_t size,
 /* The session ended under the shim (see session_lost()): it stops. */
 static void sj_lost(void)
 {
+	sj_gone = 1;
 	if (!sj_child)
 		say("scav-jemalloc: %s\n", "the session ended (its descriptor was closed): jemalloc purges by itself from now on");
 	sj_child = 1;
@@ -409,11 +430,12 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	(void)eh;
 	(void)size;
 	(void)arena;
-	if (sj_child)
-		return madvise(p, length, MADV_DONTNEED) != 0;
+	/* A claim through the map holds whether the session lives or not. */
 	reg = sj_region(c.addr, length);
 	if (reg)
 		return sj_commit_map(reg, p, length);
+	if (sj_child)
+		return madvise(p, length, MADV_DONTNEED) != 0;
 	/* A claim cut short (ENOMEM, a fatal signal) may simply be repeated. */
 	for (tries = 0; tries < 3 && ret != 1; tries++) {
 		c.discarded = c.kept = 0;
@@ -680,7 +702,13 @@ static void sj_atfork_child(void)
 			scav_close(s);
 		return;
 	}
-	scav_close(sj_session);
+	/*
+	 * Once the session ended under the parent (its descriptor closed),
+	 * the number may be the program's now: the old one is left, unclosed.
+	 */
+	if (!sj_gone)
+		scav_close(sj_session);
+	sj_gone = 0;
 	sj_session = s;
 	sj_child = 0;
 }
@@ -736,7 +764,6 @@ static void sj_map_init(const char *env)
 	sj_m = p;
 	sj_m->max = v.map_max_regions < SJ_REGIONS ? v.map_max_regions : SJ_REGIONS;
 	sj_m->grow = SJ_FIRST_REGION;
-	sj_m->on = true;
 }
 
 __attribute__((destructor))
@@ -826,8 +853,6 @@ static void sj_init(void)
 			say("scav-jemalloc: %s\n", "off: jemalloc refused the extent hooks");
 			/* Those set stay: they work, but report nothing. */
 			sj_child = 1;
-			if (sj_m)
-				sj_m->on = false;
 			break;
 		}
 	}
@@ -835,6 +860,13 @@ static void sj_init(void)
 		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 	if (sj_child)
 		return;
+	/*
+	 * Only now: setting the hooks made each arena's first metadata block
+	 * (2 MiB, never decommitted) through jemalloc's own alloc, not out of
+	 * a region.
+	 */
+	if (sj_m)
+		__atomic_store_n(&sj_m->on, true, __ATOMIC_RELAXED);
 	pthread_atfork(NULL, NULL, sj_atfork_child);
 	sj_mibs();
 	sj_arenas = i;

@@ -6,11 +6,12 @@
  * and every live allocation keeps its contents.  jemalloc_test runs it with
  * and without libscav-jemalloc preloaded.
  *
- *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-x] [-m]
+ *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]
  *
  * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
  * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge),
  *     and once at least;
+ * -l: first lock all memory, now and to come (mlockall);
  * -c: halfway, thread 0 closes every descriptor past stderr (a daemon's
  *     closefrom(3)), the shim's session among them;
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +48,7 @@ static int nthreads = 4, seconds = 5, narenas, purge, forking, closing, sethooks
 static extent_hooks_t *hooks0;	/* -x: arena 0's */
 static int same_hooks;
 static unsigned int arenas[16];
-static atomic_ulong checks, zero_checks, allocs, purges;
+static atomic_ulong checks, zero_checks, allocs, purges, forks, closes;
 static atomic_int failed;
 static struct timespec deadline;
 
@@ -65,6 +67,15 @@ static int expired(void)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return now.tv_sec > deadline.tv_sec ||
 	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
+}
+
+/* Past half the run, by the clock: when -f forks and -c closes. */
+static int halfway(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline.tv_sec - now.tv_sec) * 2 < seconds;
 }
 
 static void fail(const char *what, const struct obj *o, size_t at)
@@ -252,7 +263,7 @@ static void *thread(void *arg)
 	uintptr_t id = (uintptr_t)arg;
 	struct obj *objs = calloc(SLOTS, sizeof(*objs));
 	uint64_t s = 0x9e3779b97f4a7c15ULL * (id + 1), n = 0;
-	int forked = 0, i;
+	int forked = 0, closed = 0, i;
 
 	if (!objs) {
 		atomic_store(&failed, 1);
@@ -268,13 +279,15 @@ static void *thread(void *arg)
 			usleep(20 * 1000);
 		if (id == 0 && purge && n % 2048 == 0)
 			purge_all();
-		if (id == 0 && closing && n == 8192) {
+		if (id == 0 && closing && !closed && halfway()) {
 			int fd;
 
+			closed = 1;
 			for (fd = 3; fd < 1024; fd++)
 				close(fd);
+			atomic_fetch_add(&closes, 1);
 		}
-		if (id == 0 && forking && !forked && n >= 8192) {
+		if (id == 0 && forking && !forked && halfway()) {
 			pid_t pid = fork();
 			int status;
 
@@ -286,6 +299,7 @@ static void *thread(void *arg)
 				fprintf(stderr, "jestress: the forked child failed\n");
 				atomic_store(&failed, 1);
 			}
+			atomic_fetch_add(&forks, 1);
 		}
 	}
 	for (i = 0; i < SLOTS; i++)
@@ -303,7 +317,7 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:a:pfcxm")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:a:pfclxm")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -323,6 +337,12 @@ int main(int argc, char **argv)
 		case 'c':
 			closing = 1;
 			break;
+		case 'l':
+			if (mlockall(MCL_CURRENT | MCL_FUTURE)) {
+				perror("jestress: mlockall");
+				return 2;
+			}
+			break;
 		case 'x':
 			sethooks = 1;
 			break;
@@ -330,7 +350,7 @@ int main(int argc, char **argv)
 			bymib = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-x] [-m]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]\n");
 			return 2;
 		}
 	}
@@ -370,8 +390,8 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 	if (atomic_load(&failed))
 		return 1;
-	printf("jestress ok allocs=%lu checks=%lu zero_checks=%lu purges=%lu\n",
+	printf("jestress ok allocs=%lu checks=%lu zero_checks=%lu purges=%lu forks=%lu closes=%lu\n",
 	       atomic_load(&allocs), atomic_load(&checks), atomic_load(&zero_checks),
-	       atomic_load(&purges));
+	       atomic_load(&purges), atomic_load(&forks), atomic_load(&closes));
 	return 0;
 }
