@@ -407,6 +407,38 @@ static void wait_aged(uint64_t bytes)
 		usleep(20000);
 }
 
+/* Touched, given back with madvise @m, touched again: ns of the last touch. */
+static double madvise_reuse(struct layout *l, enum mode m)
+{
+	double t;
+
+	touch(l, 1);
+	release(l, m, 1);
+	t = now_ns();
+	touch(l, 2);
+	return now_ns() - t;
+}
+
+/*
+ * Touched, reported idle through @rg's map, then claimed back (inside the
+ * idle window) and touched again: ns of the claim and the touch.
+ */
+static double map_reuse(struct layout *l, struct scav_region *rg)
+{
+	uint64_t k, d;
+	double t;
+	size_t i;
+
+	touch(l, 1);
+	for (i = 0; i < l->n; i++)
+		scav_region_report(rg, (void *)(uintptr_t)l->r[i].addr, l->len);
+	t = now_ns();
+	for (i = 0; i < l->n; i++)
+		scav_region_claim(rg, (void *)(uintptr_t)l->r[i].addr, l->len, &k, &d);
+	touch(l, 2);
+	return now_ns() - t;
+}
+
 /*
  * --only reuse-cpu: the map's claim inside the idle window is a
  * compare-and-swap on words the module is not touching meanwhile, so its
@@ -422,11 +454,10 @@ static void fig_reuse_cpu(void)
 	size_t n = quick ? 1024 : 4096, nchunks = 2 * n / SCAV_MAP_CHUNK_PAGES + 1;
 	uint32_t *words = calloc(2 * n, sizeof(*words));
 	uint32_t *summary = calloc(2 + nchunks / 32, sizeof(*summary));
-	int reps = 9, r, i;
+	int reps = 9, r;
 	double tf[9], tm[9], mf, mm;
 	struct scav_region rg;
 	struct layout l;
-	uint64_t k, d;
 
 	if (!words || !summary || layout_init(&l, pg, n))
 		return;
@@ -439,20 +470,8 @@ static void fig_reuse_cpu(void)
 	printf("\n## 2b. Reuse cost on this CPU, the map's part in userspace\n\n");
 	printf("%zu ranges of 4 KiB, every other page: touched, given back, then touched again; medians of %d interleaved runs.\n\n", n, reps);
 	for (r = 0; r < reps; r++) {
-		touch(&l, 1);
-		release(&l, M_FREE, 1);
-		tf[r] = now_ns();
-		touch(&l, 2);
-		tf[r] = now_ns() - tf[r];
-
-		touch(&l, 1);
-		for (i = 0; i < (int)n; i++)
-			scav_region_report(&rg, (void *)(uintptr_t)l.r[i].addr, pg);
-		tm[r] = now_ns();
-		for (i = 0; i < (int)n; i++)
-			scav_region_claim(&rg, (void *)(uintptr_t)l.r[i].addr, pg, &k, &d);
-		touch(&l, 2);
-		tm[r] = now_ns() - tm[r];
+		tf[r] = madvise_reuse(&l, M_FREE);
+		tm[r] = map_reuse(&l, &rg);
 	}
 	mf = median(tf, reps) / n;
 	mm = median(tm, reps) / n;
@@ -481,26 +500,16 @@ static void fig_reuse(void)
 	{	/* DONTNEED: every page faults and is zeroed. */
 		double t[9];
 
-		for (r = 0; r < reps; r++) {
-			touch(&l, 1);
-			release(&l, M_DONTNEED, 1);
-			t[r] = now_ns();
-			touch(&l, 2);
-			t[r] = now_ns() - t[r];
-		}
+		for (r = 0; r < reps; r++)
+			t[r] = madvise_reuse(&l, M_DONTNEED);
 		row[rows].name = "madvise(DONTNEED): refault";
 		row[rows++].ns = median(t, reps);
 	}
 	{	/* FREE, kernel kept the pages: a write cancels the free. */
 		double t[9];
 
-		for (r = 0; r < reps; r++) {
-			touch(&l, 1);
-			release(&l, M_FREE, 1);
-			t[r] = now_ns();
-			touch(&l, 2);
-			t[r] = now_ns() - t[r];
-		}
+		for (r = 0; r < reps; r++)
+			t[r] = madvise_reuse(&l, M_FREE);
 		row[rows].name = "madvise(FREE): pages kept";
 		row[rows++].ns = median(t, reps);
 	}
@@ -538,21 +547,11 @@ static void fig_reuse(void)
 	}
 	if (mode_available(M_SCAV)) {
 		struct scav_region rg;
-		uint64_t k, d;
 		double t[9];
 
 		if (!scav_region_open(sv, l.base, 2 * n * pg, &rg) && rg.words) {
-			for (r = 0; r < reps; r++) {
-				touch(&l, 1);
-				for (i = 0; i < (int)n; i++)
-					scav_region_report(&rg, (void *)(uintptr_t)l.r[i].addr, pg);
-				t[r] = now_ns();
-				for (i = 0; i < (int)n; i++)
-					scav_region_claim(&rg, (void *)(uintptr_t)l.r[i].addr,
-							  pg, &k, &d);
-				touch(&l, 2);
-				t[r] = now_ns() - t[r];
-			}
+			for (r = 0; r < reps; r++)
+				t[r] = map_reuse(&l, &rg);
 			row[rows].name = "scav map: claim inside the idle window, no system call";
 			row[rows++].ns = median(t, reps);
 			t_map_reuse = row[rows - 1].ns / row[1].ns;
