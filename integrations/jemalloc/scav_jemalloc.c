@@ -287,13 +287,82 @@ static void sj_destroy(extent_hooks_t *eh, void *addr, size_t size,
 		o->destroy(o, addr, size, committed, arena);
 }
 
-/* The session ended under the shim (see session_lost()): it stops. */
+/*
+ * Pages [@first, @first + @n) of @r, which sj_give_back() took IDLE -> BUSY:
+ * given back, then DISCARDED; if the kernel refused (memory locked since),
+ * IDLE again, so that their claim finds them kept and clears them.
+ */
+static void sj_give_run(struct scav_region *r, size_t first, size_t n)
+{
+	uint32_t to = SCAV_PAGE_DISCARDED;
+	size_t i;
+
+	if (madvise((void *)(r->start + (first << r->page_shift)),
+		    n << r->page_shift, MADV_DONTNEED))
+		to = SCAV_PAGE_IDLE;
+	for (i = first; i < first + n; i++)
+		__atomic_store_n(&r->words[i], to, __ATOMIC_RELEASE);
+}
+
+/*
+ * When the session ends the module forgets the pages the map holds idle:
+ * they are the program's again, and jemalloc, which counts them as
+ * decommitted, would keep them resident until it reused them.  The shim
+ * gives them back itself, as the module would have: each idle page is
+ * taken IDLE -> BUSY (a claim meanwhile waits, as for the module's
+ * discard; the module's own discards are over or exclude these by the
+ * same compare-and-swap), runs go with MADV_DONTNEED, and the pages are
+ * then DISCARDED, which their claim finds, reading as zeros.  Bytes given
+ * back.
+ */
+static size_t sj_give_back(void)
+{
+	unsigned int i, n = sj_m ? __atomic_load_n(&sj_m->n, __ATOMIC_ACQUIRE) : 0;
+	size_t given = 0;
+
+	for (i = 0; i < n; i++) {
+		struct scav_region *r = &sj_m->r[i];
+		size_t pages = (r->end - r->start) >> r->page_shift, p, run = 0;
+
+		for (p = 0; p <= pages; p++) {
+			uint32_t old = SCAV_PAGE_IDLE;
+
+			if (p < pages &&
+			    __atomic_compare_exchange_n(&r->words[p], &old,
+							SCAV_PAGE_BUSY, 0,
+							__ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED)) {
+				run++;
+				continue;
+			}
+			if (run) {
+				sj_give_run(r, p - run, run);
+				given += run << r->page_shift;
+				run = 0;
+			}
+		}
+	}
+	return given;
+}
+
+/*
+ * The session ended under the shim (see session_lost()): it stops, and the
+ * thread that stops it gives back what the map held idle.
+ */
 static void sj_lost(void)
 {
+	char msg[160];
+	size_t given;
+
 	sj_gone = 1;
-	if (!sj_child)
-		say("scav-jemalloc: %s\n", "the session ended (its descriptor was closed): jemalloc purges by itself from now on");
-	sj_child = 1;
+	if (__atomic_exchange_n(&sj_child, 1, __ATOMIC_ACQ_REL))
+		return;
+	given = sj_give_back();
+	snprintf(msg, sizeof(msg), "the session ended (its descriptor was closed): jemalloc purges by itself from now on%s%zu KiB",
+		 "; held idle in the map, given back: ", given >> 10);
+	if (!(sj_m && sj_m->n))
+		msg[strcspn(msg, ";")] = '\0';
+	say("scav-jemalloc: %s\n", msg);
 }
 
 /*
