@@ -235,10 +235,10 @@ TEST_F_TIMEOUT(je, memory_pressure_discards_and_nothing_is_lost, 300)
  * The program closes every descriptor it does not know (a daemon's
  * closefrom(3)), the shim's session among them: the shim sees the session
  * end (through the map, where stores would otherwise go on releasing
- * nothing; by ioctl, at its next claim), stops, and nothing is lost.  The
- * module forgets a session's idle memory when it ends: through the map,
- * the shim gives back what it held idle then, which memory aged for a
- * second leaves something of at any time.
+ * nothing; by ioctl, at its next report or claim), stops, and nothing is
+ * lost.  The module forgets a session's idle memory when it ends: through
+ * the map, the shim gives back what it held idle then, which memory aged
+ * for a second leaves something of at any time.
  */
 static void session_closed(struct __test_metadata *_metadata, const char *env)
 {

@@ -58,6 +58,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,24 +312,34 @@ static void sj_give_run(struct scav_region *r, size_t first, size_t n)
  * gives them back itself, as the module would have: each idle page is
  * taken IDLE -> BUSY (a claim meanwhile waits, as for the module's
  * discard; the module's own discards are over or exclude these by the
- * same compare-and-swap), runs go with MADV_DONTNEED, and the pages are
- * then DISCARDED, which their claim finds, reading as zeros.  Bytes given
- * back.
+ * same compare-and-swap), runs of at most SJ_GIVE_RUN pages go with
+ * MADV_DONTNEED, and the pages are then DISCARDED, which their claim
+ * finds, reading as zeros.  Only the carved part of each region is looked
+ * at (@next only grows; past it nothing was ever reported), and signals
+ * are blocked meanwhile: a handler's malloc() waiting on a page this
+ * thread holds BUSY would wait for itself, then give up on it and find it
+ * zapped later.  Bytes given back.
  */
+#define SJ_GIVE_RUN	512
 static size_t sj_give_back(void)
 {
 	unsigned int i, n = sj_m ? __atomic_load_n(&sj_m->n, __ATOMIC_ACQUIRE) : 0;
 	size_t given = 0;
+	sigset_t all, old;
 
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 0; i < n; i++) {
 		struct scav_region *r = &sj_m->r[i];
-		size_t pages = (r->end - r->start) >> r->page_shift, p, run = 0;
+		uintptr_t next = __atomic_load_n(&sj_m->next[i], __ATOMIC_RELAXED);
+		size_t pages = (next - r->start) >> r->page_shift, p, run = 0;
 
 		for (p = 0; p <= pages; p++) {
-			uint32_t old = SCAV_PAGE_IDLE;
+			uint32_t old_state = SCAV_PAGE_IDLE;
 
-			if (p < pages &&
-			    __atomic_compare_exchange_n(&r->words[p], &old,
+			if (p < pages && run < SJ_GIVE_RUN &&
+			    __atomic_load_n(&r->words[p], __ATOMIC_RELAXED) == SCAV_PAGE_IDLE &&
+			    __atomic_compare_exchange_n(&r->words[p], &old_state,
 							SCAV_PAGE_BUSY, 0,
 							__ATOMIC_ACQUIRE,
 							__ATOMIC_RELAXED)) {
@@ -338,10 +349,14 @@ static size_t sj_give_back(void)
 			if (run) {
 				sj_give_run(r, p - run, run);
 				given += run << r->page_shift;
+				/* A full run ended before this page: look again. */
+				if (run == SJ_GIVE_RUN)
+					p--;
 				run = 0;
 			}
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return given;
 }
 
@@ -399,8 +414,14 @@ static bool sj_decommit(extent_hooks_t *eh, void *addr, size_t size,
 	if (sj_child || sj_purging)
 		return true;
 	reg = sj_region(r.addr, r.len);
-	if (!reg)
-		return scav_report(sj_session, &r, 1, 0) != 1;
+	if (!reg) {
+		int ret = scav_report(sj_session, &r, 1, 0);
+
+		/* The descriptor was closed, or its number is another file's. */
+		if (ret == -EBADF || ret == -ENOTTY)
+			sj_lost();
+		return ret != 1;
+	}
 	if (!sj_maps_alive()) {
 		sj_lost();
 		return true;
