@@ -383,6 +383,57 @@ int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * A claim through the map, page by page: what scav_region_claim() leaves
+ * to it from the first page that was neither idle nor never reported.
+ * Being discarded (BUSY): wait for the module, then see DISCARDED.
+ * Anything else the process may have written counts as neither.
+ */
+static int region_claim_map(struct scav_region *r, uintptr_t addr, size_t len,
+			    uint64_t *kept, uint64_t *discarded)
+{
+	size_t i = (addr - r->start) >> r->page_shift;
+	size_t end = i + (len >> r->page_shift);
+	uint64_t k = 0, d = 0;
+
+	for (; i < end; i++) {
+		uint32_t old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+
+		for (;;) {
+			if (old == SCAV_PAGE_BUSY) {
+				int ret = scav_region_wait(r, r->start +
+					((uintptr_t)i << r->page_shift),
+					(size_t)1 << r->page_shift);
+
+				if (ret)
+					return ret;
+				old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+				continue;
+			}
+			if (old != SCAV_PAGE_IDLE && old != SCAV_PAGE_DISCARDED)
+				break;
+			if (__atomic_compare_exchange_n(&r->words[i], &old,
+							SCAV_PAGE_USED, 0,
+							__ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED)) {
+				if (old == SCAV_PAGE_IDLE)
+					k++;
+				else
+					d++;
+				break;
+			}
+		}
+	}
+	*kept = k << r->page_shift;
+	*discarded = d << r->page_shift;
+	return 0;
+}
+
+/*
+ * Without a map (the ioctl path, or the madvise fallback), or a range not
+ * in the region: every call of scav_region_claim().  With a map: the rest
+ * of a range from its first page neither idle nor never reported.
+ */
 int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
 			   uint64_t *kept, uint64_t *discarded)
 {
@@ -391,6 +442,8 @@ int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
 
 	if (!scav_region_has(r, addr, len))
 		return -EINVAL;
+	if (r->words)
+		return region_claim_map(r, addr, len, kept, discarded);
 	ret = scav_claim(r->s, &c, 1, 0);
 	if (ret < 0)
 		return ret;

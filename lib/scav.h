@@ -148,53 +148,46 @@ static inline int scav_region_report(struct scav_region *r, void *addr,
  * hold their old contents, *@discarded those that read as zeros (pages
  * never reported count as neither).  Pages the module is discarding at
  * that moment are waited for.  0 or -errno.
+ *
+ * Inline: a compare-and-swap IDLE -> USED per page, without a load first,
+ * as long as each page was idle or never reported (USED).  At the first
+ * page found otherwise (discarded, being discarded), the rest of the range
+ * goes to scav_region_claim_slow(), which also takes every call without a
+ * map or with a bad range.
  */
 static inline int scav_region_claim(struct scav_region *r, void *addr,
 				    size_t len, uint64_t *kept,
 				    uint64_t *discarded)
 {
 	uintptr_t a = (uintptr_t)addr;
-	uint64_t k = 0, d = 0;
-	size_t i, first, last;
+	uint32_t *w, *end;
+	uint64_t k = 0;
+	int ret;
 
-	if (!r->words)
+	if (!r->words || !scav_region_has(r, a, len))
 		return scav_region_claim_slow(r, a, len, kept, discarded);
-	if (!scav_region_has(r, a, len))
-		return -EINVAL;
-	first = (a - r->start) >> r->page_shift;
-	last = first + (len >> r->page_shift) - 1;
-	for (i = first; i <= last; i++) {
-		/* Idle is the common case: try it first, without a load. */
+	w = r->words + ((a - r->start) >> r->page_shift);
+	end = w + (len >> r->page_shift);
+	for (; w < end; w++) {
 		uint32_t old = SCAV_PAGE_IDLE;
 
-		for (;;) {
-			if (old == SCAV_PAGE_BUSY) {
-				int ret = scav_region_wait(r, r->start +
-					((uintptr_t)i << r->page_shift),
-					(size_t)1 << r->page_shift);
-
-				if (ret)
-					return ret;
-				old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
-				continue;
-			}
-			if (old != SCAV_PAGE_IDLE && old != SCAV_PAGE_DISCARDED)
-				break;
-			if (__atomic_compare_exchange_n(&r->words[i], &old,
-							SCAV_PAGE_USED, 0,
-							__ATOMIC_ACQUIRE,
-							__ATOMIC_RELAXED)) {
-				if (old == SCAV_PAGE_IDLE)
-					k++;
-				else
-					d++;
-				break;
-			}
-		}
+		if (__atomic_compare_exchange_n(w, &old, SCAV_PAGE_USED, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			k++;
+		else if (old != SCAV_PAGE_USED)
+			break;
 	}
 	*kept = k << r->page_shift;
-	*discarded = d << r->page_shift;
-	return 0;
+	*discarded = 0;
+	if (w == end)
+		return 0;
+	a = r->start + ((uintptr_t)(w - r->words) << r->page_shift);
+	ret = scav_region_claim_slow(r, a, (size_t)(end - w) << r->page_shift,
+				     kept, discarded);
+	if (!ret)
+		*kept += k << r->page_shift;
+	return ret;
 }
 
 #ifdef __cplusplus

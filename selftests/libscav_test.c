@@ -403,6 +403,61 @@ TEST_F(lib, programs_built_against_1_0_keep_its_flags)
 	dlclose(h);
 }
 
+/*
+ * The inline claim's compare-and-swap per page, and the library's rest of
+ * the range from the first page neither idle nor never reported, on an
+ * ordinary array of words (no module: nothing here is BUSY, the one state
+ * that asks the module).  Each page counts by its own word, whichever of
+ * the two paths meets it; a word the process scribbled stays as it was.
+ */
+TEST(a_claim_counts_each_page_by_its_word_on_either_path)
+{
+	enum { U = SCAV_PAGE_USED, I = SCAV_PAGE_IDLE, D = SCAV_PAGE_DISCARDED };
+	static const uint32_t init[] = { I, U, I, D, I, 7, I, D, I, I };
+	static const struct {
+		int first, n;
+		uint64_t kept, disc;
+	} c[] = {
+		{ 0, 10, 6, 2 },	/* inline for 3 pages, then the rest */
+		{ 3, 3, 1, 1 },		/* the rest from the first page */
+		{ 5, 2, 1, 0 },		/* a scribbled word first */
+		{ 8, 2, 2, 0 },		/* inline only */
+		{ 1, 1, 0, 0 },		/* never reported */
+	};
+	uint32_t words[10], summary[2] = { 0 };
+	struct scav_region rg;
+	uint64_t kept, disc;
+	size_t i, j;
+
+	memset(&rg, 0, sizeof(rg));
+	rg.page_shift = 12;
+	rg.start = (uintptr_t)1 << 30;
+	rg.end = rg.start + (sizeof(words) / sizeof(words[0]) << 12);
+	rg.words = words;
+	rg.summary = summary;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memcpy(words, init, sizeof(words));
+		kept = disc = 99;
+		ASSERT_EQ(0, scav_region_claim(&rg, (void *)(rg.start + ((uintptr_t)c[i].first << 12)),
+					       (size_t)c[i].n << 12, &kept, &disc));
+		EXPECT_EQ(c[i].kept << 12, kept);
+		EXPECT_EQ(c[i].disc << 12, disc);
+		for (j = 0; j < 10; j++) {
+			int in = (int)j >= c[i].first && (int)j < c[i].first + c[i].n;
+			uint32_t want = in && init[j] != 7 ? (uint32_t)U : init[j];
+
+			EXPECT_EQ(want, words[j]) TH_LOG("claim %zu, page %zu", i, j);
+		}
+	}
+	/* Outside the region, unaligned, empty: refused, nothing touched. */
+	memcpy(words, init, sizeof(words));
+	EXPECT_EQ(-EINVAL, scav_region_claim(&rg, (void *)rg.end, 4096, &kept, &disc));
+	EXPECT_EQ(-EINVAL, scav_region_claim(&rg, (void *)(rg.start + 1), 4096, &kept, &disc));
+	EXPECT_EQ(-EINVAL, scav_region_claim(&rg, (void *)rg.start, 0, &kept, &disc));
+	EXPECT_EQ(-EINVAL, scav_region_claim(&rg, (void *)(rg.end - 4096), 8192, &kept, &disc));
+	EXPECT_EQ(0, memcmp(words, init, sizeof(words)));
+}
+
 TEST(open_rejects_unknown_flags)
 {
 	struct scav *s = NULL;
