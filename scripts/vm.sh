@@ -8,7 +8,8 @@
 #   vm.sh KERNEL_RELEASE demo    the RSS demo and a quick benchmark
 #   vm.sh KERNEL_RELEASE bench   the benchmark (scavbench), tables and CSV;
 #                                SCAV_BENCH_ONLY=redis runs its Redis part
-#                                alone, SCAV_BENCH_REDIS_ROUNDS times (3)
+#                                alone, SCAV_BENCH_REDIS_ROUNDS times (3);
+#                                SCAV_BENCH_ONLY=FIGURE one of scavbench's
 #   vm.sh KERNEL_RELEASE redis   Redis's test suite on scav-jemalloc
 #                                (scripts/redis-suite.sh)
 #   vm.sh KERNEL_RELEASE cmd     the shell command in $SCAV_VM_CMD
@@ -147,7 +148,7 @@ tests|tests-debug)
 	;;
 demo|bench)
 	cp "$guest/$job.sh" "$root/scav/job"
-	# For development: the Redis part alone, and its rounds.
+	# For development: the Redis part or one figure alone, Redis's rounds.
 	{
 		[ -z "${SCAV_BENCH_ONLY:-}" ] || echo "SCAV_BENCH_ONLY='$SCAV_BENCH_ONLY'"
 		[ -z "${SCAV_BENCH_REDIS_ROUNDS:-}" ] ||
