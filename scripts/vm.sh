@@ -13,6 +13,8 @@
 #   vm.sh KERNEL_RELEASE redis   Redis's test suite on scav-jemalloc
 #                                (scripts/redis-suite.sh)
 #   vm.sh KERNEL_RELEASE cmd     the shell command in $SCAV_VM_CMD
+#   vm.sh KERNEL_RELEASE tcg-thread  prints single or multi: how the tests
+#                                job's vCPUs run on the host (below)
 #
 # Expects `make` to have built build/kmod/KERNEL_RELEASE/scav.ko and the
 # binaries under build/.  The guest's init and jobs are scripts/guest/*.
@@ -36,6 +38,22 @@ kernel=/boot/vmlinuz-$krel
 ko=$b/kmod/$krel/scav.ko
 [ -r "$kernel" ] || { echo "vm.sh: no $kernel" >&2; exit 1; }
 [ -r "$ko" ] || { echo "vm.sh: no $ko (run make first)" >&2; exit 1; }
+
+# Multi-threaded TCG where the kernel boots reliably under it, so that the
+# two vCPUs run at once on two host threads and the race and stress tests
+# meet real interleavings: 6.1 (Debian's and the debug kernel) and 7.x.
+# 6.12 trips over its own text patching at boot now and then under it (an
+# int3 oops before any test runs, 1 boot in 3 with QEMU 7.2), so its vCPUs
+# take turns on one thread, as they do for the demo and the benchmark (whose
+# figures were measured so).  SCAV_VM_TCG_THREAD=single|multi overrides.
+case $krel in
+6.12.*) tcg_thread=single ;;
+*) tcg_thread=multi ;;
+esac
+if [ "$job" = tcg-thread ]; then
+	echo "${SCAV_VM_TCG_THREAD:-$tcg_thread}"
+	exit 0
+fi
 
 rm -rf "$work"
 mkdir -p "$root/bin" "$root/scav" "$root/etc"
@@ -218,17 +236,7 @@ if $hardened; then
 	cmdline="$cmdline init_on_free=1"
 fi
 
-# Multi-threaded TCG where the kernel boots reliably under it, so that the
-# two vCPUs run at once on two host threads and the race and stress tests
-# meet real interleavings: 6.1 (Debian's and the debug kernel) and 7.x.
-# 6.12 trips over its own text patching at boot now and then under it (an
-# int3 oops before any test runs, 1 boot in 3 with QEMU 7.2), so its vCPUs
-# take turns on one thread, as they do for the demo and the benchmark (whose
-# figures were measured so).  SCAV_VM_TCG_THREAD=single|multi overrides.
-case $krel in
-6.12.*) tcg_thread=single ;;
-*) tcg_thread=multi ;;
-esac
+# The demo and the benchmark: one thread (above).
 $hardened || tcg_thread=single
 tcg_thread=${SCAV_VM_TCG_THREAD:-$tcg_thread}
 echo "scav-vm: $krel on 2 vCPUs, TCG thread=$tcg_thread"
