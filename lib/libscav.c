@@ -387,15 +387,21 @@ int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len)
  * A claim through the map, page by page: what scav_region_claim() leaves
  * to it from the first page that was neither idle nor never reported.
  * Being discarded (BUSY): wait for the module, then see DISCARDED.
- * Anything else the process may have written counts as neither.
+ * Anything else the process may have written counts as neither.  (Its own
+ * symbol version, 1.4: a program whose inline claim calls it does not run
+ * on a libscav whose scav_region_claim_slow() knew only the ioctl path,
+ * which would not wait for a BUSY page.)
  */
-static int region_claim_map(struct scav_region *r, uintptr_t addr, size_t len,
-			    uint64_t *kept, uint64_t *discarded)
+int scav_region_claim_rest(struct scav_region *r, uintptr_t addr, size_t len,
+			   uint64_t *kept, uint64_t *discarded)
 {
-	size_t i = (addr - r->start) >> r->page_shift;
-	size_t end = i + (len >> r->page_shift);
+	size_t i, end;
 	uint64_t k = 0, d = 0;
 
+	if (!r || !r->words || !scav_region_has(r, addr, len))
+		return -EINVAL;
+	i = (addr - r->start) >> r->page_shift;
+	end = i + (len >> r->page_shift);
 	for (; i < end; i++) {
 		uint32_t old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
 
@@ -429,11 +435,7 @@ static int region_claim_map(struct scav_region *r, uintptr_t addr, size_t len,
 	return 0;
 }
 
-/*
- * Without a map (the ioctl path, or the madvise fallback), or a range not
- * in the region: every call of scav_region_claim().  With a map: the rest
- * of a range from its first page neither idle nor never reported.
- */
+/* Without a map (the ioctl path, or the madvise fallback), or a bad range. */
 int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
 			   uint64_t *kept, uint64_t *discarded)
 {
@@ -442,8 +444,6 @@ int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
 
 	if (!scav_region_has(r, addr, len))
 		return -EINVAL;
-	if (r->words)
-		return region_claim_map(r, addr, len, kept, discarded);
 	ret = scav_claim(r->s, &c, 1, 0);
 	if (ret < 0)
 		return ret;

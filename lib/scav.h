@@ -104,6 +104,8 @@ void scav_region_close(struct scav_region *r);
 int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len);
 int scav_region_claim_slow(struct scav_region *r, uintptr_t addr, size_t len,
 			   uint64_t *kept, uint64_t *discarded);
+int scav_region_claim_rest(struct scav_region *r, uintptr_t addr, size_t len,
+			   uint64_t *kept, uint64_t *discarded);
 int scav_region_wait(struct scav_region *r, uintptr_t addr, size_t len);
 
 /* Whether [addr, addr + len) is page-aligned, non-empty and inside @r. */
@@ -152,8 +154,8 @@ static inline int scav_region_report(struct scav_region *r, void *addr,
  * Inline: a compare-and-swap IDLE -> USED per page, without a load first,
  * as long as each page was idle or never reported (USED).  At the first
  * page found otherwise (discarded, being discarded), the rest of the range
- * goes to scav_region_claim_slow(), which also takes every call without a
- * map or with a bad range.
+ * goes to scav_region_claim_rest().  Without a map, or with a bad range,
+ * scav_region_claim_slow() takes the call.
  */
 static inline int scav_region_claim(struct scav_region *r, void *addr,
 				    size_t len, uint64_t *kept,
@@ -183,7 +185,7 @@ static inline int scav_region_claim(struct scav_region *r, void *addr,
 	if (w == end)
 		return 0;
 	a = r->start + ((uintptr_t)(w - r->words) << r->page_shift);
-	ret = scav_region_claim_slow(r, a, (size_t)(end - w) << r->page_shift,
+	ret = scav_region_claim_rest(r, a, (size_t)(end - w) << r->page_shift,
 				     kept, discarded);
 	if (!ret)
 		*kept += k << r->page_shift;
