@@ -458,6 +458,35 @@ TEST(a_claim_counts_each_page_by_its_word_on_either_path)
 	EXPECT_EQ(0, memcmp(words, init, sizeof(words)));
 }
 
+/*
+ * A page the module is discarding (BUSY) is never taken: the claim waits
+ * for the module in SCAV_IOC_MAP_WAIT.  Here a session without the module
+ * (no descriptor) makes that wait fail, so the claim fails at that page:
+ * the pages before it are claimed, it and the pages after it are left as
+ * they were.
+ */
+TEST(a_claim_never_takes_a_page_being_discarded)
+{
+	enum { U = SCAV_PAGE_USED, I = SCAV_PAGE_IDLE, B = SCAV_PAGE_BUSY };
+	uint32_t words[4] = { I, I, B, I }, summary[2] = { 0 };
+	static const uint32_t after[4] = { U, U, B, I };
+	struct scav_region rg;
+	uint64_t kept, disc;
+	struct scav *s;
+
+	ASSERT_EQ(0, scav_open(&s, SCAV_OPEN_FALLBACK));
+	memset(&rg, 0, sizeof(rg));
+	rg.s = s;
+	rg.page_shift = 12;
+	rg.start = (uintptr_t)1 << 30;
+	rg.end = rg.start + (4 << 12);
+	rg.words = words;
+	rg.summary = summary;
+	EXPECT_EQ(-EBADF, scav_region_claim(&rg, (void *)rg.start, 4 << 12, &kept, &disc));
+	EXPECT_EQ(0, memcmp(words, after, sizeof(words)));
+	scav_close(s);
+}
+
 TEST(open_rejects_unknown_flags)
 {
 	struct scav *s = NULL;

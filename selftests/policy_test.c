@@ -383,6 +383,9 @@ static pid_t spawn_holder(size_t idle, int churn, int map, int ready[2],
 
 	if (pid)
 		return pid;
+	/* The parent's ends: EOF on go if the parent dies. */
+	close(ready[0]);
+	close(go[1]);
 	{
 		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
 		char *m = map_filled(idle, 8), c;
@@ -414,7 +417,8 @@ static pid_t spawn_holder(size_t idle, int churn, int map, int ready[2],
  * holder's thread allocating at that moment on a full machine (7.3) was
  * killed in its place, the only candidate left.
  */
-static pid_t spawn_hog(size_t len, int done[2], int bye[2])
+static pid_t spawn_hog(size_t len, int ready[2], int go[2], int done[2],
+		       int bye[2])
 {
 	pid_t pid = fork();
 
@@ -425,6 +429,9 @@ static pid_t spawn_hog(size_t len, int done[2], int bye[2])
 		char c;
 
 		set_oom_score_adj(1000);
+		/* The parent's ends of the holder's pipes, and of its own. */
+		close(ready[0]);
+		close(go[1]);
 		close(done[0]);
 		close(bye[1]);
 		if (p == MAP_FAILED)
@@ -471,12 +478,13 @@ static void run_pressure(struct pressure_result *r, int churn, int map)
 		c = 0;
 	/* After the holder's fork: its copies would hold them open. */
 	if (pipe(done) || pipe(bye)) {
-		close(go[1]);
+		kill(holder, SIGKILL);
 		waitpid(holder, &r->holder_status, 0);
 		close(ready[0]);
+		close(go[1]);
 		return;
 	}
-	hogger = spawn_hog(hog, done, bye);
+	hogger = spawn_hog(hog, ready, go, done, bye);
 	/* Only the hog writes done: EOF if it is killed touching. */
 	close(done[1]);
 	close(bye[0]);
