@@ -247,6 +247,50 @@ TEST_F(map, unmapped_pages_are_never_touched_again)
 	}
 }
 
+/*
+ * Parts of a region unmapped and mapped again, moved away, and moved over
+ * by another mapping: their words still say idle, but none of those
+ * addresses holds what was reported, and nothing there is discarded; the
+ * pages moved away keep their contents at their new address.
+ */
+TEST_F(map, pages_unmapped_moved_or_moved_over_are_never_touched_again)
+{
+	size_t pg = self->pg, i;
+	char *hole = self->mem + 8 * pg, *away = self->mem + 16 * pg;
+	char *over = self->mem + 24 * pg, *p, *src, *dst;
+
+	for (i = 0; i < 64; i++)
+		map_report(self->words, self->summary, i);
+	/* Pages 8-15: unmapped, then a new mapping in the hole. */
+	ASSERT_EQ(0, munmap(hole, 8 * pg));
+	p = mmap(hole, 8 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_EQ(hole, p);
+	memset(p, 9, 8 * pg);
+	/* Pages 16-23: moved out of the region, leaving a hole. */
+	dst = mmap(NULL, 8 * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, dst);
+	ASSERT_EQ(dst, mremap(away, 8 * pg, 8 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	/* Pages 24-31: another mapping moved over them. */
+	src = map_filled(8 * pg, 7);
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(over, mremap(src, 8 * pg, 8 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, over));
+
+	EXPECT_EQ(40 * pg, sc_reclaim(self->fd, 0, 0));
+	for (i = 0; i < 64; i++) {
+		bool kept = i >= 8 && i < 32;
+
+		EXPECT_EQ(kept ? SCAV_PAGE_IDLE : SCAV_PAGE_DISCARDED,
+			  atomic_load(&self->words[i])) TH_LOG("page %zu", i);
+	}
+	for (i = 8; i < 16; i++)
+		EXPECT_TRUE(page_is(self->mem + i * pg, pg, 9));
+	/* Moved whole: the pattern written at pages 16-23. */
+	EXPECT_TRUE(holds_pattern(dst - 16 * pg, dst, 8 * pg, 5));
+	EXPECT_TRUE(holds_pattern(over, over, 8 * pg, 7));
+	munmap(dst, 8 * pg);
+}
+
 TEST_F(map, scribbles_harm_nothing_outside_idle_pages)
 {
 	size_t i, n = self->len / self->pg, sw;
@@ -387,6 +431,77 @@ TEST_F(map, a_fork_child_gets_no_map_and_cannot_map_it)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * What a session's owner runs after execve() (the test below):
+ * SCAV_MAP_EXEC names the descriptor it kept and its old map's offset.
+ * The address space the session was bound to is gone: the map cannot be
+ * mapped again, and the session takes nothing from the new image.
+ */
+__attribute__((constructor)) static void map_exec_image(void)
+{
+	const char *e = getenv("SCAV_MAP_EXEC");
+	struct scav_map_region r;
+	unsigned long long off;
+	size_t pg = pagesz();
+	char *mem;
+	int fd;
+
+	if (!e)
+		return;
+	if (sscanf(e, "%d %llx", &fd, &off) != 2)
+		_exit(10);
+	if (mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, off) != MAP_FAILED ||
+	    errno != EPERM)
+		_exit(11);
+	mem = map_filled(pg, 2);
+	if (!mem)
+		_exit(12);
+	memset(&r, 0, sizeof(r));
+	r.addr = (uintptr_t)mem;
+	r.len = pg;
+	if (ioctl(fd, SCAV_IOC_MAP_REGION, &r) != -1 || errno != EPERM)
+		_exit(13);
+	if (sc_report1(fd, mem, pg) != -1 || errno != EPERM)
+		_exit(14);
+	_exit(holds_pattern(mem, mem, pg, 2) ? 0 : 15);
+}
+
+/*
+ * A session's owner that calls execve() with the descriptor left open (no
+ * O_CLOEXEC): its regions went with its old address space; the new image
+ * can neither map their maps nor use the session.
+ */
+TEST_F(map, an_owner_that_execs_leaves_its_maps_behind)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct scav_map_region reg;
+		_Atomic uint32_t *w, *sum;
+		char env[64], *argv[] = { "map_test", NULL };
+		char *envp[] = { env, NULL };
+		char *mem = map_filled(MiB, 4);
+		int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+
+		if (fd < 0 || !mem)
+			_exit(20);
+		w = map_region(fd, mem, MiB, &reg, &sum);
+		if (!w)
+			_exit(21);
+		map_report(w, sum, 0);
+		map_report(w, sum, 1);
+		snprintf(env, sizeof(env), "SCAV_MAP_EXEC=%d %llx", fd,
+			 (unsigned long long)reg.map_offset);
+		execve("/proc/self/exe", argv, envp);
+		_exit(22);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 

@@ -64,6 +64,31 @@ TEST_F(mod, unload_is_refused_while_a_session_is_open)
 	EXPECT_EQ(-1, access(SCAV_DEVICE_PATH, F_OK));
 }
 
+/*
+ * A page-state map still mapped after its session's descriptor is closed
+ * keeps the module: its pages are the module's, and its vm_ops too.
+ */
+TEST_F(mod, unload_is_refused_while_a_page_state_map_is_mapped)
+{
+	int fd = open(SCAV_DEVICE_PATH, O_RDWR);
+	char *m = map_filled(MiB, 3);
+	_Atomic uint32_t *words, *summary;
+	struct scav_map_region reg;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, m);
+	words = map_region(fd, m, MiB, &reg, &summary);
+	ASSERT_NE(NULL, words) TH_LOG("%s", strerror(errno));
+	close(fd);
+	EXPECT_EQ(-EWOULDBLOCK, scav_unload());
+	/* Still the module's map: readable, all in use. */
+	EXPECT_EQ(SCAV_PAGE_USED, atomic_load(&words[0]));
+	EXPECT_EQ(0, munmap((void *)words, reg.map_size));
+	EXPECT_EQ(0, scav_unload());
+	EXPECT_EQ(-1, access(SCAV_DEVICE_PATH, F_OK));
+	munmap(m, MiB);
+}
+
 TEST_F_TIMEOUT(mod, load_unload_cycles_with_sessions_leak_nothing, 300)
 {
 	int i;
