@@ -520,9 +520,10 @@ static int readable_kind(enum ptr_kind k, size_t size, size_t room)
 
 /* ---- ioctls */
 
+/* Every command the module knows: fuzz_unknown() must not pick one. */
 static const unsigned int known_cmds[] = {
 	SCAV_IOC_VERSION, SCAV_IOC_REPORT, SCAV_IOC_CLAIM, SCAV_IOC_RECLAIM,
-	SCAV_IOC_STATS, SCAV_IOC_PRESSURE,
+	SCAV_IOC_STATS, SCAV_IOC_PRESSURE, SCAV_IOC_MAP_REGION, SCAV_IOC_MAP_WAIT,
 };
 #define NR_KNOWN_CMDS	(sizeof(known_cmds) / sizeof(known_cmds[0]))
 
