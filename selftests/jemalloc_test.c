@@ -95,6 +95,20 @@ static bool map_claims(const char *out, unsigned long *kept,
 }
 
 /*
+ * Whether jestress found the arena of huge allocations (not arena 0) with
+ * arena 0's hooks: the shim hooked it too.
+ */
+static bool huge_arena_hooked(const char *out)
+{
+	const char *p = strstr(out, "huge arena ");
+	unsigned int ind;
+	char word[16];
+
+	return p && sscanf(p, "huge arena %u: %15s", &ind, word) == 2 &&
+	       ind != 0 && !strcmp(word, "has");
+}
+
+/*
  * Three threads, two arenas of their own, a fork halfway; idle memory ages
  * in 200 ms, so that much of what jemalloc decommitted is discarded before
  * it is reused: claims find both kept and discarded memory.  With @env
@@ -130,6 +144,7 @@ static void aging_discards(struct __test_metadata *_metadata, const char *env)
 	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on"));
 	EXPECT_NE(NULL, strstr(out, "jestress ok"));
 	EXPECT_NE(NULL, strstr(out, " forks=1 "));
+	EXPECT_TRUE(huge_arena_hooked(out));
 	EXPECT_LT(0, b.age - a.age);
 	if (by_ioctl) {
 		EXPECT_NE(NULL, strstr(out, ", ioctl path"));

@@ -19,7 +19,8 @@
  * -x: first try to set arena 0's extent hooks (to those it has) and print
  *     "hooks: RC", mallctl's answer;
  * -m: name those controls by MIB (mallctlnametomib(), mallctlbymib()).
- * Prints "jestress ok ..." and exits 0, or says what was wrong and exits 1.
+ * Prints whether the arena of huge allocations has arena 0's extent hooks,
+ * then "jestress ok ..." and exits 0, or says what was wrong and exits 1.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -169,6 +170,38 @@ static int ctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
 		return mallctl(name, oldp, oldlenp, newp, newlen);
 	ret = mallctlnametomib(name, mib, &miblen);
 	return ret ? ret : mallctlbymib(mib, miblen, oldp, oldlenp, newp, newlen);
+}
+
+/*
+ * Prints whether the arena of huge allocations (opt.oversize_threshold and
+ * up; jemalloc makes it at the first one) has the extent hooks arena 0
+ * has: "huge arena IND: has arena 0's hooks" (or "lacks").
+ */
+static void huge_arena_hooks(void)
+{
+	extent_hooks_t *h0 = NULL, *h = NULL;
+	size_t threshold = 0, len = sizeof(threshold);
+	unsigned int ind;
+	char name[64];
+	void *p;
+
+	if (ctl("opt.oversize_threshold", &threshold, &len, NULL, 0) || !threshold) {
+		printf("huge arena: none\n");
+		return;
+	}
+	p = mallocx(threshold, 0);
+	len = sizeof(ind);
+	if (!p || ctl("arenas.lookup", &ind, &len, &p, sizeof(p))) {
+		printf("huge arena: not found\n");
+		return;
+	}
+	snprintf(name, sizeof(name), "arena.%u.extent_hooks", ind);
+	len = sizeof(h);
+	if (!ctl("arena.0.extent_hooks", &h0, &len, NULL, 0) &&
+	    !ctl(name, &h, &len, NULL, 0))
+		printf("huge arena %u: %s arena 0's hooks\n", ind,
+		       h == h0 ? "has" : "lacks");
+	dallocx(p, 0);
 }
 
 static void purge_all(void)
@@ -381,6 +414,7 @@ int main(int argc, char **argv)
 	}
 	if (sethooks && narenas)
 		printf("arenas with arena 0's hooks: %d of %d\n", same_hooks, narenas);
+	huge_arena_hooks();
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += seconds;
 	for (i = 0; i < nthreads; i++)
