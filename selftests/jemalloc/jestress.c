@@ -193,6 +193,8 @@ static void huge_arena_hooks(void)
 	len = sizeof(ind);
 	if (!p || ctl("arenas.lookup", &ind, &len, &p, sizeof(p))) {
 		printf("huge arena: not found\n");
+		if (p)
+			dallocx(p, 0);
 		return;
 	}
 	snprintf(name, sizeof(name), "arena.%u.extent_hooks", ind);
