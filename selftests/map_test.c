@@ -312,6 +312,82 @@ TEST_F(map, scribbles_harm_nothing_outside_idle_pages)
 	}
 }
 
+struct scribbler {
+	_Atomic uint32_t *words, *summary;
+	size_t nwords, nsummary;
+	atomic_int stop;
+};
+
+/* Any value into any word, the map's states and 32-bit noise alike. */
+static void *scribble(void *arg)
+{
+	struct scribbler *sc = arg;
+	uint64_t x = 88172645463325252ULL;
+
+	while (!atomic_load(&sc->stop)) {
+		uint32_t v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = x & 1 ? (uint32_t)(x >> 32) : (uint32_t)(x >> 40) % 6;
+		if ((x >> 1) % 16)
+			atomic_store(&sc->words[(x >> 8) % sc->nwords], v);
+		else
+			atomic_store(&sc->summary[(x >> 8) % sc->nsummary], (uint32_t)(x >> 32));
+	}
+	return NULL;
+}
+
+/*
+ * A thread writes anything anywhere in the map for 3 s while the aging
+ * worker runs every 20 ms with a 20 ms age and drop_caches runs the
+ * shrinker every 100 ms: every page of the region still holds its
+ * contents or reads as zeros (the process can discard its own memory, by
+ * writing IDLE), pages whose words it never wrote and memory beside the
+ * region are untouched, and the figures stay
+ * within the region and go back when the session ends.
+ */
+TEST_F(map, scribbles_under_aging_and_pressure_harm_nothing_else)
+{
+	size_t pg = self->pg, i, n = self->len / pg;
+	/* The last 64 pages' words are never written: in use throughout. */
+	struct scribbler sc = { self->words, self->summary, n - 64,
+				(self->reg.map_size - self->reg.summary_offset) / 4 };
+	char *beside = map_filled(MiB, 6);
+	long long idle_before = knob_read("idle_bytes"), end;
+	long long aged = knob_read("reclaimed_age_bytes");
+	struct scav_stats st;
+	pthread_t t;
+
+	ASSERT_NE(NULL, beside);
+	ASSERT_EQ(0, set_aging("20", "20", "0", "0"));
+	ASSERT_EQ(0, pthread_create(&t, NULL, scribble, &sc));
+	for (end = now_ms() + 3000; now_ms() < end;) {
+		write_file("/proc/sys/vm/drop_caches", "3");
+		ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
+		EXPECT_GE(self->len, st.idle_bytes);
+		EXPECT_GE(self->len, st.idle_resident_bytes);
+		usleep(100 * 1000);
+	}
+	atomic_store(&sc.stop, 1);
+	pthread_join(t, NULL);
+	/* Pages the scribbler left idle were aged out meanwhile. */
+	EXPECT_LT(aged, knob_read("reclaimed_age_bytes"));
+	for (i = 0; i < n; i++) {
+		char *p = self->mem + i * pg;
+
+		EXPECT_TRUE(holds_pattern(self->mem, p, pg, 5) ||
+			    (i < n - 64 && page_is(p, pg, 0)))
+			TH_LOG("page %zu", i);
+	}
+	EXPECT_TRUE(holds_pattern(beside, beside, MiB, 6));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_GE(idle_before, knob_read("idle_bytes"));
+	munmap(beside, MiB);
+}
+
 TEST_F(map, bad_regions_are_refused)
 {
 	struct scav_map_region r;
