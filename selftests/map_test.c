@@ -345,8 +345,8 @@ static void *scribble(void *arg)
  * shrinker every 100 ms: every page of the region still holds its
  * contents or reads as zeros (the process can discard its own memory, by
  * writing IDLE), pages whose words it never wrote and memory beside the
- * region are untouched, and the figures stay
- * within the region and go back when the session ends.
+ * region are untouched, and the figures stay within the region and go
+ * back when the session ends.
  */
 TEST_F(map, scribbles_under_aging_and_pressure_harm_nothing_else)
 {
