@@ -65,9 +65,10 @@ static inline void scav_zap(struct vm_area_struct *vma, unsigned long addr,
 #endif
 
 /*
- * The process's anonymous RSS in pages, exactly.  6.2 made the counters
- * per-CPU, where get_mm_counter() is only an estimate.  (6.1's atomic counter
- * still lags each thread's cached SPLIT_RSS_COUNTING deltas, at most 64.)
+ * The process's anonymous RSS in pages.  6.2 made the counters per-CPU,
+ * where get_mm_counter() is only an estimate: summed, they are exact.  6.1's
+ * atomic counter lags each thread's cached SPLIT_RSS_COUNTING deltas, at
+ * most 65 pages a thread, as RssAnon does.
  */
 static inline unsigned long scav_anon_rss_pages(struct mm_struct *mm)
 {

@@ -223,7 +223,7 @@ TEST_F(lib, free_flag_releases_lazily_and_reclaim_makes_it_discarded)
  * and after; the fallback counts all it MADV_FREE'd and still resident, so
  * up to a batch a CPU (at most 31 pages) more.  RssAnon, which
  * anon_rss_bytes is, lags smaps_rollup's Anonymous by the pages a counter
- * batches (64 a thread on 6.1, per-CPU batches since 6.2): 256 pages allowed,
+ * batches (65 a thread on 6.1, per-CPU batches since 6.2): 256 pages allowed,
  * as in scav_test.
  */
 TEST_F(lib, resident_stats_count_what_is_still_in_memory)

@@ -66,6 +66,20 @@ static inline size_t pagesz(void)
 }
 
 /*
+ * How far RssAnon, and so anon_rss_bytes, may fall short of the anonymous
+ * pages a process of @threads threads has mapped.  6.1 counts a page fault
+ * in the faulting thread's cache and folds the cache into the process's
+ * counter when the thread starts its 66th fault since the last fold
+ * (SPLIT_RSS_COUNTING, TASK_RSS_EVENTS_THRESH in mm/memory.c): up to 65
+ * pages a thread.  Since 6.2 the counters are per-CPU and the module sums
+ * them, exactly.
+ */
+static inline long long rss_lag_bytes(long threads)
+{
+	return 65LL * pagesz() * (threads > 0 ? threads : 1);
+}
+
+/*
  * Register [@p, @p + @len) as a page-state map region of session @fd (@reg
  * filled in) and map its map: its words, *@summary set to its summary (the
  * reported word, then the chunk bits).  NULL on failure, errno set.

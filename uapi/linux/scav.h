@@ -331,7 +331,9 @@ struct scav_reclaim {
  * @forgotten_bytes: idle bytes dropped because they were unmapped, moved or
  *	replaced before being claimed, or because splitting their range would
  *	have taken the session past its bound.
- * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).
+ * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).  Before
+ *	6.2, like RssAnon, it leaves out each thread's latest page faults, up
+ *	to 65 pages a thread.
  * @idle_resident_bytes: (walk) idle bytes whose pages are resident, by the
  *	rules of smaps' Rss: mapped pages, not the shared zero pages (small or
  *	huge), whole huge pages clipped to the ranges.  Never more than
