@@ -46,6 +46,7 @@ static void scav_region_free_fn(struct work_struct *work)
 	}
 	kvfree(r->dead);
 	kvfree(r->pending);
+	kvfree(r->held);
 	kvfree(r->stamp);
 	kvfree(r->since);
 	kfree(r);
@@ -106,9 +107,12 @@ static struct scav_region *scav_region_alloc(struct scav_session *s,
 			   GFP_KERNEL_ACCOUNT);
 	r->pending = kvcalloc(BITS_TO_LONGS(r->nchunks), sizeof(long),
 			      GFP_KERNEL_ACCOUNT);
+	r->held = kvcalloc(BITS_TO_LONGS(r->nchunks), sizeof(long),
+			   GFP_KERNEL_ACCOUNT);
 	r->stamp = kvcalloc(r->nchunks, sizeof(u64), GFP_KERNEL_ACCOUNT);
 	r->since = kvcalloc(r->nchunks, sizeof(u64), GFP_KERNEL_ACCOUNT);
-	if (!r->map_pages || !r->dead || !r->pending || !r->stamp || !r->since)
+	if (!r->map_pages || !r->dead || !r->pending || !r->held || !r->stamp ||
+	    !r->since)
 		goto fail;
 	for (i = 0; i < r->nr_map_pages; i++) {
 		r->map_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -654,61 +658,94 @@ void scav_map_harvest_all(struct scav_session *s)
 }
 
 /*
- * The idle pages of @s's regions, in bytes, for STATS: the IDLE words of
- * the chunks reported (harvested now), not counting pages the notifier
- * marked dead; with @w, what the page tables hold under them.  The cost is
- * in proportion to the chunks reported, and the caller's own (killable).
+ * One chunk of @r for STATS: its IDLE and BUSY words if it is pending, its
+ * DISCARDED words if it is held, into @f, not counting pages the notifier
+ * marked dead; with @w, what the page tables hold under the IDLE ones
+ * (the caller holds the mmap read lock).  A held chunk found without
+ * DISCARDED words is held no more, unless a discard set bits meanwhile.
+ * The words are the process's: any it wrote IDLE or DISCARDED in such a
+ * chunk count, as far as its region goes, as a report would have.
  */
-u64 scav_map_idle(struct scav_session *s, struct scav_walk *w)
+static void scav_map_count_chunk(struct scav_session *s, struct scav_region *r,
+				 unsigned long c, struct scav_walk *w,
+				 struct scav_map_figures *f)
 {
-	u64 idle = 0;
+	bool pending = test_bit(c, r->pending), held = test_bit(c, r->held);
+	unsigned long p = c * SCAV_MAP_CHUNK_PAGES, run = ULONG_MAX, end;
+	unsigned long seq = READ_ONCE(r->held_seq);
+	u64 discarded = 0;
+
+	smp_rmb();	/* the count, then the words: see scav_map_hold() */
+	end = min(p + SCAV_MAP_CHUNK_PAGES, r->npages);
+	for (; p <= end; p++) {
+		u32 v = p < end && !test_bit(p, r->dead) ?
+			READ_ONCE(r->words[p]) : SCAV_PAGE_USED;
+
+		if (held && v == SCAV_PAGE_DISCARDED)
+			discarded += PAGE_SIZE;
+		if (pending && (v == SCAV_PAGE_IDLE || v == SCAV_PAGE_BUSY))
+			f->idle += PAGE_SIZE;
+		if (pending && v == SCAV_PAGE_IDLE) {
+			if (run == ULONG_MAX)
+				run = p;
+			continue;
+		}
+		if (run != ULONG_MAX && w)
+			scav_walk_range(s->mm, r->start + (run << PAGE_SHIFT),
+					r->start + (p << PAGE_SHIFT), w);
+		run = ULONG_MAX;
+	}
+	f->idle += discarded;
+	f->discarded += discarded;
+	if (held && !discarded) {
+		spin_lock(&s->rlock);
+		if (r->held_seq == seq)
+			__clear_bit(c, r->held);
+		spin_unlock(&s->rlock);
+	}
+}
+
+/*
+ * The idle pages of @s's regions, in bytes, for STATS, added to @f: the
+ * IDLE and BUSY words of the chunks reported (harvested now) and the
+ * DISCARDED words of the chunks the module discarded into, as kept and
+ * discarded idle ranges count; with @w, what the page tables hold under
+ * the IDLE ones.  The cost is in proportion to the chunks reported and
+ * discarded, and the caller's own (killable).
+ */
+void scav_map_count(struct scav_session *s, struct scav_walk *w,
+		    struct scav_map_figures *f)
+{
 	int i;
 
 	if (!READ_ONCE(s->map_regions))
-		return 0;
+		return;
 	if (w && !mmget_not_zero(s->mm))
 		w = NULL;
 	scav_map_harvest_all(s);
 	for (i = 0; i < SCAV_MAX_REGIONS; i++) {
-		unsigned long c = 0, p, end, run;
 		struct scav_region *r = scav_region_get(s, i);
+		unsigned long c = 0;
 
 		if (!r)
 			continue;
-		/* The pending bits may change meanwhile: a snapshot will do. */
-		while ((c = find_next_bit(r->pending, r->nchunks, c)) < r->nchunks) {
-			if (fatal_signal_pending(current))
+		/* The bits may change meanwhile: a snapshot will do. */
+		for (;; c++) {
+			c = min(find_next_bit(r->pending, r->nchunks, c),
+				find_next_bit(r->held, r->nchunks, c));
+			if (c >= r->nchunks || fatal_signal_pending(current))
 				break;
 			if (w && mmap_read_lock_killable(s->mm))
 				break;
-			end = min((c + 1) * SCAV_MAP_CHUNK_PAGES, r->npages);
-			run = ULONG_MAX;
-			for (p = c * SCAV_MAP_CHUNK_PAGES; p <= end; p++) {
-				bool idle_p = p < end && !test_bit(p, r->dead) &&
-					      READ_ONCE(r->words[p]) == SCAV_PAGE_IDLE;
-
-				if (idle_p) {
-					idle += PAGE_SIZE;
-					if (run == ULONG_MAX)
-						run = p;
-					continue;
-				}
-				if (run != ULONG_MAX && w)
-					scav_walk_range(s->mm,
-							r->start + (run << PAGE_SHIFT),
-							r->start + (p << PAGE_SHIFT), w);
-				run = ULONG_MAX;
-			}
+			scav_map_count_chunk(s, r, c, w, f);
 			if (w)
 				mmap_read_unlock(s->mm);
-			c++;
 			cond_resched();
 		}
 		scav_region_put(r);
 	}
 	if (w)
 		mmput(s->mm);
-	return idle;
 }
 
 /*
@@ -719,6 +756,25 @@ u64 scav_map_idle(struct scav_session *s, struct scav_walk *w)
  * bytes for aging and pressure, reported ones for a request.  Under the
  * mmap read lock, the discard counted in flight.
  */
+/*
+ * Mark the chunks of pages [@first, @last) of @r held: they may hold
+ * DISCARDED words of the module's.  Before the stores, so that STATS
+ * counts them from the first one, and after, so that a STATS that read
+ * the words before the stores and found none cannot clear the bits
+ * (it clears only if the count did not change since it began).
+ */
+static void scav_map_hold(struct scav_session *s, struct scav_region *r,
+			  unsigned long first, unsigned long last)
+{
+	unsigned long a = first / SCAV_MAP_CHUNK_PAGES;
+	unsigned long b = (last - 1) / SCAV_MAP_CHUNK_PAGES;
+
+	spin_lock(&s->rlock);
+	bitmap_set(r->held, a, b - a + 1);
+	WRITE_ONCE(r->held_seq, r->held_seq + 1);
+	spin_unlock(&s->rlock);
+}
+
 static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			     unsigned long first, unsigned long last,
 			     struct scav_pass *p)
@@ -766,10 +822,16 @@ static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 					 max_t(u64, w.resident, PAGE_SIZE) :
 					 (u64)(stop - addr), p->budget);
 		}
+		if (ok)
+			scav_map_hold(s, r, (addr - r->start) >> PAGE_SHIFT,
+				      (stop - r->start) >> PAGE_SHIFT);
 		for (i = (addr - r->start) >> PAGE_SHIFT;
 		     i < (stop - r->start) >> PAGE_SHIFT; i++)
 			cmpxchg(&r->words[i], SCAV_PAGE_BUSY,
 				ok ? SCAV_PAGE_DISCARDED : SCAV_PAGE_IDLE);
+		if (ok)
+			scav_map_hold(s, r, (addr - r->start) >> PAGE_SHIFT,
+				      (stop - r->start) >> PAGE_SHIFT);
 		addr = stop;
 	}
 	if (!bytes)

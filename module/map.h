@@ -80,6 +80,13 @@ struct scav_region {
 	 * report and of the report that made them pending.
 	 */
 	unsigned long *pending;
+	/*
+	 * Chunks the module stored DISCARDED words in, which may still hold
+	 * them (STATS clears a bit once it finds none), and a count bumped
+	 * each time bits are set, so that STATS clears none set meanwhile.
+	 */
+	unsigned long *held;
+	unsigned long held_seq;
 	u64 *stamp;
 	u64 *since;
 /* In @since: pending, but nothing a pass could take since its last look. */
@@ -98,7 +105,12 @@ void scav_map_unmapped(struct scav_session *s, unsigned long start,
 		       unsigned long end);
 void scav_map_drop_all(struct scav_session *s);
 struct scav_walk;
-u64 scav_map_idle(struct scav_session *s, struct scav_walk *w);
+/* The idle bytes of a session's maps, and of them, the discarded ones. */
+struct scav_map_figures {
+	u64 idle, discarded;
+};
+void scav_map_count(struct scav_session *s, struct scav_walk *w,
+		    struct scav_map_figures *f);
 unsigned long scav_map_unharvested(struct scav_session *s);
 struct scav_pass;
 void scav_map_harvest_all(struct scav_session *s);

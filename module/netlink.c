@@ -273,7 +273,7 @@ static int scav_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "scav: resident figures of all sessions need CAP_SYS_PTRACE");
 		return -EPERM;
 	}
-	scav_totals_read(v, walk);
+	scav_totals_read(v, true, walk);
 	spin_lock(&scav_event_lock);
 	seq = scav_event_seq;
 	spin_unlock(&scav_event_lock);

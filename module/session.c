@@ -509,14 +509,14 @@ unsigned long scav_sessions_reclaimable(void)
 }
 
 /*
- * For the module-wide figures: the idle bytes of all sessions' page-state
- * maps (the ranges' are counted as they change); with @w, what the page
- * tables hold under all idle memory, ranges and maps.
+ * For the module-wide figures: the idle and discarded bytes of all
+ * sessions' page-state maps, added to @f (the ranges' are counted as they
+ * change); with @w, what the page tables hold under all idle memory,
+ * ranges and maps.
  */
-u64 scav_sessions_idle(struct scav_walk *w)
+void scav_sessions_map_count(struct scav_walk *w, struct scav_map_figures *f)
 {
 	struct scav_session **v = NULL, *s;
-	u64 map_idle = 0;
 	size_t cap = 0, taken, total, i;
 
 	/* A reference on every session, growing the array until all fit. */
@@ -546,11 +546,10 @@ u64 scav_sessions_idle(struct scav_walk *w)
 	for (i = 0; i < taken; i++) {
 		if (w)
 			scav_session_walk(v[i], w);
-		map_idle += scav_map_idle(v[i], w);
+		scav_map_count(v[i], w, f);
 		scav_session_put(v[i]);
 	}
 	kvfree(v);
-	return map_idle;
 }
 
 /*
@@ -571,19 +570,19 @@ bool scav_session_room(struct scav_session *s, unsigned int nodes)
 /* The figures of SCAV_IOC_STATS; @flags are checked by the caller. */
 void scav_session_stats(struct scav_session *s, u32 flags, struct scav_stats *st)
 {
+	struct scav_map_figures map = {};
 	struct scav_walk w = {};
-	u64 map_idle;
 
 	if (flags & SCAV_STATS_RESIDENT)
 		scav_session_walk(s, &w);
-	/* Idle map pages count as kept idle ranges do. */
-	map_idle = scav_map_idle(s, flags & SCAV_STATS_RESIDENT ? &w : NULL);
+	/* Idle and discarded map pages count as idle ranges do. */
+	scav_map_count(s, flags & SCAV_STATS_RESIDENT ? &w : NULL, &map);
 
 	memset(st, 0, sizeof(*st));
 	st->flags = flags;
 	spin_lock(&s->rlock);
-	st->idle_bytes = s->ranges.idle_bytes + map_idle;
-	st->discarded_bytes = s->ranges.discarded_bytes;
+	st->idle_bytes = s->ranges.idle_bytes + map.idle;
+	st->discarded_bytes = s->ranges.discarded_bytes + map.discarded;
 	st->lazy_bytes = s->ranges.lazy_bytes;
 	st->nr_ranges = s->ranges.nr;
 	st->reported_bytes = s->reported_bytes;

@@ -101,7 +101,8 @@ struct scav_session *scav_session_pick(struct scav_session **v, unsigned int nr,
 				       u64 stamp_max, bool maps, bool *map);
 unsigned long scav_session_reclaimable(struct scav_session *s);
 struct scav_walk;
-u64 scav_sessions_idle(struct scav_walk *w);
+struct scav_map_figures;
+void scav_sessions_map_count(struct scav_walk *w, struct scav_map_figures *f);
 unsigned long scav_sessions_reclaimable(void);
 struct scav_session *scav_session_next(unsigned long *id);
 u32 scav_sessions_gen(void);

@@ -49,9 +49,11 @@ static ssize_t stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
 	unsigned int i = attr - scav_stat_attrs;
+	bool maps = i == SCAV_STAT_IDLE_BYTES || i == SCAV_STAT_DISCARDED_BYTES;
 	u64 v[SCAV_STAT_MAX + 1];
 
-	scav_totals_read(v, scav_figures[i].where & SCAV_FIG_WALK);
+	/* Only the figures that count map pages read the maps' words. */
+	scav_totals_read(v, maps, scav_figures[i].where & SCAV_FIG_WALK);
 	return sysfs_emit(buf, "%llu\n", v[i]);
 }
 

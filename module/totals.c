@@ -27,10 +27,12 @@ const struct scav_figure scav_figures[SCAV_STAT_MAX + 1] = {
 };
 
 /*
- * Every module-wide figure into @v, indexed by SCAV_STAT_*; with @walk, also
- * the resident ones, which walk the page tables of every session.
+ * Every module-wide figure into @v, indexed by SCAV_STAT_*; with @maps, the
+ * page-state maps' pages in idle_bytes and discarded_bytes (which reads
+ * their words); with @walk, those and the resident figures, which walk
+ * the page tables of every session.
  */
-void scav_totals_read(u64 *v, bool walk)
+void scav_totals_read(u64 *v, bool maps, bool walk)
 {
 	struct scav_walk w = {};
 
@@ -58,8 +60,13 @@ void scav_totals_read(u64 *v, bool walk)
 	v[SCAV_STAT_PRESSURE_DEFERRED] =
 		atomic64_read(&scav_totals.deferred_reclaims);
 	/* Page-state maps: counted only here, where their words are read. */
-	if (walk || atomic_long_read(&scav_totals.map_regions))
-		v[SCAV_STAT_IDLE_BYTES] += scav_sessions_idle(walk ? &w : NULL);
+	if (walk || (maps && atomic_long_read(&scav_totals.map_regions))) {
+		struct scav_map_figures map = {};
+
+		scav_sessions_map_count(walk ? &w : NULL, &map);
+		v[SCAV_STAT_IDLE_BYTES] += map.idle;
+		v[SCAV_STAT_DISCARDED_BYTES] += map.discarded;
+	}
 	v[SCAV_STAT_IDLE_RESIDENT_BYTES] = w.resident;
 	v[SCAV_STAT_LAZYFREE_BYTES] = w.lazyfree;
 }

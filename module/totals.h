@@ -47,7 +47,7 @@ extern const struct scav_figure scav_figures[SCAV_STAT_MAX + 1];
 	for ((i) = SCAV_STAT_PAD + 1; (i) <= SCAV_STAT_MAX; (i)++)
 
 /* Arrays of figures have SCAV_STAT_MAX + 1 entries. */
-void scav_totals_read(u64 *v, bool walk);
+void scav_totals_read(u64 *v, bool maps, bool walk);
 struct scav_stats;
 void scav_stats_figures(const struct scav_stats *st, u64 *v);
 

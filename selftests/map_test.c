@@ -1141,14 +1141,21 @@ TEST_F(map, a_dropped_region_is_left_alone_and_can_be_registered_again)
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * self->pg, self->pg, 5));
 }
 
+/*
+ * Map pages count as ranges reported by ioctl do: idle from their report
+ * until their claim, discarded ones too (they are discarded_bytes), and
+ * resident only while kept.  The module-wide figures count them as the
+ * session's do.
+ */
 TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 {
-	/* The module-wide figure counts map pages as the session's does. */
-	long long all = knob_read("idle_bytes");
+	long long all = knob_read("idle_bytes"), disc = knob_read("discarded_bytes");
+	long long pg = self->pg;
 	struct scav_stats st = {};
 	size_t i;
 
 	ASSERT_LE(0, all);
+	ASSERT_LE(0, disc);
 	/* 100 idle pages over data, 28 over memory that holds nothing. */
 	ASSERT_EQ(0, madvise(self->mem + 100 * self->pg, 28 * self->pg, MADV_DONTNEED));
 	for (i = 0; i < 128; i++)
@@ -1168,14 +1175,66 @@ TEST_F(map, stats_count_idle_map_pages_and_what_they_hold)
 	EXPECT_EQ(78 * self->pg, st.idle_bytes);
 	EXPECT_EQ(50 * self->pg, st.idle_resident_bytes);
 	EXPECT_EQ(all + 78 * (long long)self->pg, knob_read("idle_bytes"));
-	/* Discarded: neither idle nor resident, and counted as reclaimed. */
+	EXPECT_EQ(disc, knob_read("discarded_bytes"));
+	/* Discarded: idle and discarded until claimed, not resident. */
 	EXPECT_EQ(78 * self->pg, sc_reclaim(self->fd, 0, 0));
 	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
-	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(78 * self->pg, st.idle_bytes);
+	EXPECT_EQ(78 * self->pg, st.discarded_bytes);
 	EXPECT_EQ(0, st.idle_resident_bytes);
 	EXPECT_EQ(78 * self->pg, st.reclaimed_request_bytes);
+	EXPECT_EQ(all + 78 * pg, knob_read("idle_bytes"));
+	EXPECT_EQ(disc + 78 * pg, knob_read("discarded_bytes"));
+	/*
+	 * DISCARDED written by the process where the module discarded
+	 * nothing counts for nothing; a reported page is idle and kept.
+	 */
+	atomic_store(&self->words[200], SCAV_PAGE_DISCARDED);
+	map_report(self->words, self->summary, 250);
+	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(79 * self->pg, st.idle_bytes);
+	EXPECT_EQ(78 * self->pg, st.discarded_bytes);
+	EXPECT_EQ(self->pg, st.idle_resident_bytes);
+	/* Claimed, read as zeros: neither idle nor discarded any more. */
+	for (i = 50; i < 78; i++)
+		ASSERT_EQ(SCAV_PAGE_DISCARDED, map_claim(self->words, i));
+	ASSERT_EQ(SCAV_PAGE_IDLE, map_claim(self->words, 250));
+	ASSERT_EQ(0, sc_stats_flags(self->fd, 0, &st));
+	EXPECT_EQ(50 * self->pg, st.idle_bytes);
+	EXPECT_EQ(50 * self->pg, st.discarded_bytes);
+	EXPECT_EQ(all + 50 * pg, knob_read("idle_bytes"));
+	EXPECT_EQ(disc + 50 * pg, knob_read("discarded_bytes"));
+	for (i = 78; i < 128; i++)
+		ASSERT_EQ(SCAV_PAGE_DISCARDED, map_claim(self->words, i));
+	EXPECT_TRUE(page_is(self->mem + 50 * self->pg, 78 * self->pg, 0));
+	ASSERT_EQ(0, sc_stats_flags(self->fd, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.discarded_bytes);
+	EXPECT_EQ(0, st.idle_resident_bytes);
 	EXPECT_EQ(all, knob_read("idle_bytes"));
+	EXPECT_EQ(disc, knob_read("discarded_bytes"));
+	/*
+	 * Discarded into again, once the chunk was found with nothing
+	 * discarded left; a BUSY word of a reported chunk is idle, kept.
+	 */
+	for (i = 0; i < 12; i++)
+		map_report(self->words, self->summary, i);
+	EXPECT_EQ(12 * self->pg, sc_reclaim(self->fd, 0, 0));
+	map_report(self->words, self->summary, 12);
+	atomic_store(&self->words[12], SCAV_PAGE_BUSY);
+	ASSERT_EQ(0, sc_stats_flags(self->fd, 0, &st));
+	EXPECT_EQ(13 * self->pg, st.idle_bytes);
+	EXPECT_EQ(12 * self->pg, st.discarded_bytes);
+	EXPECT_EQ(all + 13 * pg, knob_read("idle_bytes"));
+	EXPECT_EQ(disc + 12 * pg, knob_read("discarded_bytes"));
+	for (i = 0; i < 12; i++)
+		ASSERT_EQ(SCAV_PAGE_DISCARDED, map_claim(self->words, i));
+	atomic_store(&self->words[12], SCAV_PAGE_USED);
+	ASSERT_EQ(0, sc_stats_flags(self->fd, 0, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.discarded_bytes);
 	atomic_store(&self->words[130], SCAV_PAGE_USED);
+	atomic_store(&self->words[200], SCAV_PAGE_USED);
 }
 
 /* Into a new cgroup @cg, with a session of it: the session's fd, or -1. */

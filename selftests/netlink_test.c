@@ -977,6 +977,78 @@ TEST_F_TIMEOUT(nl, events_tell_opens_closes_reclaims_and_pressure, 120)
 	scav_nl_close(ev);
 }
 
+/*
+ * Pages reported through a page-state map are in the dump, the figures
+ * and the events as ranges reported by ioctl are: a request by pid
+ * discards them and says so, and the dump counts them idle, discarded
+ * and resident as the session's STATS does.
+ */
+TEST_F_TIMEOUT(nl, map_pages_are_in_the_dump_and_the_events_as_ranges_are, 120)
+{
+	const long long pg = pagesz(), n = MiB / pagesz();
+	const struct scav_nl_session *e;
+	struct scav_nl_session *v;
+	struct scav_map_region reg;
+	_Atomic uint32_t *w, *sum;
+	struct scav_nl_event ev;
+	struct scav_nl_stats all;
+	struct scav_stats st;
+	uint64_t seq = 0, bytes = 0;
+	uint32_t ranges = 0;
+	struct scav_nl *l;
+	size_t nr;
+	char *m;
+	int fd;
+	long long i;
+
+	ASSERT_EQ(0, scav_nl_open(&l, SCAV_NL_EVENTS));
+	m = map_filled(MiB, 13);
+	ASSERT_NE(NULL, m);
+	fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	w = map_region(fd, m, MiB, &reg, &sum);
+	ASSERT_NE(NULL, w) TH_LOG("map_region: %s", strerror(errno));
+	for (i = 0; i < n / 2; i++)
+		map_report(w, sum, i);
+	ASSERT_EQ(0, scav_nl_reclaim(self->n, getpid(), 0, &bytes, &ranges));
+	EXPECT_EQ(n / 2 * pg, (long long)bytes);
+	ASSERT_EQ(1, wait_event_type(l, SCAV_EVENT_RECLAIM, &ev, 5000, &seq));
+	EXPECT_EQ((uint32_t)getpid(), ev.pid);
+	EXPECT_EQ(SCAV_CAUSE_REQUEST, ev.cause);
+	EXPECT_EQ(n / 2 * pg, (long long)ev.bytes);
+	for (i = n / 2; i < 3 * n / 4; i++)
+		map_report(w, sum, i);
+
+	ASSERT_EQ(0, sc_stats_flags(fd, SCAV_STATS_RESIDENT, &st));
+	EXPECT_EQ(3 * n / 4 * pg, (long long)st.idle_bytes);
+	EXPECT_EQ(n / 2 * pg, (long long)st.discarded_bytes);
+	EXPECT_EQ(n / 4 * pg, (long long)st.idle_resident_bytes);
+	EXPECT_EQ(n / 2 * pg, (long long)st.reclaimed_request_bytes);
+	ASSERT_LE(0, scav_nl_sessions(self->n, SCAV_STATS_RESIDENT, &v, &nr));
+	e = find_pid(v, nr, getpid());
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(st.idle_bytes, e->stats.idle_bytes);
+	EXPECT_EQ(st.discarded_bytes, e->stats.discarded_bytes);
+	EXPECT_EQ(st.idle_resident_bytes, e->stats.idle_resident_bytes);
+	EXPECT_EQ(st.reclaimed_request_bytes, e->stats.reclaimed_request_bytes);
+	EXPECT_EQ(0, e->stats.nr_ranges);
+	free(v);
+	/* The module-wide figures hold this session's, whoever else has some. */
+	ASSERT_EQ(0, scav_nl_stats(self->n, SCAV_STATS_RESIDENT, &all));
+	EXPECT_LE(st.idle_bytes, all.idle_bytes);
+	EXPECT_LE(st.discarded_bytes, all.discarded_bytes);
+	EXPECT_LE(st.idle_resident_bytes, all.idle_resident_bytes);
+
+	close(fd);
+	ASSERT_EQ(1, wait_event_type(l, SCAV_EVENT_SESSION_CLOSE, &ev, 5000, &seq));
+	EXPECT_EQ((uint32_t)getpid(), ev.pid);
+	EXPECT_TRUE(is_zero(m, MiB / 2));
+	EXPECT_TRUE(holds_pattern(m, m + MiB / 2, MiB / 2, 13));
+	munmap((void *)w, reg.map_size);
+	munmap(m, MiB);
+	scav_nl_close(l);
+}
+
 TEST_F_TIMEOUT(nl, a_listener_that_never_reads_loses_events_and_knows, 300)
 {
 	int small = 1024, i, ret, overrun = 0, got = 0, gap = 0, fd;

@@ -103,10 +103,6 @@ static inline _Atomic uint32_t *map_region(int fd, void *p, size_t len,
 	return w;
 }
 
-/*
- * Report page @i idle as a client does: the word, then the chunk's bit,
- * then, if that summary word was 0, the reported word (summary[0]).
- */
 /* SCAV_IOC_MAP_WAIT for [p, p + len) of @reg: 0 or -1 (errno). */
 static inline int map_wait(int fd, const struct scav_map_region *reg,
 			   void *p, size_t len)
@@ -118,6 +114,10 @@ static inline int map_wait(int fd, const struct scav_map_region *reg,
 	return ioctl(fd, SCAV_IOC_MAP_WAIT, &w);
 }
 
+/*
+ * Report page @i idle as a client does: the word, then the chunk's bit,
+ * then, if that summary word was 0, the reported word (summary[0]).
+ */
 static inline void map_report(_Atomic uint32_t *words,
 			      _Atomic uint32_t *summary, size_t i)
 {

@@ -313,7 +313,8 @@ struct scav_reclaim {
  * @flags: in, SCAV_STATS_RESIDENT or 0.  With it, the module walks the page
  *	tables of the idle ranges (it costs like reading smaps for them) and
  *	fills the three fields marked (walk); without, they are 0.
- * @idle_bytes: bytes reported idle and not claimed (kept plus discarded).
+ * @idle_bytes: bytes reported idle and not claimed (kept plus discarded),
+ *	by ioctl or through the page-state map.
  * @discarded_bytes: those of them that were discarded.
  * @lazy_bytes: those of them reported with SCAV_REPORT_LAZYFREE, or
  *	reported again over such memory without a claim between, not
@@ -330,7 +331,8 @@ struct scav_reclaim {
  *	returned them as @discarded (they were still memory the process held).
  * @forgotten_bytes: idle bytes dropped because they were unmapped, moved or
  *	replaced before being claimed, or because splitting their range would
- *	have taken the session past its bound.
+ *	have taken the session past its bound; ranges reported by ioctl only
+ *	(map pages a region loses that way just stop counting as idle).
  * @anon_rss_bytes: the process's anonymous resident memory (RssAnon).  Before
  *	6.2, like RssAnon, it leaves out each thread's latest page faults, up
  *	to 65 pages a thread.
