@@ -6,8 +6,13 @@
  * and every live allocation keeps its contents.  jemalloc_test runs it with
  * and without libscav-jemalloc preloaded.
  *
- *   jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]
+ *   jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]
  *
+ * -s, -n: each thread runs for SECONDS (5) and until it has made STEPS
+ *     allocations or frees (2048), so that a slow machine (a busy TCG VM
+ *     made 290 allocations in 4 s, where 3000 are usual) runs longer
+ *     rather than purge and reuse nothing; "halfway" below is half of
+ *     both;
  * -a: arenas made with arenas.create, used by mallocx(MALLOCX_ARENA());
  * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge),
  *     and once at least;
@@ -46,6 +51,7 @@ struct obj {
 };
 
 static int nthreads = 4, seconds = 5, narenas, purge, forking, closing, sethooks, bymib;
+static unsigned long min_steps = 2048;
 static extent_hooks_t *hooks0;	/* -x: arena 0's */
 static int same_hooks;
 static unsigned int arenas[16];
@@ -70,13 +76,19 @@ static int expired(void)
 	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
 }
 
-/* Past half the run, by the clock: when -f forks and -c closes. */
-static int halfway(void)
+/* A thread that made @n steps is done: past the deadline and -n. */
+static int done(uint64_t n)
+{
+	return n >= min_steps && expired();
+}
+
+/* Past half the run, by the clock and by @n steps: when -f forks and -c closes. */
+static int halfway(uint64_t n)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline.tv_sec - now.tv_sec) * 2 < seconds;
+	return (deadline.tv_sec - now.tv_sec) * 2 < seconds && n >= min_steps / 2;
 }
 
 static void fail(const char *what, const struct obj *o, size_t at)
@@ -304,7 +316,7 @@ static void *thread(void *arg)
 		atomic_store(&failed, 1);
 		return NULL;
 	}
-	while (!expired() && !atomic_load(&failed)) {
+	while (!done(n) && !atomic_load(&failed)) {
 		uint64_t tag = (id << 48) | ++n;
 
 		if (step_slot(&objs[rnd(&s) % SLOTS], &s, tag))
@@ -314,7 +326,7 @@ static void *thread(void *arg)
 			usleep(20 * 1000);
 		if (id == 0 && purge && n % 2048 == 0)
 			purge_all();
-		if (id == 0 && closing && !closed && halfway()) {
+		if (id == 0 && closing && !closed && halfway(n)) {
 			int fd;
 
 			closed = 1;
@@ -322,7 +334,7 @@ static void *thread(void *arg)
 				close(fd);
 			atomic_fetch_add(&closes, 1);
 		}
-		if (id == 0 && forking && !forked && halfway()) {
+		if (id == 0 && forking && !forked && halfway(n)) {
 			pid_t pid = fork();
 			int status;
 
@@ -352,13 +364,16 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:a:pfclxm")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:n:a:pfclxm")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
 			break;
 		case 's':
 			seconds = atoi(optarg);
+			break;
+		case 'n':
+			min_steps = strtoul(optarg, NULL, 10);
 			break;
 		case 'a':
 			narenas = atoi(optarg);
@@ -385,7 +400,7 @@ int main(int argc, char **argv)
 			bymib = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]\n");
 			return 2;
 		}
 	}
