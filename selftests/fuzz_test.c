@@ -7,7 +7,9 @@
  * leave the user address space, fall in holes, guard pages or memory scav
  * must refuse, unknown ioctl numbers next to the scav magic, truncated and
  * oversized netlink attributes, nested tunables with random attributes,
- * unknown commands), as root and as nobody.
+ * unknown commands; page-state map regions registered over all of those
+ * ranges, overlapping, past the 16 a session may hold, and dropped and
+ * waited on by random index), as root and as nobody.
  *
  * After every call: the error is one <linux/scav.h> documents for that
  * call, and the one it predicts where the input decides it; output fields
@@ -55,6 +57,7 @@
 #define VEC_PAGES	12	/* room for 1100 claim ranges; then a guard */
 #define MAX_INEL	8
 #define NOBODY		65534
+#define FZ_REGIONS	16	/* VERSION's map_max_regions, checked */
 /* Certainly inside and certainly beyond the user address space (4 or 5 levels). */
 #define USER_TOP	((1ULL << 47) - 4096)
 #define KERNEL_ADDR	0xffff888000000000ULL
@@ -95,8 +98,12 @@ struct fz {
 	int family;
 	uint32_t seq;
 	struct tunables conf0;		/* the tunables at the start */
+	/* page-state map regions of the session, as MAP_REGION answered */
+	struct { uint64_t addr, len; int used; } reg[FZ_REGIONS];
+	unsigned long n_regions;	/* registered, in all */
+	unsigned long n_regions_full;	/* refused: all taken */
 	/* what ran */
-	unsigned long n_ioctl[8], n_nl[8], n_err, n_eperm_kids;
+	unsigned long n_ioctl[10], n_nl[8], n_err, n_eperm_kids;
 };
 
 static uint64_t rnd64(struct fz *f)
@@ -541,6 +548,10 @@ static int documented(unsigned int cmd, int err)
 	case SCAV_IOC_RECLAIM: return err == EINVAL || err == EFAULT || err == EINTR;
 	case SCAV_IOC_STATS: return err == EINVAL || err == EFAULT;
 	case SCAV_IOC_PRESSURE: return err == EINVAL || err == EFAULT;
+	case SCAV_IOC_MAP_REGION:
+		return err == EINVAL || err == ENOMEM || err == EEXIST || err == ENOSPC ||
+		       err == EFAULT || err == EINTR;
+	case SCAV_IOC_MAP_WAIT: return err == EINVAL || err == EFAULT || err == EINTR;
 	}
 	return err == ENOTTY;
 }
@@ -1116,7 +1127,7 @@ static int fuzz_version(struct fz *f, struct call *c, int fd, int quirk)
 	if (v.abi_major != SCAV_ABI_MAJOR || v.max_ranges_per_call != SCAV_MAX_RANGES_PER_CALL ||
 	    v.page_size != f->pg || v.__reserved[0] || (v.features & ~0x7fULL) ||
 	    v.max_ranges < 2 || !(v.features & SCAV_FEATURE_PAGE_MAP) ||
-	    v.map_max_regions < 1 || v.map_chunk_pages < 1 || v.map_word_bytes != 4 ||
+	    v.map_max_regions != FZ_REGIONS || v.map_chunk_pages < 1 || v.map_word_bytes != 4 ||
 	    v.map_max_region_bytes < (__u64)f->pg || v.map_max_bytes_per_user < (__u64)f->pg)
 		return fail(f, "odd answer: abi %u.%u features %llx per call %u max %u page %u",
 			    v.abi_major, v.abi_minor, (unsigned long long)v.features,
@@ -1161,6 +1172,176 @@ static int fuzz_unknown(struct fz *f, struct call *c, int fd, int quirk)
 	return 0;
 }
 
+/* The model's region that [@a, @a + @l) overlaps, or -1. */
+static int region_overlap(const struct fz *f, uint64_t a, uint64_t l)
+{
+	int i;
+
+	for (i = 0; i < FZ_REGIONS; i++)
+		if (f->reg[i].used && f->reg[i].addr < a + l && a < f->reg[i].addr + f->reg[i].len)
+			return i;
+	return -1;
+}
+
+static int regions_used(const struct fz *f)
+{
+	int i, n = 0;
+
+	for (i = 0; i < FZ_REGIONS; i++)
+		n += f->reg[i].used;
+	return n;
+}
+
+/*
+ * MAP_REGION: register a range as REPORT would take it (the arena's pages,
+ * and all the ranges REPORT must refuse), or drop a region by index.  The
+ * model knows the answer: EINVAL for a field or range that is wrong, then
+ * EEXIST for an overlap, ENOSPC with every slot taken, then REPORT's error
+ * for the memory; a registration whose answer cannot be written back
+ * (a read-only argument) fails with EFAULT and leaves no region.  The
+ * map is never mapped here: no word is ever idle, and nothing is touched.
+ */
+static int fuzz_map_region(struct fz *f, struct call *c, int fd, int quirk)
+{
+	struct scav_map_region a, out;
+	int ret, err, want = 0, drop = !rnd(f, 4), o;
+	struct gr r;
+
+	memset(&a, 0, sizeof(a));
+	gen_range(f, &r, 1);
+	if (drop) {
+		a.flags = SCAV_MAP_DROP;
+		a.index = rnd(f, 3) ? rnd(f, FZ_REGIONS) : rnd(f, 2) ? FZ_REGIONS + rnd(f, 8) :
+			  (uint32_t)rnd64(f);
+		if (!rnd(f, 10)) {
+			a.addr = r.addr;
+			a.len = r.len;
+		}
+	} else {
+		a.addr = r.addr;
+		a.len = r.len;
+		if (!rnd(f, 12))
+			a.index = 1 + rnd(f, 100);
+	}
+	if (!rnd(f, 12))
+		a.flags |= 2U << rnd(f, 31);
+	if (!rnd(f, 12)) {
+		switch (rnd(f, 4)) {
+		case 0: a.map_offset = rnd64(f) | 1; break;
+		case 1: a.map_size = f->pg; break;
+		case 2: a.summary_offset = 4; break;
+		default: a.__reserved[rnd(f, 2)] = 1ULL << rnd(f, 64); break;
+		}
+	}
+	c->ak = pick_ptr(f);
+	c->asize = sizeof(a);
+	c->arg = place(f, f->arg, ARG_PAGES, sizeof(a), c->ak, &c->argp);
+	put_arg(f, c, &a, sizeof(a));
+	op_set(f, "MAP_REGION flags=%#x index=%u addr=%#llx len=%#llx arg=%d", a.flags, a.index,
+	       (unsigned long long)a.addr, (unsigned long long)a.len, c->ak);
+
+	o = region_overlap(f, a.addr, a.len);
+	if ((a.flags & ~SCAV_MAP_DROP) || a.map_offset || a.map_size || a.summary_offset ||
+	    a.__reserved[0] || a.__reserved[1])
+		want = EINVAL;
+	else if (drop)
+		want = a.addr || a.len || a.index >= FZ_REGIONS || !f->reg[a.index].used ? EINVAL : 0;
+	else if (a.index || !r.valid || a.len > (64ULL << 30))
+		want = EINVAL;
+	else if (o >= 0)
+		want = EEXIST;
+	else if (regions_used(f) == FZ_REGIONS)
+		want = ENOSPC;
+	else
+		want = r.report_err;
+	if (quirk)
+		c->expect = quirk;
+	else if (!readable_kind(c->ak, sizeof(a), ARG_PAGES * f->pg))
+		c->expect = EFAULT;
+	else
+		c->expect = want ? want : c->ak == PTR_RO && !drop ? EFAULT : 0;
+
+	ret = ioctl(fd, SCAV_IOC_MAP_REGION, (void *)(uintptr_t)c->argp);
+	err = ret ? errno : 0;
+	if (err != c->expect)
+		return fail(f, "returned %s, expected %s", err ? strerror(err) : "success",
+			    c->expect ? strerror(c->expect) : "success");
+	f->n_regions_full += err == ENOSPC;
+	if (err)
+		return 0;
+	if (drop) {
+		f->reg[a.index].used = 0;
+		return 0;
+	}
+	memcpy(&out, c->arg, sizeof(out));
+	if (out.index >= FZ_REGIONS || f->reg[out.index].used ||
+	    out.map_offset != (uint64_t)out.index << 32 || out.map_size % f->pg ||
+	    out.summary_offset < a.len / f->pg * 4 || out.summary_offset % 4 ||
+	    out.summary_offset >= out.map_size || out.addr != a.addr || out.len != a.len ||
+	    out.flags || out.__reserved[0] || out.__reserved[1])
+		return fail(f, "odd answer: index %u offset %#llx size %llu summary at %llu",
+			    out.index, (unsigned long long)out.map_offset,
+			    (unsigned long long)out.map_size,
+			    (unsigned long long)out.summary_offset);
+	f->reg[out.index].addr = a.addr;
+	f->reg[out.index].len = a.len;
+	f->reg[out.index].used = 1;
+	f->n_regions++;
+	return 0;
+}
+
+/*
+ * MAP_WAIT: no word is ever BUSY here (none is ever idle), so a wait on a
+ * range inside a region returns at once; anything else is EINVAL.
+ */
+static int fuzz_map_wait(struct fz *f, struct call *c, int fd, int quirk)
+{
+	struct scav_map_wait w;
+	int ret, err, want, sure, i = rnd(f, FZ_REGIONS);
+	struct gr r;
+
+	memset(&w, 0, sizeof(w));
+	gen_range(f, &r, 0);
+	w.addr = r.addr;
+	w.len = r.len;
+	w.index = i;
+	if (f->reg[i].used && rnd(f, 2)) {
+		uint64_t pages = f->reg[i].len / f->pg, s = rnd(f, pages);
+
+		w.addr = f->reg[i].addr + s * f->pg;
+		w.len = (1 + rnd(f, pages - s)) * f->pg;
+		if (!rnd(f, 8))
+			w.len += f->pg;		/* past its end */
+	}
+	if (!rnd(f, 12))
+		w.index = FZ_REGIONS + rnd64(f) % 1000;
+	want = !range_valid(w.addr, w.len, f->pg, &sure) || w.index >= FZ_REGIONS ||
+	       !f->reg[w.index].used || w.addr < f->reg[w.index].addr ||
+	       w.addr + w.len > f->reg[w.index].addr + f->reg[w.index].len ? EINVAL : 0;
+	if (!rnd(f, 12)) {
+		if (rnd(f, 2))
+			w.flags = 1U << rnd(f, 32);
+		else
+			w.__reserved[rnd(f, 2)] = 1ULL << rnd(f, 64);
+		want = EINVAL;
+	}
+	c->ak = pick_ptr(f);
+	c->asize = sizeof(w);
+	c->arg = place(f, f->arg, ARG_PAGES, sizeof(w), c->ak, &c->argp);
+	put_arg(f, c, &w, sizeof(w));
+	op_set(f, "MAP_WAIT index=%u addr=%#llx len=%#llx flags=%#x arg=%d", w.index,
+	       (unsigned long long)w.addr, (unsigned long long)w.len, w.flags, c->ak);
+	/* It only reads its argument: a read-only one is as good. */
+	c->expect = quirk ? quirk : !readable_kind(c->ak, sizeof(w), ARG_PAGES * f->pg) ?
+		    EFAULT : want;
+	ret = ioctl(fd, SCAV_IOC_MAP_WAIT, (void *)(uintptr_t)c->argp);
+	err = ret ? errno : 0;
+	if (err != c->expect)
+		return fail(f, "returned %s, expected %s", err ? strerror(err) : "success",
+			    c->expect ? strerror(c->expect) : "success");
+	return 0;
+}
+
 /*
  * One random ioctl on @fd; @quirk is the error every call must get (EPERM
  * from a fork child, EBADF on an ended session) or 0.
@@ -1169,10 +1350,10 @@ static int fuzz_ioctl(struct fz *f, int fd, int quirk)
 {
 	static int (*const fn[])(struct fz *, struct call *, int, int) = {
 		fuzz_version, fuzz_report, fuzz_claim, fuzz_reclaim, fuzz_stats,
-		fuzz_unknown, fuzz_pressure,
+		fuzz_unknown, fuzz_pressure, fuzz_map_region, fuzz_map_wait,
 	};
 	static struct call c;
-	unsigned int k = rnd(f, 7);
+	unsigned int k = rnd(f, 9);
 	char *arg_keep;
 	int ret;
 
@@ -1637,9 +1818,11 @@ static void fz_run(struct fz *f, double seconds)
 
 static void fz_log(struct fz *f, const char *who)
 {
-	printf("# fuzz_test %s: %lu iterations: VERSION %lu REPORT %lu CLAIM %lu RECLAIM %lu STATS %lu unknown %lu PRESSURE %lu; netlink UNSPEC %lu GET_SESSIONS %lu GET_STATS %lu RECLAIM %lu GET_CONFIG %lu SET_CONFIG %lu other %lu; %lu fork children refused\n",
+	printf("# fuzz_test %s: %lu iterations: VERSION %lu REPORT %lu CLAIM %lu RECLAIM %lu STATS %lu unknown %lu PRESSURE %lu MAP_REGION %lu (%lu registered, %lu refused with all %d taken) MAP_WAIT %lu; netlink UNSPEC %lu GET_SESSIONS %lu GET_STATS %lu RECLAIM %lu GET_CONFIG %lu SET_CONFIG %lu other %lu; %lu fork children refused\n",
 	       who, f->iter, f->n_ioctl[0], f->n_ioctl[1], f->n_ioctl[2], f->n_ioctl[3],
-	       f->n_ioctl[4], f->n_ioctl[5], f->n_ioctl[6], f->n_nl[0], f->n_nl[1], f->n_nl[2], f->n_nl[3],
+	       f->n_ioctl[4], f->n_ioctl[5], f->n_ioctl[6], f->n_ioctl[7], f->n_regions,
+	       f->n_regions_full, FZ_REGIONS,
+	       f->n_ioctl[8], f->n_nl[0], f->n_nl[1], f->n_nl[2], f->n_nl[3],
 	       f->n_nl[4], f->n_nl[5], f->n_nl[6], f->n_eperm_kids);
 	if (f->failures)
 		printf("# fuzz_test %s: seed=%llu, %d failure(s), first: %s\n", who,

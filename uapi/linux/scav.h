@@ -437,6 +437,21 @@ struct scav_pressure {
  * reused without a claim and the range registered again.  Mappings of the
  * map stay valid (and keep its pages, and their room under the per-user
  * bound) until they are unmapped.
+ *
+ * Errors, after EPERM and EBADF (as for every call), in the order they
+ * are checked:
+ *   EFAULT  the argument is not readable (or, for a registration, not
+ *           writable: the region is dropped again)
+ *   EINVAL  a flag not defined, an output or reserved field not 0; for a
+ *           drop, @addr or @len not 0 or @index not a region; for a
+ *           registration, @index not 0, a misaligned, empty, wrapping or
+ *           non-user range, or one larger than @map_max_region_bytes
+ *   EEXIST  the range overlaps a region of the session
+ *   ENOSPC  the session has @map_max_regions regions, or this user's maps
+ *           would pass @map_max_bytes_per_user
+ *   ENOMEM  no memory for the map; or part of the range is not mapped
+ *   EINVAL  memory REPORT would refuse with EINVAL
+ *   EINTR   a fatal signal came while waiting for the mmap lock
  */
 #define SCAV_MAP_DROP		(1U << 0)
 
@@ -461,6 +476,9 @@ struct scav_map_region {
 /*
  * SCAV_IOC_MAP_WAIT: wait until no word of [addr, addr + len) of region
  * @index is SCAV_PAGE_BUSY, or a signal arrives (EINTR).  @flags: in, 0.
+ * EINVAL: a flag or reserved field not 0, a misaligned, empty or wrapping
+ * range, @index not a region, or the range not all inside it.  EFAULT: the
+ * argument is not readable.
  */
 struct scav_map_wait {
 	__u64 addr;
