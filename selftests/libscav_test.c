@@ -131,6 +131,45 @@ TEST_F(lib, a_region_reports_and_claims_through_its_map)
 	scav_region_close(&rg);
 }
 
+/*
+ * A region the module refuses (here: it overlaps another) still works,
+ * by REPORT and CLAIM: its pages are ranges of the session, discarded and
+ * claimed as ranges are, and the other region's pages are untouched.  (In
+ * fallback mode both regions take that path, to madvise().)
+ */
+TEST_F(lib, a_region_the_module_refuses_takes_the_ioctl_path)
+{
+	struct scav_region a, b;
+	uint64_t bytes = 0, kept = 1, disc = 1;
+	struct scav_stats st;
+	int fb = scav_is_fallback(self->s);
+
+	ASSERT_EQ(0, scav_region_open(self->s, self->mem, 4 * MiB, &a));
+	EXPECT_EQ(fb, a.words == NULL);
+	ASSERT_EQ(0, scav_region_open(self->s, self->mem + 2 * MiB, 4 * MiB, &b));
+	EXPECT_EQ(NULL, b.words);
+	ASSERT_EQ(0, scav_region_report(&b, self->mem + 4 * MiB, 2 * MiB));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
+	EXPECT_EQ(2 * MiB, st.idle_bytes);
+	EXPECT_EQ(1, st.nr_ranges);
+	EXPECT_EQ(2 * MiB, st.reported_bytes);
+	/* The fallback released at report time: nothing left to reclaim. */
+	ASSERT_EQ(0, scav_reclaim(self->s, 0, 0, &bytes));
+	EXPECT_EQ(fb ? 0 : 2 * MiB, bytes);
+	ASSERT_EQ(0, scav_region_claim(&b, self->mem + 4 * MiB, 2 * MiB, &kept, &disc));
+	EXPECT_EQ(0, kept);
+	EXPECT_EQ(2 * MiB, disc);
+	EXPECT_TRUE(is_zero(self->mem + 4 * MiB, 2 * MiB));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem, 4 * MiB, 3));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 6 * MiB, 2 * MiB, 3));
+	ASSERT_EQ(0, scav_stats(self->s, 0, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.nr_ranges);
+	EXPECT_EQ(2 * MiB, st.claimed_discarded_bytes);
+	scav_region_close(&b);
+	scav_region_close(&a);
+}
+
 TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)
 {
 	struct scav_range r = { (uintptr_t)self->mem, 2 * MiB };

@@ -488,6 +488,48 @@ TEST_F(map, bad_mappings_of_the_map_are_refused)
 	EXPECT_EQ(MAP_FAILED, mremap((void *)self->words, sz, sz + self->pg, MREMAP_MAYMOVE));
 }
 
+/*
+ * The process unmaps its map while the region stays registered, in part
+ * and then whole: the module goes on by its own mapping of the words (so
+ * pages reported before are discarded on request, and only they), and a
+ * new mapping shows the same words.
+ */
+TEST_F(map, a_map_unmapped_and_mapped_again_is_the_same_map)
+{
+	size_t sz = self->reg.map_size, i;
+	_Atomic uint32_t *w;
+	struct scav_stats st;
+
+	for (i = 0; i < 10; i++)
+		map_report(self->words, self->summary, i);
+	/* Its first page (the words of pages 0-1023) goes first, then all. */
+	ASSERT_EQ(0, munmap((void *)self->words, self->pg));
+	EXPECT_EQ(10 * self->pg, sc_reclaim(self->fd, 0, 0));
+	ASSERT_EQ(0, munmap((void *)self->words, sz));
+	EXPECT_EQ(0, sc_reclaim(self->fd, 0, 0));
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(10 * self->pg, st.idle_bytes);
+	EXPECT_EQ(10 * self->pg, st.discarded_bytes);
+	EXPECT_TRUE(page_is(self->mem, 10 * self->pg, 0));
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 10 * self->pg,
+				  self->len - 10 * self->pg, 5));
+
+	w = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 self->reg.map_offset);
+	ASSERT_NE(MAP_FAILED, w);
+	self->words = w;
+	self->summary = (void *)((char *)w + self->reg.summary_offset);
+	for (i = 0; i < 10; i++)
+		EXPECT_EQ(SCAV_PAGE_DISCARDED, map_claim(w, i)) TH_LOG("page %zu", i);
+	EXPECT_EQ(SCAV_PAGE_USED, atomic_load(&w[10]));
+	map_report(w, self->summary, 20);
+	EXPECT_EQ(self->pg, sc_reclaim(self->fd, 0, 0));
+	EXPECT_EQ(SCAV_PAGE_DISCARDED, map_claim(w, 20));
+	ASSERT_EQ(0, sc_stats(self->fd, &st));
+	EXPECT_EQ(0, st.idle_bytes);
+	EXPECT_EQ(0, st.discarded_bytes);
+}
+
 TEST_F(map, a_fork_child_gets_no_map_and_cannot_map_it)
 {
 	pid_t pid = fork();
