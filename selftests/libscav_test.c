@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #endif
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -168,6 +170,87 @@ TEST_F(lib, a_region_the_module_refuses_takes_the_ioctl_path)
 	EXPECT_EQ(2 * MiB, st.claimed_discarded_bytes);
 	scav_region_close(&b);
 	scav_region_close(&a);
+}
+
+struct discarder {
+	struct scav *s;
+	atomic_int stop;
+	long rounds;
+};
+
+static void *discard_loop(void *arg)
+{
+	struct discarder *d = arg;
+	uint64_t bytes;
+
+	while (!atomic_load(&d->stop)) {
+		if (scav_reclaim(d->s, 0, 0, &bytes))
+			break;
+		d->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Claims through the library (the inline compare-and-swap, then the rest
+ * of the range with the wait for BUSY pages) raced against a thread that
+ * discards all the time: each page claimed reads as its pattern or as
+ * zeros, as many of each as the claim said, and pages never reported keep
+ * their pattern.
+ */
+TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
+{
+	const size_t pg = pagesz(), n = 4 * MiB / pagesz();
+	struct discarder d = { .s = self->s };
+	uint64_t kept, disc, seen_kept = 0, seen_disc = 0;
+	struct scav_region rg;
+	long long end = now_ms() + 3000;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	pthread_t t;
+	long rounds = 0;
+	size_t i;
+
+	ASSERT_EQ(0, scav_region_open(self->s, self->mem, 4 * MiB, &rg));
+	EXPECT_EQ(scav_is_fallback(self->s), rg.words == NULL);
+	ASSERT_EQ(0, pthread_create(&t, NULL, discard_loop, &d));
+	while (now_ms() < end) {
+		size_t first, len, zeros = 0;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		first = x % n;
+		len = 1 + (x >> 32) % (n - first < 64 ? n - first : 64);
+		ASSERT_EQ(0, scav_region_report(&rg, self->mem + first * pg, len * pg));
+		if ((x >> 20) & 1)
+			usleep(100);
+		ASSERT_EQ(0, scav_region_claim(&rg, self->mem + first * pg, len * pg,
+					       &kept, &disc));
+		ASSERT_EQ(len * pg, kept + disc);
+		for (i = first; i < first + len; i++) {
+			char *p = self->mem + i * pg;
+
+			if (is_zero(p, pg)) {
+				zeros++;
+				fill_pattern(self->mem, p, pg, 3);
+			} else {
+				ASSERT_TRUE(holds_pattern(self->mem, p, pg, 3))
+					TH_LOG("round %ld, page %zu", rounds, i);
+			}
+		}
+		ASSERT_EQ(disc / pg, zeros) TH_LOG("round %ld", rounds);
+		seen_kept += kept;
+		seen_disc += disc;
+		rounds++;
+	}
+	atomic_store(&d.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%ld claims: %llu KiB kept, %llu KiB discarded; %ld reclaims", rounds,
+	       (unsigned long long)seen_kept >> 10, (unsigned long long)seen_disc >> 10,
+	       d.rounds);
+	EXPECT_LT(0, seen_disc);
+	if (!scav_is_fallback(self->s))
+		EXPECT_LT(0, seen_kept);
+	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 4 * MiB, 3));
+	scav_region_close(&rg);
 }
 
 TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)

@@ -165,6 +165,16 @@ static inline char *map_no_thp_filled(size_t len, unsigned int seed)
 	return map_filled_advised(len, seed, MADV_NOHUGEPAGE);
 }
 
+/* Write map_filled()'s pattern of @seed, for @base, into [@p, @p + @len). */
+static inline void fill_pattern(const char *base, char *p, size_t len,
+				unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += sizeof(uint64_t))
+		*(uint64_t *)(p + i) = ((uint64_t)seed << 32) ^ (p - base + i + 1);
+}
+
 /* Whether [p, p + len) still holds the pattern map_filled() wrote at @base. */
 static inline int holds_pattern(const char *base, const char *p, size_t len,
 				unsigned int seed)
