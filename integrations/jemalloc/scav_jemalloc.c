@@ -129,10 +129,24 @@ static unsigned long sj_kept, sj_discarded;
 /* The thread is inside an explicit purge: decommit declines. */
 static __thread int sj_purging __attribute__((tls_model("initial-exec")));
 
+/*
+ * With SCAV=debug, a line to stderr.  Formatted on the stack and written
+ * with write(2): it may be said inside an extent hook, in the middle of a
+ * malloc(), where stdio could allocate or take its own lock.
+ */
 static void say(const char *fmt, const char *what)
 {
-	if (sj_debug)
-		fprintf(stderr, fmt, what);
+	char buf[512];
+	ssize_t ret;
+	int n;
+
+	if (!sj_debug)
+		return;
+	n = snprintf(buf, sizeof(buf), fmt, what);
+	if (n <= 0)
+		return;
+	ret = write(STDERR_FILENO, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	(void)ret;
 }
 
 static extent_hooks_t *orig(unsigned int arena)
