@@ -165,16 +165,20 @@ $(KSFT_HDR):
 tests: $(TESTS) $(ASAN_TESTS)
 
 # libscav-jemalloc, preloaded into programs on jemalloc 5 (on libscav.so.1),
-# and jestress, jemalloc_test's workload.
+# and jestress, jemalloc_test's workload, and libfakeje, a jemalloc of any
+# version for it.
 JE_SO := $(O)/lib/libscav-jemalloc.so
 .PHONY: jemalloc
-jemalloc: $(JE_SO) $(O)/selftests/jestress
+jemalloc: $(JE_SO) $(O)/selftests/jestress $(O)/selftests/libfakeje.so
 $(JE_SO): integrations/jemalloc/scav_jemalloc.c lib/scav.h $(LIB_SO)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fPIC -shared -o $@ $< -L$(O)/lib -lscav -lpthread
 $(O)/selftests/jestress: selftests/jemalloc/jestress.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -ljemalloc -lpthread
+$(O)/selftests/libfakeje.so: selftests/jemalloc/fakeje.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fPIC -shared -o $@ $<
 
 # A selftest links libscav, and what its TEST_CFLAGS and TEST_LIBS add.
 $(O)/selftests/%: selftests/%.c selftests/scav_util.h selftests/scav_cgroup.h $(KSFT_HDR) $(O)/lib/libscav.a

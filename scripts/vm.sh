@@ -115,7 +115,7 @@ cp -L "$b"/lib/libscav.so.* "$b"/lib/libscav-nl.so.* "$root/usr/lib/"
 for f in "$b/scavctl" "$b/scav-demo" "$b/scavbench" "$b/selftests/jestress"; do
 	LD_LIBRARY_PATH=$b/lib add_bin "$f"
 done
-cp "$b/lib/libscav-jemalloc.so" "$root/scav/"
+cp "$b/lib/libscav-jemalloc.so" "$b/selftests/libfakeje.so" "$root/scav/"
 # Debian's Redis (redis-tools): redis-server is redis-check-rdb by another
 # name, which it goes by.
 if [ -x /usr/bin/redis-check-rdb ]; then

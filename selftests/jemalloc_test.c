@@ -423,4 +423,49 @@ TEST_F_TIMEOUT(je, it_does_nothing_where_it_cannot_help, 300)
 	free(out);
 }
 
+/*
+ * Where its hooks' contract is not the one it knows, the shim stays off:
+ * a jemalloc that is not 5.x (libfakeje answers mallctl("version") with
+ * what it is told), and vm.overcommit_memory 2, where jemalloc maps
+ * PROT_NONE and commits (the shim's reservation would be committed at
+ * once, in full).
+ */
+TEST_F_TIMEOUT(je, it_stays_off_on_another_jemalloc_or_strict_overcommit, 120)
+{
+	static const char *const versions[] = { "4.5.0-0-gfake", "6.0.0-0-gfake" };
+	struct figures a, b;
+	char cmd[512], *out;
+	long long was;
+	int status;
+	size_t i;
+
+	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "SCAV=debug FAKEJE_VERSION=%s LD_PRELOAD='%s/libscav-jemalloc.so %s/libfakeje.so' "
+			 "scavctl --help 2>&1 | grep -q 'scav-jemalloc: off: jemalloc %s, not 5.x'",
+			 versions[i], je_dir(), je_dir(), versions[i]);
+		EXPECT_EQ(0, WEXITSTATUS(system(cmd))) TH_LOG("%s", versions[i]);
+	}
+	/* The same with 5.x goes on, to the module: so the check is the version. */
+	snprintf(cmd, sizeof(cmd),
+		 "SCAV=debug FAKEJE_VERSION=5.3.0-0-gfake LD_PRELOAD='%s/libscav-jemalloc.so %s/libfakeje.so' "
+		 "scavctl --help 2>&1 | grep -q 'not 5.x'", je_dir(), je_dir());
+	EXPECT_EQ(1, WEXITSTATUS(system(cmd)));
+
+	was = file_value("/proc/sys/vm/overcommit_memory");
+	ASSERT_LE(0, was);
+	ASSERT_EQ(0, write_file("/proc/sys/vm/overcommit_memory", "2"));
+	figures(&a);
+	out = jestress("SCAV=debug", "-t 1 -s 1 -n 16", &status);
+	figures(&b);
+	snprintf(cmd, sizeof(cmd), "%lld", was);
+	ASSERT_EQ(0, write_file("/proc/sys/vm/overcommit_memory", cmd));
+	ASSERT_NE(NULL, out);
+	TH_LOG("jestress, overcommit 2: status %d", status);
+	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: off: vm.overcommit_memory is 2")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "scav-jemalloc: on"));
+	EXPECT_EQ(0, b.reported - a.reported);
+	free(out);
+}
+
 TEST_HARNESS_MAIN
