@@ -1303,6 +1303,59 @@ static int cg_leave(const char *cg)
 }
 
 /*
+ * A region's map (a word per page, and the module's bitmaps) is charged to
+ * the memory cgroup of the process that registers it, as kernel memory,
+ * and uncharged when the region goes: a 16 GiB region, 16 MiB of words.
+ */
+TEST_F_TIMEOUT(map, a_map_is_charged_to_the_cgroup_of_its_registrar, 120)
+{
+	const size_t len = 16ULL << 30;
+	struct scav_map_region r = {};
+	const char *why = cg_setup();
+	long long cur0, cur1, k0, k1, cur;
+	char path[256];
+	void *mem;
+	int fd, i;
+
+	if (why)
+		SKIP(return, "%s", why);
+	fd = cg_session("scav-mc");
+	ASSERT_LE(0, fd);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	cg_path(path, sizeof(path), "scav-mc", "memory.current");
+	cur0 = file_value(path);
+	k0 = cg_key("scav-mc", "memory.stat", "kernel");
+	r.addr = (uintptr_t)mem;
+	r.len = len;
+	ASSERT_EQ(0, ioctl(fd, SCAV_IOC_MAP_REGION, &r)) TH_LOG("%s", strerror(errno));
+	cur1 = file_value(path);
+	k1 = cg_key("scav-mc", "memory.stat", "kernel");
+	TH_LOG("memory.current %lld -> %lld KiB, kernel %lld -> %lld KiB; map %llu KiB",
+	       cur0 >> 10, cur1 >> 10, k0 >> 10, k1 >> 10,
+	       (unsigned long long)r.map_size >> 10);
+	EXPECT_LE(16 * MiB, r.map_size);
+	EXPECT_LE((long long)r.map_size, cur1 - cur0);
+	EXPECT_LE((long long)r.map_size, k1 - k0);
+	/* Dropped, and its session ended: the pages go, from a worker. */
+	memset(&r, 0, sizeof(r));
+	r.flags = SCAV_MAP_DROP;
+	EXPECT_EQ(0, ioctl(fd, SCAV_IOC_MAP_REGION, &r));
+	close(fd);
+	for (i = 0; i < 50; i++) {
+		cur = file_value(path);
+		if (cur1 - cur >= 16 * MiB)
+			break;
+		usleep(100 * 1000);
+	}
+	TH_LOG("memory.current after the drop: %lld KiB", cur >> 10);
+	EXPECT_GT(50, i);
+	munmap(mem, len);
+	EXPECT_EQ(0, cg_leave("scav-mc"));
+}
+
+/*
  * A memory cgroup's reclaim takes idle map pages of a process in it, as it
  * takes idle ranges, and the process learns of it (POLLPRI, PRESSURE).
  */
