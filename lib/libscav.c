@@ -384,9 +384,28 @@ int scav_region_report_slow(struct scav_region *r, uintptr_t addr, size_t len)
 }
 
 /*
+ * Spins on a BUSY word before the claim sleeps in SCAV_IOC_MAP_WAIT: the
+ * module stores DISCARDED as soon as the page's run is zapped, often
+ * within microseconds, and a system call and a sleep cost more than that.
+ */
+#define SCAV_BUSY_SPINS	256
+
+static inline void scav_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/*
  * A claim through the map, page by page: what scav_region_claim() leaves
  * to it from the first page that was neither idle nor never reported.
- * Being discarded (BUSY): wait for the module, then see DISCARDED.
+ * Being discarded (BUSY): spin a little, then wait for the module, then
+ * see DISCARDED.
  * Anything else the process may have written counts as neither.  (Its own
  * symbol version, 1.4: a program whose inline claim calls it does not run
  * on a libscav whose scav_region_claim_slow() knew only the ioctl path,
@@ -404,8 +423,15 @@ int scav_region_claim_rest(struct scav_region *r, uintptr_t addr, size_t len,
 	end = i + (len >> r->page_shift);
 	for (; i < end; i++) {
 		uint32_t old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+		int spins = 0;
 
 		for (;;) {
+			if (old == SCAV_PAGE_BUSY && spins < SCAV_BUSY_SPINS) {
+				spins++;
+				scav_cpu_relax();
+				old = __atomic_load_n(&r->words[i], __ATOMIC_RELAXED);
+				continue;
+			}
 			if (old == SCAV_PAGE_BUSY) {
 				int ret = scav_region_wait(r, r->start +
 					((uintptr_t)i << r->page_shift),
