@@ -749,14 +749,6 @@ void scav_map_count(struct scav_session *s, struct scav_walk *w,
 }
 
 /*
- * Zap the pages [first, last] of @r, which this pass moved IDLE -> BUSY,
- * VMA by VMA with REPORT's rules; pages of a VMA that is no longer
- * eligible go back to IDLE untouched.  Each page then goes BUSY ->
- * DISCARDED.  The pass is charged as for ranges (reclaim.c): resident
- * bytes for aging and pressure, reported ones for a request.  Under the
- * mmap read lock, the discard counted in flight.
- */
-/*
  * Mark the chunks of pages [@first, @last) of @r held: they may hold
  * DISCARDED words of the module's.  Before the stores, so that STATS
  * counts them from the first one, and after, so that a STATS that read
@@ -775,6 +767,14 @@ static void scav_map_hold(struct scav_session *s, struct scav_region *r,
 	spin_unlock(&s->rlock);
 }
 
+/*
+ * Zap the pages [first, last] of @r, which this pass moved IDLE -> BUSY,
+ * VMA by VMA with REPORT's rules; pages of a VMA that is no longer
+ * eligible go back to IDLE untouched.  Each page then goes BUSY ->
+ * DISCARDED.  The pass is charged as for ranges (reclaim.c): resident
+ * bytes for aging and pressure, reported ones for a request.  Under the
+ * mmap read lock, the discard counted in flight.
+ */
 static void scav_map_zap_run(struct scav_session *s, struct scav_region *r,
 			     unsigned long first, unsigned long last,
 			     struct scav_pass *p)
