@@ -159,6 +159,35 @@ static pid_t redis_start(void)
 	return -1;
 }
 
+/*
+ * redis-benchmark against the server: SET and GET, 20000 requests of 4 KiB
+ * values over 2000 random keys of its own (key:*), 8 at a time; its
+ * results ("SET: N requests per second, ...", one a test, on one line,
+ * joined by ";"), or NULL if it printed none.
+ */
+static char *bench_run(void)
+{
+	char cmd[512], *out, *p;
+	int status;
+	FILE *f;
+
+	/* -q redraws a progress line with \r: only the results. */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/redis-benchmark -s " SOCK " -q -t set,get -n 20000 -r 2000 -d %d -P 8 2>&1 | "
+		 "tr '\\r' '\\n' | grep 'requests per second'", dir(), VSIZE);
+	f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	out = read_all(f, &status);
+	if (status) {
+		free(out);
+		return NULL;
+	}
+	for (p = out; (p = strchr(p, '\n')); p++)
+		*p = p[1] ? ';' : '\0';
+	return out;
+}
+
 static int redis_stop(pid_t pid)
 {
 	int status;
@@ -234,6 +263,24 @@ static void workload(struct __test_metadata *_metadata, pid_t pid, int scav)
 	figures(&c);
 	log_memory(_metadata, "refilled");
 	TH_LOG("claimed %lld MiB", (b.idle - c.idle) >> 20);
+	EXPECT_EQ(0, bad_keys(1, KEYS / 2, 1));
+	EXPECT_EQ(0, bad_keys(KEYS / 2 + 2, KEYS, 2));
+	/*
+	 * redis-benchmark beside them: SETs and GETs of 2000 keys of its own
+	 * (8 MiB), pipelined, then those keys gone again; the test's keys
+	 * are untouched.
+	 */
+	out = bench_run();
+	ASSERT_NE(NULL, out);
+	TH_LOG("redis-benchmark: %s", out);
+	EXPECT_NE(NULL, strstr(out, "SET: ")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "GET: ")) TH_LOG("%s", out);
+	free(out);
+	out = cli("EVAL 'local n=0 for _,k in ipairs(redis.call(\"KEYS\",\"key:*\")) do "
+		  "n=n+redis.call(\"UNLINK\",k) end return n' 0");
+	TH_LOG("its keys unlinked: %s", out);
+	EXPECT_LT(0, atol(out));
+	free(out);
 	EXPECT_EQ(0, bad_keys(1, KEYS / 2, 1));
 	EXPECT_EQ(0, bad_keys(KEYS / 2 + 2, KEYS, 2));
 	/* MEMORY PURGE releases at once. */
