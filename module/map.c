@@ -443,15 +443,24 @@ long scav_ioc_map_wait(struct scav_session *s, void __user *argp)
 		first = (a.addr - r->start) >> PAGE_SHIFT;
 		last = first + (a.len >> PAGE_SHIFT) - 1;
 		/*
-		 * Discards wake busy_wq; a word the process wrote BUSY itself
-		 * (or back) wakes nobody, so look again every 100 ms.  A
-		 * signal ends the wait (restarted under SA_RESTART).
+		 * A BUSY word is the module's only while a discard of the
+		 * region is in flight, and the discard's end wakes busy_wq:
+		 * wait for that, with no timeout.  Else the process wrote it,
+		 * and writing it back wakes nobody: look again every 100 ms.
+		 * A signal ends the wait (restarted under SA_RESTART).
 		 */
 		ret = 0;
 		while (scav_map_busy(r, first, last)) {
+			bool zapping;
+
+			/* The count went up before a discard's cmpxchg. */
+			smp_rmb();
+			zapping = READ_ONCE(r->zaps);
 			if (wait_event_interruptible_timeout(s->busy_wq,
-					!scav_map_busy(r, first, last),
-					HZ / 10) < 0) {
+					!scav_map_busy(r, first, last) ||
+					(zapping && !READ_ONCE(r->zaps)),
+					zapping ? MAX_SCHEDULE_TIMEOUT :
+						  HZ / 10) < 0) {
 				ret = -ERESTARTSYS;
 				break;
 			}

@@ -1005,13 +1005,16 @@ struct racer {
 	_Atomic uint32_t *summary;
 	char *mem;
 	size_t pg, pages;
+	int fd;				/* wait in MAP_WAIT, if >= 0 */
+	struct scav_map_region *reg;
 	_Atomic int stop;
-	long kept, zeros, lost, rounds;
+	long kept, zeros, lost, rounds, waits, failed;
 };
 
 /*
  * Report a page, write its number into it first, claim it back: kept must
- * hold the number, discarded must read zeros, never anything else.
+ * hold the number, discarded must read zeros, never anything else.  A
+ * BUSY page is waited for by yielding, or in MAP_WAIT.
  */
 static void *race_claims(void *arg)
 {
@@ -1027,8 +1030,15 @@ static void *race_claims(void *arg)
 		*p = (uint32_t)r->rounds + 1;
 		map_report(r->words, r->summary, i);
 		sched_yield();
-		while ((old = map_claim(r->words, i)) == SCAV_PAGE_BUSY)
-			sched_yield();
+		while ((old = map_claim(r->words, i)) == SCAV_PAGE_BUSY) {
+			if (r->fd < 0) {
+				sched_yield();
+				continue;
+			}
+			r->waits++;
+			if (map_wait(r->fd, r->reg, r->mem + i * r->pg, r->pg))
+				r->failed++;
+		}
 		if (old == SCAV_PAGE_IDLE && *p == (uint32_t)r->rounds + 1)
 			r->kept++;
 		else if (old == SCAV_PAGE_DISCARDED && *p == 0)
@@ -1040,23 +1050,49 @@ static void *race_claims(void *arg)
 	return NULL;
 }
 
-TEST_F(map, claims_racing_discards_lose_nothing)
+/* 3 s of claims in another thread against RECLAIMs in a loop. */
+static void race_reclaims(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(map) *self, struct racer *r)
 {
-	struct racer r = { .words = self->words, .summary = self->summary,
-			   .mem = self->mem, .pg = self->pg,
-			   .pages = self->len / self->pg };
 	long long start = now_ms();
 	pthread_t t;
 
-	ASSERT_EQ(0, pthread_create(&t, NULL, race_claims, &r));
+	r->words = self->words;
+	r->summary = self->summary;
+	r->mem = self->mem;
+	r->pg = self->pg;
+	r->pages = self->len / self->pg;
+	r->reg = &self->reg;
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_claims, r));
 	while (now_ms() - start < 3000)
 		ASSERT_LE(0, sc_reclaim(self->fd, 0, 0));
-	atomic_store(&r.stop, 1);
+	atomic_store(&r->stop, 1);
 	pthread_join(t, NULL);
-	TH_LOG("%ld claims: %ld kept, %ld discarded, %ld wrong", r.rounds,
-	       r.kept, r.zeros, r.lost);
-	EXPECT_EQ(0, r.lost);
-	EXPECT_LT(0, r.kept + r.zeros);
+	TH_LOG("%ld claims: %ld kept, %ld discarded, %ld wrong; %ld waits, %ld failed",
+	       r->rounds, r->kept, r->zeros, r->lost, r->waits, r->failed);
+	EXPECT_EQ(0, r->lost);
+	EXPECT_LT(0, r->kept + r->zeros);
+}
+
+TEST_F(map, claims_racing_discards_lose_nothing)
+{
+	struct racer r = { .fd = -1 };
+
+	race_reclaims(_metadata, self, &r);
+}
+
+/*
+ * The same, waiting in MAP_WAIT: it sleeps with no timeout while the
+ * discard is in flight, so it returns only if the discard's end wakes it.
+ */
+TEST_F(map, claims_waiting_on_discards_lose_nothing)
+{
+	struct racer r = { .fd = self->fd };
+
+	race_reclaims(_metadata, self, &r);
+	EXPECT_EQ(0, r.failed);
+	/* Nearly every discarded page was met BUSY, and waited for, here. */
+	EXPECT_LT(0, r.waits);
 }
 
 struct waiter {
