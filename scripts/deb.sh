@@ -14,8 +14,9 @@
 #                  (systemd-analyze verify), install the 6.1 and 6.12 headers and
 #                  check that DKMS built and installed scav.ko for both, with
 #                  the aliases that make an open of /dev/scav load it (and
-#                  udev's rule), and that removing scav-dkms leaves nothing
-#                  behind
+#                  udev's rule); boot the root in a VM with systemd, Redis's
+#                  unit and the drop-in (scripts/systemd-redis.sh); check
+#                  that removing scav-dkms leaves nothing behind
 #
 # The archive is the one this machine uses (scripts/apt-source.sh).  Needs
 # root.
@@ -186,6 +187,10 @@ EOF
 		test -r /usr/share/doc/scav-dkms/examples/scav-modprobe.conf
 	' && echo "ok - udev rule for /dev/scav and the modules-load.d and modprobe.d examples" ||
 		{ echo "not ok - udev rule or examples missing"; exit 1; }
+	echo "deb.sh: Redis's unit with the drop-in, booted with systemd"
+	"$top/scripts/systemd-redis.sh" "$root" ||
+		{ echo "not ok - Redis's unit under systemd"; exit 1; }
+	echo "ok - Redis's unit under systemd: the drop-in lets /dev/scav in, and only it"
 	in_root "$root" sh -c 'apt-get remove -y -q scav-dkms >/dev/null && ! dkms status -m scav | grep -q .' ||
 		{ echo "not ok - removing scav-dkms leaves DKMS state"; exit 1; }
 	echo "ok - scav-dkms removes cleanly"
