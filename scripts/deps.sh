@@ -15,7 +15,7 @@ PKGS="gcc gcc-multilib make libc6-dev pkg-config libnl-3-dev libnl-genl-3-dev
       libjson-c-dev
       linux-source-6.1
       dwarves qemu-system-x86 busybox-static cpio xz-utils kmod zstd
-      gnuplot-nox debootstrap flex bison bc libelf-dev
+      gnuplot-nox debootstrap e2fsprogs flex bison bc libelf-dev
       golang-go golang-1.23-go
       debhelper dh-dkms lintian
       prometheus libjemalloc-dev redis-tools tcl8.6 dpkg-dev procps g++"
