@@ -453,7 +453,10 @@ long scav_ioc_map_wait(struct scav_session *s, void __user *argp)
 		while (scav_map_busy(r, first, last)) {
 			bool zapping;
 
-			/* The count went up before a discard's cmpxchg. */
+			/*
+			 * The count went up before a discard's cmpxchg to
+			 * BUSY (scav_map_next_chunk()), which is a barrier.
+			 */
 			smp_rmb();
 			zapping = READ_ONCE(r->zaps);
 			if (wait_event_interruptible_timeout(s->busy_wq,
