@@ -1177,6 +1177,83 @@ TEST_F(map, a_signal_ends_a_wait)
 	atomic_store(&self->words[0], SCAV_PAGE_USED);
 }
 
+struct reclaimer {
+	int fd;
+	int64_t got;
+	_Atomic int done;
+};
+
+static void *reclaim_thread(void *arg)
+{
+	struct reclaimer *rc = arg;
+
+	rc->got = sc_reclaim(rc->fd, 0, 0);
+	atomic_store(&rc->done, 1);
+	return NULL;
+}
+
+/*
+ * A word the process wrote BUSY itself, waited for while the module
+ * discards other pages of the region: the wait sleeps with no timeout
+ * while that discard is in flight, and must go back to looking every
+ * 100 ms once it is over, or writing the word back would wake nobody.
+ */
+TEST_F(map, a_wait_on_the_process_s_own_busy_word_outlives_a_discard)
+{
+	size_t len = 64 * MiB, n = len / self->pg, i;
+	struct waiter wt = { .fd = self->fd };
+	struct reclaimer rc = { .fd = self->fd };
+	struct scav_map_region reg;
+	_Atomic uint32_t *words, *summary;
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	long long t0, took;
+	pthread_t t, r;
+	char *mem;
+
+	mem = map_no_thp_filled(len, 9);
+	ASSERT_NE(NULL, mem);
+	words = map_region(self->fd, mem, len, &reg, &summary);
+	ASSERT_NE(NULL, words) TH_LOG("%s", strerror(errno));
+	atomic_store(&words[0], SCAV_PAGE_BUSY);
+	for (i = 1; i < n; i++)
+		map_report(words, summary, i);
+	/*
+	 * The wait first looks every 100 ms (no discard in flight); the first
+	 * look that finds the discard under way sleeps until its end.
+	 */
+	wt.w.addr = (uintptr_t)mem;
+	wt.w.len = self->pg;
+	wt.w.index = reg.index;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, &old));	/* no SA_RESTART */
+	ASSERT_EQ(0, pthread_create(&t, NULL, wait_thread, &wt));
+	usleep(150000);
+	t0 = now_ms();
+	ASSERT_EQ(0, pthread_create(&r, NULL, reclaim_thread, &rc));
+	pthread_join(r, NULL);
+	took = now_ms() - t0;
+	TH_LOG("the discard of %zu pages took %lld ms", n - 1, took);
+	EXPECT_EQ((int64_t)((n - 1) * self->pg), rc.got);
+	usleep(300000);
+	EXPECT_EQ(0, atomic_load(&wt.done));
+	atomic_store(&words[0], SCAV_PAGE_USED);
+	t0 = now_ms();
+	while (!atomic_load(&wt.done) && now_ms() - t0 < 5000)
+		usleep(10000);
+	EXPECT_EQ(1, atomic_load(&wt.done)) TH_LOG("still waiting 5 s after the word was written back");
+	if (!atomic_load(&wt.done))
+		pthread_kill(t, SIGALRM);
+	pthread_join(t, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	EXPECT_EQ(0, wt.ret);
+	/* The process's own word and its page were left alone. */
+	EXPECT_EQ(SCAV_PAGE_USED, atomic_load(&words[0]));
+	EXPECT_TRUE(holds_pattern(mem, mem, self->pg, 9));
+	for (i = 1; i < n; i++)
+		ASSERT_EQ(SCAV_PAGE_DISCARDED, atomic_load(&words[i])) TH_LOG("page %zu", i);
+	munmap((void *)words, reg.map_size);
+	munmap(mem, len);
+}
+
 TEST_F(map, a_dropped_region_is_left_alone_and_can_be_registered_again)
 {
 	struct scav_map_region d;
