@@ -17,8 +17,9 @@
  * -p: thread 0 purges all arenas now and then (mallctl arena.<all>.purge),
  *     and once at least;
  * -l: first lock all memory, now and to come (mlockall);
- * -c: halfway, thread 0 closes every descriptor past stderr (a daemon's
- *     closefrom(3)), the shim's session among them;
+ * -c: halfway, thread 0 frees 16 MiB it just wrote (jemalloc's arena of
+ *     huge allocations purges it at once), then closes every descriptor
+ *     past stderr (a daemon's closefrom(3)), the shim's session among them;
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
  *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
  * -x: first try to set arena 0's extent hooks (to those it has) and print
@@ -327,8 +328,16 @@ static void *thread(void *arg)
 		if (id == 0 && purge && n % 2048 == 0)
 			purge_all();
 		if (id == 0 && closing && !closed && halfway(n)) {
+			/*
+			 * Something freed just before: jemalloc's arena of
+			 * huge allocations purges at once what it gets back.
+			 */
+			char *big = malloc(16 << 20);
 			int fd;
 
+			if (big)
+				memset(big, 1, 16 << 20);
+			free(big);
 			closed = 1;
 			for (fd = 3; fd < 1024; fd++)
 				close(fd);
