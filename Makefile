@@ -15,7 +15,11 @@
 #   make modules_install the module, for the kernel of KDIR
 VERSION := 0.1.0
 SOVERSION := 1
-LIBVERSION := $(SOVERSION).0.0
+# Each library's file is named after the newest version node of its symbol
+# map (LIBSCAV_1.4: libscav.so.1.4.0), so that the two cannot drift apart.
+map_version = $(shell sed -n 's/^$(1)_\([0-9][0-9.]*\) {.*/\1/p' $(2) | tail -n 1).0
+LIB_VERSION := $(call map_version,LIBSCAV,lib/libscav.map)
+NL_VERSION := $(call map_version,LIBSCAV_NL,lib/libscav-nl.map)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -120,8 +124,8 @@ $(NL_OBJ): lib/scav_nl.c $(NL_HDR)
 $(NL_SO): $(NL_OBJ) lib/libscav-nl.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libscav-nl.so.$(SOVERSION) \
 		-Wl,--version-script=lib/libscav-nl.map \
-		-o $(O)/lib/libscav-nl.so.$(LIBVERSION) $(NL_OBJ) $(NL_LIBS)
-	ln -sf libscav-nl.so.$(LIBVERSION) $@
+		-o $(O)/lib/libscav-nl.so.$(NL_VERSION) $(NL_OBJ) $(NL_LIBS)
+	ln -sf libscav-nl.so.$(NL_VERSION) $@
 	ln -sf libscav-nl.so.$(SOVERSION) $(O)/lib/libscav-nl.so
 
 $(O)/lib/libscav-nl.a: $(NL_OBJ)
@@ -129,8 +133,8 @@ $(O)/lib/libscav-nl.a: $(NL_OBJ)
 
 $(LIB_SO): $(LIB_OBJ) lib/libscav.map
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libscav.so.$(SOVERSION) \
-		-Wl,--version-script=lib/libscav.map -o $(O)/lib/libscav.so.$(LIBVERSION) $(LIB_OBJ)
-	ln -sf libscav.so.$(LIBVERSION) $@
+		-Wl,--version-script=lib/libscav.map -o $(O)/lib/libscav.so.$(LIB_VERSION) $(LIB_OBJ)
+	ln -sf libscav.so.$(LIB_VERSION) $@
 	ln -sf libscav.so.$(SOVERSION) $(O)/lib/libscav.so
 
 $(O)/lib/libscav.a: $(LIB_OBJ)
@@ -285,9 +289,10 @@ install: lib $(O)/scavctl $(JE_SO)
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(O)/lib/libscav.a $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(O)/lib/libscav-nl.a $(DESTDIR)$(LIBDIR)/
-	for l in libscav libscav-nl; do \
-		install -m 755 $(O)/lib/$$l.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/ && \
-		ln -sf $$l.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/$$l.so.$(SOVERSION) && \
+	for l in libscav:$(LIB_VERSION) libscav-nl:$(NL_VERSION); do \
+		v=$${l#*:}; l=$${l%:*}; \
+		install -m 755 $(O)/lib/$$l.so.$$v $(DESTDIR)$(LIBDIR)/ && \
+		ln -sf $$l.so.$$v $(DESTDIR)$(LIBDIR)/$$l.so.$(SOVERSION) && \
 		ln -sf $$l.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/$$l.so && \
 		install -m 644 $(O)/lib/$$l.pc $(DESTDIR)$(LIBDIR)/pkgconfig/ || exit 1; \
 	done
