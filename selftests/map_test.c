@@ -1180,7 +1180,6 @@ TEST_F(map, a_signal_ends_a_wait)
 struct reclaimer {
 	int fd;
 	int64_t got;
-	_Atomic int done;
 };
 
 static void *reclaim_thread(void *arg)
@@ -1188,7 +1187,6 @@ static void *reclaim_thread(void *arg)
 	struct reclaimer *rc = arg;
 
 	rc->got = sc_reclaim(rc->fd, 0, 0);
-	atomic_store(&rc->done, 1);
 	return NULL;
 }
 
