@@ -328,6 +328,58 @@ static int fill_map_room(struct __test_metadata *_metadata)
 }
 
 /*
+ * The room comes back: a program that met a refusal asks for a region again
+ * later.  jestress starts while this process holds all of this user's room
+ * for maps; once the shim has said it was refused, the room is given back
+ * (before the shim could ask again: it waits 1 s), and 1.5 s after the
+ * refusal jestress's thread 0 moves to an arena made then (-g): that
+ * arena's memory comes from a new region, and its decommits and commits go
+ * through the map.
+ */
+TEST_F_TIMEOUT(je, a_refused_region_is_asked_for_again_once_there_is_room, 300)
+{
+	char path[] = "/tmp/scav-je-grow-XXXXXX", cmd[640], line[1024];
+	unsigned long kept = 0, discarded = 0;
+	bool refused = false;
+	char *out;
+	FILE *f;
+	int fd, tmp, status;
+
+	ASSERT_EQ(0, knob_write("idle_age_ms", "200"));
+	fd = fill_map_room(_metadata);
+	ASSERT_LE(0, fd);
+	tmp = mkstemp(path);
+	ASSERT_LE(0, tmp);
+	close(tmp);
+	snprintf(cmd, sizeof(cmd),
+		 "MALLOC_CONF=dirty_decay_ms:50,muzzy_decay_ms:0 LD_PRELOAD=%s/libscav-jemalloc.so "
+		 "SCAV=debug %s/jestress -t 2 -s 4 -g %s 2>&1", je_dir(), je_dir(), path);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	while (!refused && fgets(line, sizeof(line), f)) {
+		printf("# %s", line);
+		refused = strstr(line, "no more regions for the page-state map for now");
+	}
+	close(fd);
+	/* Past the shim's first wait (1 s) before the new arena. */
+	usleep(1500 * 1000);
+	unlink(path);
+	out = read_all(f, &status);
+	ASSERT_NE(NULL, out);
+	TH_LOG("%s", out);
+	EXPECT_TRUE(refused) TH_LOG("the shim never said it was refused a region");
+	EXPECT_EQ(0, status);
+	EXPECT_NE(NULL, strstr(out, "grew: thread 0 moved to arena"));
+	EXPECT_NE(NULL, strstr(out, "a new region for the page-state map, after the module's refusal"));
+	EXPECT_NE(NULL, strstr(out, "jestress ok"));
+	EXPECT_TRUE(map_claims(out, &kept, &discarded));
+	TH_LOG("the new region's claims found %lu pages kept and %lu discarded",
+	       kept, discarded);
+	EXPECT_LT(0, kept + discarded);
+	free(out);
+}
+
+/*
  * jestress @args with @room_fd's session holding all this user's room for
  * maps, or none (-1): the shim makes no region, says so, and takes the
  * ioctl path; nothing is lost.  The module's figures before and after in

@@ -108,7 +108,10 @@ struct sj_maps {
 	unsigned int n;			/* regions */
 	unsigned int max;		/* at most, the module's bound too */
 	bool on;			/* new memory comes from regions */
-	bool full;			/* no more regions: the module said no */
+	bool full;			/* no more regions: memory is locked */
+	bool refused;			/* the module said no to the last one */
+	uint64_t retry_ns;		/* then none is asked for before this */
+	uint64_t backoff_ns;		/* how long after the next refusal */
 	size_t grow;			/* the next region's size */
 	struct scav_region r[SJ_REGIONS];
 	uintptr_t next[SJ_REGIONS];	/* where each region's unused part starts */
@@ -167,28 +170,51 @@ static struct scav_region *sj_region(uintptr_t a, size_t len)
 	return NULL;
 }
 
+/* The monotonic clock (the vDSO's: no system call), in nanoseconds. */
+static uint64_t sj_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * After the module refuses a region (this user's room for maps is taken by
+ * other processes, say), the next is asked for SJ_RETRY_FIRST later, then
+ * twice as long after each refusal, up to SJ_RETRY_MAX: room comes back
+ * when those processes end, and what is carved after that goes through
+ * the map again.  Meanwhile new memory comes from jemalloc's own alloc.
+ */
+#define SJ_RETRY_FIRST	1000000000ULL
+#define SJ_RETRY_MAX	(64 * SJ_RETRY_FIRST)
+
 /*
  * A new region of at least @min bytes, under sj_lock: reserved (no memory
- * until touched, as jemalloc's own mappings) and registered.  Once the
- * module says no (this user's room for maps is taken, say), no more are
- * asked for; the regions made go on being carved.
+ * until touched, as jemalloc's own mappings) and registered.  When the
+ * module says no, none is asked for until the time above; the regions
+ * made go on being carved.
  *
  * It is mapped without access first: under mlockall(MCL_FUTURE) a mapping
  * is locked, and one that can be accessed is filled at once (and the
  * module refuses locked memory anyway).  MADV_DONTNEED refuses a locked
- * mapping (EINVAL), so a locked reservation goes again, unfilled.  Once
- * registered (which needs access), it has none again but for what is
- * carved (sj_carve()), so that a later mlockall(MCL_CURRENT) fills only
- * that, as it would jemalloc's own mappings.
+ * mapping (EINVAL), so a locked reservation goes again, unfilled, and no
+ * more are made.  Once registered (which needs access), it has none again
+ * but for what is carved (sj_carve()), so that a later mlockall(MCL_CURRENT)
+ * fills only that, as it would jemalloc's own mappings.
  */
 static bool sj_reserve(size_t min)
 {
 	struct sj_maps *m = sj_m;
 	struct scav_region *r = &m->r[m->n];
 	size_t len = m->grow;
+	uint64_t now = 0;
 	void *p;
 
 	if (m->full || m->n >= m->max || min > sj_max_region)
+		return false;
+	if (m->refused && (now = sj_now_ns()) < m->retry_ns)
 		return false;
 	while (len < min)
 		len *= 2;
@@ -201,15 +227,27 @@ static bool sj_reserve(size_t min)
 		return false;
 	}
 	if (madvise(p, len, MADV_DONTNEED) ||
-	    mprotect(p, len, PROT_READ | PROT_WRITE) ||
-	    scav_region_open(sj_session, p, len, r) || !r->words ||
-	    mprotect(p, len, PROT_NONE)) {
-		if (r->words)
-			scav_region_close(r);
+	    mprotect(p, len, PROT_READ | PROT_WRITE)) {
 		munmap(p, len);
 		m->full = true;
 		return false;
 	}
+	if (scav_region_open(sj_session, p, len, r) || !r->words) {
+		munmap(p, len);
+		m->backoff_ns = m->refused ? m->backoff_ns * 2 : SJ_RETRY_FIRST;
+		if (m->backoff_ns > SJ_RETRY_MAX)
+			m->backoff_ns = SJ_RETRY_MAX;
+		m->retry_ns = (now ? now : sj_now_ns()) + m->backoff_ns;
+		m->refused = true;
+		return false;
+	}
+	if (mprotect(p, len, PROT_NONE)) {
+		scav_region_close(r);
+		munmap(p, len);
+		m->full = true;
+		return false;
+	}
+	m->refused = false;
 	if (sj_thp_advice)
 		madvise(p, len, sj_thp_advice);
 	m->next[m->n] = (uintptr_t)p;
@@ -223,13 +261,16 @@ static bool sj_reserve(size_t min)
 static void *sj_carve(size_t size, size_t alignment)
 {
 	struct sj_maps *m = sj_m;
-	bool full = m->full, tried = false;
+	bool full, refused, tried = false;
+	int said_full, said_refused;
 	uintptr_t a = 0;
 	unsigned int i;
 
 	if (size > sj_max_region || alignment > sj_max_region)
 		return NULL;
 	pthread_mutex_lock(&sj_lock);
+	full = m->full;
+	refused = m->refused;
 	for (;;) {
 		for (i = 0; i < m->n; i++) {
 			a = (m->next[i] + alignment - 1) & ~(alignment - 1);
@@ -248,10 +289,17 @@ static void *sj_carve(size_t size, size_t alignment)
 		tried = true;
 	}
 out:
+	/* What changed under the lock is said once: 1 became so, 0 no longer. */
+	said_full = !full && m->full;
+	said_refused = refused == m->refused ? -1 : m->refused;
 	pthread_mutex_unlock(&sj_lock);
 	/* Said outside the lock: stderr may allocate, and come back here. */
-	if (!full && m->full)
-		say("scav-jemalloc: %s\n", "no more regions for the page-state map (the module refused one, or memory is locked): the ioctl path from now on");
+	if (said_full)
+		say("scav-jemalloc: %s\n", "no more regions for the page-state map (memory is locked, or no address space is left): the ioctl path from now on");
+	if (said_refused == 1)
+		say("scav-jemalloc: %s\n", "no more regions for the page-state map for now (the module refused one: this user's room for maps is taken, say): new memory takes the ioctl path, and a region is asked for again in 1 s, then twice as long after each refusal, up to 64 s");
+	else if (said_refused == 0)
+		say("scav-jemalloc: %s\n", "a new region for the page-state map, after the module's refusal");
 	return (void *)a;
 }
 

@@ -7,6 +7,7 @@
  * and without libscav-jemalloc preloaded.
  *
  *   jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]
+ *            [-g FILE]
  *
  * -s, -n: each thread runs for SECONDS (5) and until it has made STEPS
  *     allocations or frees (2048), so that a slow machine (a busy TCG VM
@@ -25,6 +26,10 @@
  * -x: first try to set arena 0's extent hooks (to those it has) and print
  *     "hooks: RC", mallctl's answer;
  * -m: name those controls by MIB (mallctlnametomib(), mallctlbymib()).
+ * -g: halfway, thread 0 waits (up to 120 s) until FILE is gone, then makes
+ *     an arena (arenas.create), moves to it (thread.arena) and makes STEPS
+ *     more steps there: new memory for jemalloc to ask its hooks for, after
+ *     whatever the one who removes FILE changed (the room for maps).
  * Prints whether the arena of huge allocations has arena 0's extent hooks,
  * then "jestress ok ..." and exits 0, or says what was wrong and exits 1.
  */
@@ -52,6 +57,7 @@ struct obj {
 };
 
 static int nthreads = 4, seconds = 5, narenas, purge, forking, closing, sethooks, bymib;
+static const char *grow_file;	/* -g */
 static unsigned long min_steps = 2048;
 static extent_hooks_t *hooks0;	/* -x: arena 0's */
 static int same_hooks;
@@ -306,18 +312,44 @@ static int child(struct obj *objs, uint64_t seed)
 	return 0;
 }
 
+/* -g: once FILE is gone, this thread moves to an arena made now.  0 or -1. */
+static int grow(void)
+{
+	unsigned int ind;
+	size_t len = sizeof(ind);
+	int i;
+
+	for (i = 0; i < 12000 && !access(grow_file, F_OK); i++)
+		usleep(10 * 1000);
+	if (!access(grow_file, F_OK)) {
+		fprintf(stderr, "jestress: %s still there after 120 s\n", grow_file);
+		atomic_store(&failed, 1);
+		return -1;
+	}
+	if (ctl("arenas.create", &ind, &len, NULL, 0) ||
+	    ctl("thread.arena", NULL, NULL, &ind, sizeof(ind))) {
+		fprintf(stderr, "jestress: no new arena for -g\n");
+		atomic_store(&failed, 1);
+		return -1;
+	}
+	printf("grew: thread 0 moved to arena %u\n", ind);
+	fflush(stdout);
+	return 0;
+}
+
 static void *thread(void *arg)
 {
 	uintptr_t id = (uintptr_t)arg;
 	struct obj *objs = calloc(SLOTS, sizeof(*objs));
 	uint64_t s = 0x9e3779b97f4a7c15ULL * (id + 1), n = 0;
-	int forked = 0, closed = 0, i;
+	int forked = 0, closed = 0, grown = 0, i;
+	uint64_t grow_until = 0;
 
 	if (!objs) {
 		atomic_store(&failed, 1);
 		return NULL;
 	}
-	while (!done(n) && !atomic_load(&failed)) {
+	while ((!done(n) || n < grow_until) && !atomic_load(&failed)) {
 		uint64_t tag = (id << 48) | ++n;
 
 		if (step_slot(&objs[rnd(&s) % SLOTS], &s, tag))
@@ -342,6 +374,12 @@ static void *thread(void *arg)
 			for (fd = 3; fd < 1024; fd++)
 				close(fd);
 			atomic_fetch_add(&closes, 1);
+		}
+		if (id == 0 && grow_file && !grown && halfway(n)) {
+			if (grow() < 0)
+				break;
+			grown = 1;
+			grow_until = n + min_steps;
 		}
 		if (id == 0 && forking && !forked && halfway(n)) {
 			pid_t pid = fork();
@@ -373,7 +411,7 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:n:a:pfclxm")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:n:a:pfclxmg:")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -408,8 +446,11 @@ int main(int argc, char **argv)
 		case 'm':
 			bymib = 1;
 			break;
+		case 'g':
+			grow_file = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m] [-g FILE]\n");
 			return 2;
 		}
 	}
