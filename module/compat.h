@@ -99,22 +99,36 @@ static inline bool scav_page_shared(struct folio *folio, struct page *page)
 }
 
 /*
- * Whether @mm may be read by an unprivileged user of the same credentials,
- * as ptrace's read mode asks (PR_SET_DUMPABLE, a setuid program).  By 7.3
- * dumpability moved from mm->flags into the task's exec state, which no
- * exported function reads: there the credentials alone decide.
+ * Whether @task (its mm @mm) may be read by an unprivileged user of the
+ * same credentials, as ptrace's read mode asks: dumpable for its owner
+ * (not after PR_SET_DUMPABLE 0, nor a setuid program's).  Until 7.x that
+ * is in mm->flags.  Since, it is in the task's exec state, an RCU pointer
+ * of the task (linux/sched/exec_state.h); its reader,
+ * task_exec_state_get_dumpable(), is not exported, so it is read here
+ * under RCU, as that does.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
-#include <linux/sched/coredump.h>
+#if __has_include(<linux/sched/exec_state.h>)
+#include <linux/sched/exec_state.h>
 
-static inline bool scav_mm_dumpable(struct mm_struct *mm)
+static inline bool scav_task_dumpable(struct task_struct *task,
+				      struct mm_struct *mm)
 {
-	return get_dumpable(mm) == SUID_DUMP_USER;
+	const struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ok = es && READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER;
+	rcu_read_unlock();
+	return ok;
 }
 #else
-static inline bool scav_mm_dumpable(struct mm_struct *mm)
+#include <linux/sched/coredump.h>
+
+static inline bool scav_task_dumpable(struct task_struct *task,
+				      struct mm_struct *mm)
 {
-	return true;
+	return get_dumpable(mm) == SUID_DUMP_USER;
 }
 #endif
 

@@ -165,8 +165,9 @@ static bool scav_nl_may_see(const struct scav_dump *d, struct scav_session *s)
 	     uid_eq(c->fsuid, t->uid) && gid_eq(c->fsgid, t->egid) &&
 	     gid_eq(c->fsgid, t->sgid) && gid_eq(c->fsgid, t->gid);
 	rcu_read_unlock();
+	ok = ok && scav_task_dumpable(task, s->mm);
 	put_task_struct(task);
-	return ok && scav_mm_dumpable(s->mm);
+	return ok;
 }
 
 static int scav_nl_get_sessions_start(struct netlink_callback *cb)

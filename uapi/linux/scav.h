@@ -542,8 +542,8 @@ struct scav_map_wait {
  *	Without CAP_SYS_PTRACE (the right to read any process's smaps), a
  *	requester sees only the sessions of processes whose smaps it could
  *	read: their real, effective and saved UIDs and GIDs are its own
- *	filesystem UID and GID, and (before Linux 7.0, where a module can
- *	tell) they are dumpable.  Hidden so: other users' processes (as with
+ *	filesystem UID and GID, and they are dumpable.  Hidden so: other
+ *	users' processes (as with
  *	/proc mounted hidepid=invisible), setuid programs, PR_SET_DUMPABLE 0.
  *
  * SCAV_CMD_GET_STATS (do; anyone)
