@@ -165,6 +165,13 @@ static bool scav_nl_may_see(const struct scav_dump *d, struct scav_session *s)
 	     uid_eq(c->fsuid, t->uid) && gid_eq(c->fsgid, t->egid) &&
 	     gid_eq(c->fsgid, t->sgid) && gid_eq(c->fsgid, t->gid);
 	rcu_read_unlock();
+	/*
+	 * As __ptrace_may_access(): the credentials before the dumpable
+	 * mark, paired with commit_creds()'s barrier, so that a process that
+	 * just dropped its privileges is not seen with its new IDs and its
+	 * old mark.
+	 */
+	smp_rmb();
 	ok = ok && scav_task_dumpable(task, s->mm);
 	put_task_struct(task);
 	return ok;
