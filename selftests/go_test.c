@@ -906,6 +906,21 @@ static int count(const char *s, const char *what)
 	return n;
 }
 
+/* The first @max lines of @out that hold @what, in the test's log. */
+static void log_lines(struct __test_metadata *_metadata, const char *out,
+		      const char *what, int max)
+{
+	const char *l, *e;
+
+	for (l = out; *l && max > 0; l = *e ? e + 1 : e) {
+		e = strchrnul(l, '\n');
+		if (memmem(l, e - l, what, strlen(what))) {
+			TH_LOG("%.*s", (int)(e - l), l);
+			max--;
+		}
+	}
+}
+
 TEST_F_TIMEOUT(go, go_runtime_scavenger_tests_pass, 300)
 {
 	const char *const rt[] = { "-test.v", "-test.run", runtime_tests, NULL };
@@ -927,7 +942,8 @@ TEST_F_TIMEOUT(go, go_runtime_scavenger_tests_pass, 300)
 	EXPECT_EQ(runs, count(self->a, "--- PASS") + count(self->a, "--- SKIP"));
 	EXPECT_NE(NULL, strstr(self->a, "scav: session open"));
 	/* Reported by ioctl, or through a region of the page-state map. */
-	EXPECT_TRUE(rep > 0 || strstr(self->a, "scav: page-state map 0 for"));
+	EXPECT_TRUE(rep > 0 || strstr(self->a, "scav: page-state map 0 for"))
+		log_lines(_metadata, self->a, "scav:", 40);
 	if (count(self->a, "--- FAIL") || !strstr(self->a, "scav: session open"))
 		TH_LOG("%s", self->a);
 
