@@ -30,31 +30,57 @@ contended() {
 	done | tr '\n' ' '
 }
 
-# reload_module NAME: scav.ko unloaded, once the killed processes of NAME
-# have closed their sessions (up to 10 s), and loaded again; loaded if NAME
-# left it unloaded.
+# kill_session SID: SIGKILL to every process of session SID, whatever its
+# process group (the kselftest harness puts each test in a group of its
+# own, and its helpers with it), until none but zombies is left (up to 3
+# rounds: a process may fork meanwhile).  From /proc/PID/stat: the fields
+# after the command's closing parenthesis are state, ppid, pgrp, session.
+kill_session() {
+	ks_sid=$1
+	for ks_round in 1 2 3; do
+		ks_left=
+		for ks_d in /proc/[0-9]*; do
+			ks_st=$(cat "$ks_d/stat" 2>/dev/null) || continue
+			ks_st=${ks_st##*) }
+			# shellcheck disable=SC2086
+			set -- $ks_st
+			# A zombie holds nothing, and goes when it is reaped.
+			if [ "$4" != "$ks_sid" ] || [ "$1" = Z ]; then
+				continue
+			fi
+			kill -KILL "${ks_d#/proc/}" 2>/dev/null
+			ks_left=1
+		done
+		[ -n "$ks_left" ] || return 0
+		[ "$ks_round" -eq 3 ] || sleep 1
+	done
+}
+
+# reload_module NAME: scav.ko unloaded, once the processes of NAME have
+# closed their sessions (up to 10 s), and loaded again; loaded if NAME left
+# it unloaded.
 reload_module() {
 	i=0
 	while grep -q '^scav ' /proc/modules && ! rmmod scav 2>/dev/null; do
 		i=$(( i + 1 ))
 		if [ "$i" -ge 10 ]; then
-			echo "not ok - scav.ko reloaded after $1 was killed (rmmod: still in use)"
+			echo "not ok - scav.ko reloaded after $1 failed (rmmod: still in use)"
 			return 0
 		fi
 		sleep 1
 	done
 	if insmod /scav/scav.ko; then
-		echo "# $1 was killed: scav.ko reloaded, with its defaults"
+		echo "# $1 failed: scav.ko reloaded, with its defaults"
 	else
-		echo "not ok - scav.ko reloaded after $1 was killed (insmod failed)"
+		echo "not ok - scav.ko reloaded after $1 failed (insmod failed)"
 	fi
 }
 
 # run_test NAME CMD...: one test binary, then the kernel log and taint checks.
 # It runs in a session of its own; after $SCAV_TEST_TIMEOUT seconds (twice
-# that for go_test, which runs Go's own test binaries) its whole process
-# group is killed, it fails, and the next binary runs, with the module
-# loaded afresh.
+# that for go_test, which runs Go's own test binaries) every process of
+# that session is killed, it fails, and the next binary runs, with the
+# module loaded afresh (as after any failure).
 run_test() {
 	t=$1
 	shift
@@ -69,21 +95,22 @@ run_test() {
 	SCAV_KO=/scav/scav.ko setsid "$@" > /tmp/out 2>&1 &
 	pid=$!
 	( sleep "$limit"; echo "not ok - $t timed out after $limit s";
-	  kill -KILL "-$pid" ) &
+	  kill_session "$pid" ) &
 	watchdog=$!
 	wait "$pid"
 	rc=$?
 	kill "$watchdog" 2>/dev/null
 	wait "$watchdog" 2>/dev/null
-	# Whatever the test left behind in its group goes too.
-	kill -KILL "-$pid" 2>/dev/null
+	# Whatever the test left behind in its session goes too.
+	kill_session "$pid"
 	cat /tmp/out
 	echo "# $t took $(( $(date +%s) - start )) s of its $limit"
 	echo "# $t: aging busy skips, pressure busy skips, pressure deferred: $busy0-> $(contended)"
-	# Killed (its time limit, or an OOM kill): its teardowns never ran,
-	# and the knobs it set stay set.  The next binary gets the module
-	# afresh, with its defaults, rather than fail for this one.
-	[ "$rc" -ne 137 ] || reload_module "$t"
+	# Failed: its teardowns may not have run (killed at its time limit,
+	# a test killed by the harness's own or by the OOM killer), and the
+	# knobs it set stay set.  The next binary gets the module afresh,
+	# with its defaults, rather than fail for this one.
+	[ "$rc" -eq 0 ] || reload_module "$t"
 	[ "$rc" -eq 0 ] || echo "not ok - $t exited with status $rc"
 	# No skip but those scripts/guest/skips-allowed allows on this kernel.
 	sed -n 's/^ok [0-9][0-9]* # SKIP //p' /tmp/out | while IFS= read -r why; do
