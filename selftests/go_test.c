@@ -977,7 +977,8 @@ TEST_F_TIMEOUT(go, go_testprog_gcphys_passes, 300)
 	EXPECT_STREQ("OK\n", ok ? ok : "");
 	EXPECT_NE(NULL, strstr(self->a, "scav: session open"));
 	rep = knob_read("reported_bytes") - rep;
-	EXPECT_TRUE(rep > 0 || strstr(self->a, "scav: page-state map 0 for"));
+	EXPECT_TRUE(rep > 0 || strstr(self->a, "scav: page-state map 0 for"))
+		log_lines(_metadata, self->a, "scav:", 40);
 	if (!ok || strcmp(ok, "OK\n"))
 		TH_LOG("%s", self->a);
 }

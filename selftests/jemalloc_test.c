@@ -311,18 +311,25 @@ TEST_F_TIMEOUT(je, a_program_that_closes_the_session_loses_nothing_by_ioctl, 300
  * earlier test's sessions comes back from the module's workqueue a moment
  * after they close, and would be free again under the shim if taken
  * around: the whole room must be this session's, else it is given back
- * and taken again, for up to 10 s.  The session's descriptor, or -1.
+ * (the session closed, its memory unmapped) and taken again, for up to
+ * 10 s.  The session's descriptor, or -1.
  */
-static int fill_map_room_once(unsigned long long *taken, int *regions)
+struct room {
+	int fd, regions;
+	unsigned long long taken;
+	void *p[16];
+	size_t len[16];
+};
+
+static void room_fill(struct room *r)
 {
-	int fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	unsigned long long len;
 
-	*taken = 0;
-	*regions = 0;
-	if (fd < 0)
-		return -1;
-	for (len = 64ULL << 30; len >= 4096 && *regions < 16; len /= 2) {
+	memset(r, 0, sizeof(*r));
+	r->fd = open(SCAV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (r->fd < 0)
+		return;
+	for (len = 64ULL << 30; len >= 4096 && r->regions < 16; len /= 2) {
 		struct scav_map_region a;
 		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -332,21 +339,33 @@ static int fill_map_room_once(unsigned long long *taken, int *regions)
 		memset(&a, 0, sizeof(a));
 		a.addr = (uintptr_t)p;
 		a.len = len;
-		if (ioctl(fd, SCAV_IOC_MAP_REGION, &a)) {
+		if (ioctl(r->fd, SCAV_IOC_MAP_REGION, &a)) {
 			munmap(p, len);
 			continue;
 		}
-		(*regions)++;
-		*taken += a.map_size;
+		r->p[r->regions] = p;
+		r->len[r->regions++] = len;
+		r->taken += a.map_size;
 	}
-	return fd;
+}
+
+static void room_give_back(struct room *r)
+{
+	int i;
+
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	for (i = 0; i < r->regions; i++)
+		munmap(r->p[i], r->len[i]);
 }
 
 static int fill_map_room(struct __test_metadata *_metadata)
 {
+	long long start = now_ms();
 	struct scav_version v = { 0 };
-	unsigned long long taken = 0;
-	int fd, regions = 0, tries;
+	struct room r = { .fd = -1 };
+	int fd, tries = 0;
 
 	fd = open(SCAV_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, SCAV_IOC_VERSION, &v)) {
@@ -356,18 +375,20 @@ static int fill_map_room(struct __test_metadata *_metadata)
 		return -1;
 	}
 	close(fd);
-	for (tries = 0; tries < 200; tries++) {
-		fd = fill_map_room_once(&taken, &regions);
-		if (fd < 0 || taken == v.map_max_bytes_per_user)
+	for (;;) {
+		tries++;
+		room_fill(&r);
+		if (r.fd < 0 || r.taken == v.map_max_bytes_per_user)
 			break;
-		close(fd);
-		fd = -1;
+		room_give_back(&r);
+		if (now_ms() - start > 10000)
+			break;
 		usleep(50 * 1000);
 	}
-	TH_LOG("%d regions take %llu KiB of maps, of the %llu KiB a user may have (try %d)",
-	       regions, taken >> 10, (unsigned long long)v.map_max_bytes_per_user >> 10,
-	       tries + 1);
-	return fd;
+	TH_LOG("%d regions take %llu KiB of maps, of the %llu KiB a user may have (tries: %d)",
+	       r.regions, r.taken >> 10, (unsigned long long)v.map_max_bytes_per_user >> 10,
+	       tries);
+	return r.fd;
 }
 
 /*
