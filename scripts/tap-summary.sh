@@ -13,7 +13,10 @@ for f in "$out"/*.tap; do
 	[ "$f" != "$out/all.tap" ] || continue
 	grep -E '^not ok' "$f" | grep -vE '^not ok .*# TODO' |
 		sed "s|^|# failed in $(basename "$f" .tap): |"
-done | head -n 40
+done > "$out/failed.txt"
+head -n 40 "$out/failed.txt"
+n=$(wc -l < "$out/failed.txt")
+[ "$n" -le 40 ] || echo "# ... and $(( n - 40 )) more failures (all.tap)"
 skipped=$(grep -cE '^ok .*# SKIP' "$out/all.tap")
 passed=$(( $(grep -cE '^ok ' "$out/all.tap") - skipped ))
 # "not ok ... # TODO": a failure expected, and said why (TAP's meaning).
