@@ -543,8 +543,8 @@ struct scav_map_wait {
  *	requester sees only the sessions of processes whose smaps it could
  *	read: their real, effective and saved UIDs and GIDs are its own
  *	filesystem UID and GID, and they are dumpable.  Hidden so: other
- *	users' processes (as with
- *	/proc mounted hidepid=invisible), setuid programs, PR_SET_DUMPABLE 0.
+ *	users' processes (as with /proc mounted hidepid=invisible), setuid
+ *	programs, PR_SET_DUMPABLE 0.
  *
  * SCAV_CMD_GET_STATS (do; anyone)
  *	Request: [SCAV_A_FLAGS] (SCAV_STATS_RESIDENT: walk every session; needs
