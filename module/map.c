@@ -376,6 +376,12 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 			s->regions[slot] = r;
 			WRITE_ONCE(s->map_regions, s->map_regions + 1);
 			atomic_long_inc(&scav_totals.map_regions);
+			/*
+			 * The table's reference may go as soon as the lock
+			 * is let go (another thread drops the index, or
+			 * closes the session): this call keeps its own.
+			 */
+			kref_get(&r->ref);
 		}
 		spin_unlock(&s->rlock);
 	}
@@ -389,22 +395,28 @@ long scav_ioc_map_region(struct scav_session *s, void __user *argp)
 	a.map_offset = (u64)slot << SCAV_MAP_OFFSET_SHIFT;
 	a.map_size = (u64)r->nr_map_pages << PAGE_SHIFT;
 	a.summary_offset = r->summary_off;
+	ret = 0;
 	if (copy_to_user(argp, &a, sizeof(a))) {
-		/* The caller cannot learn the index: the region goes. */
+		/*
+		 * The caller cannot learn the index: the region goes, unless
+		 * it went already.  @r is held, so the comparison cannot be
+		 * fooled by a region allocated where @r was.
+		 */
+		ret = -EFAULT;
 		spin_lock(&s->rlock);
-		if (s->regions[slot] == r)
+		if (s->regions[slot] == r) {
 			scav_region_unlink(s, r);
-		else
-			r = NULL;
-		spin_unlock(&s->rlock);
-		if (r) {
+			spin_unlock(&s->rlock);
 			/* A pass may have found it in the table meanwhile. */
 			scav_region_settle(s, r);
+			/* The table's reference. */
 			scav_region_put(r);
+		} else {
+			spin_unlock(&s->rlock);
 		}
-		return -EFAULT;
 	}
-	return 0;
+	scav_region_put(r);
+	return ret;
 }
 
 /* Whether a word of [first, last] of @r reads BUSY. */
