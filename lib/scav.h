@@ -119,10 +119,17 @@ static inline int scav_region_has(const struct scav_region *r, uintptr_t addr,
 }
 
 /*
- * Report [addr, addr + len) of @r idle: a store per page, then an atomic
- * OR per chunk of SCAV_MAP_CHUNK_PAGES pages, and a store into the
- * reported word (summary[0]) after an OR into a summary word that was 0.
- * 0 or -errno.
+ * Report [addr, addr + len) of @r idle: a compare-and-swap per page to
+ * IDLE, then an atomic OR per chunk of SCAV_MAP_CHUNK_PAGES pages, and a
+ * store into the reported word (summary[0]) after an OR into a summary
+ * word that was 0.  0 or -errno.
+ *
+ * A page reported again before its claim may be IDLE still (left so), or
+ * BUSY: the module is discarding it.  A store over BUSY would let that
+ * discard end after this report and leave the word IDLE, and the claim
+ * would then count as kept a page that reads as zeros; so BUSY is left
+ * too, and the page ends DISCARDED, which a report allows.  DISCARDED,
+ * and anything else the process wrote, becomes IDLE.
  */
 static inline int scav_region_report(struct scav_region *r, void *addr,
 				     size_t len)
@@ -136,8 +143,16 @@ static inline int scav_region_report(struct scav_region *r, void *addr,
 		return -EINVAL;
 	first = (a - r->start) >> r->page_shift;
 	last = first + (len >> r->page_shift) - 1;
-	for (i = first; i <= last; i++)
-		__atomic_store_n(&r->words[i], SCAV_PAGE_IDLE, __ATOMIC_RELEASE);
+	for (i = first; i <= last; i++) {
+		uint32_t old = SCAV_PAGE_USED;
+
+		while (old != SCAV_PAGE_IDLE && old != SCAV_PAGE_BUSY &&
+		       !__atomic_compare_exchange_n(&r->words[i], &old,
+						    SCAV_PAGE_IDLE, 0,
+						    __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED))
+			;
+	}
 	for (i = first / SCAV_MAP_CHUNK_PAGES; i <= last / SCAV_MAP_CHUNK_PAGES; i++)
 		if (!__atomic_fetch_or(&r->summary[1 + i / 32], 1u << (i % 32),
 				       __ATOMIC_RELEASE))

@@ -7,6 +7,7 @@
 #endif
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -192,13 +193,15 @@ static void *discard_loop(void *arg)
 }
 
 /*
- * Claims through the library (the inline compare-and-swap, then the rest
- * of the range with the wait for BUSY pages) raced against a thread that
- * discards all the time: each page claimed reads as its pattern or as
- * zeros, as many of each as the claim said, and pages never reported keep
- * their pattern.
+ * 3 s of reports and claims of random ranges of the first 4 MiB through
+ * a region, each range reported @again more times before its claim (0:
+ * once, then claimed at once or after 100 us), against a thread that
+ * discards all the time.  Each page claimed must read as its pattern or
+ * as zeros, at least as many as the claim said were discarded (exactly as
+ * many when reported once), and pages never reported keep their pattern.
  */
-TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
+static void race_region_claims(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(lib) *self, int again)
 {
 	const size_t pg = pagesz(), n = 4 * MiB / pagesz();
 	struct discarder d = { .s = self->s };
@@ -209,6 +212,7 @@ TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
 	pthread_t t;
 	long rounds = 0;
 	size_t i;
+	int a;
 
 	ASSERT_EQ(0, scav_region_open(self->s, self->mem, 4 * MiB, &rg));
 	EXPECT_EQ(scav_is_fallback(self->s), rg.words == NULL);
@@ -220,7 +224,12 @@ TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
 		first = x % n;
 		len = 1 + (x >> 32) % (n - first < 64 ? n - first : 64);
 		ASSERT_EQ(0, scav_region_report(&rg, self->mem + first * pg, len * pg));
-		if ((x >> 20) & 1)
+		for (a = 0; a < again; a++) {
+			sched_yield();
+			ASSERT_EQ(0, scav_region_report(&rg, self->mem + first * pg,
+							len * pg));
+		}
+		if (!again && (x >> 20) & 1)
 			usleep(100);
 		ASSERT_EQ(0, scav_region_claim(&rg, self->mem + first * pg, len * pg,
 					       &kept, &disc));
@@ -236,7 +245,11 @@ TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
 					TH_LOG("round %ld, page %zu", rounds, i);
 			}
 		}
-		ASSERT_EQ(disc / pg, zeros) TH_LOG("round %ld", rounds);
+		if (again) {
+			ASSERT_LE(disc / pg, zeros) TH_LOG("round %ld", rounds);
+		} else {
+			ASSERT_EQ(disc / pg, zeros) TH_LOG("round %ld", rounds);
+		}
 		seen_kept += kept;
 		seen_disc += disc;
 		rounds++;
@@ -247,10 +260,35 @@ TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
 	       (unsigned long long)seen_kept >> 10, (unsigned long long)seen_disc >> 10,
 	       d.rounds);
 	EXPECT_LT(0, seen_disc);
-	if (!scav_is_fallback(self->s))
+	if (!again && !scav_is_fallback(self->s))
 		EXPECT_LT(0, seen_kept);
 	EXPECT_TRUE(holds_pattern(self->mem, self->mem + 4 * MiB, 4 * MiB, 3));
 	scav_region_close(&rg);
+}
+
+/*
+ * Claims through the library (the inline compare-and-swap, then the rest
+ * of the range with the wait for BUSY pages) raced against discards: each
+ * page claimed reads as the claim said.
+ */
+TEST_F(lib, region_claims_raced_against_discards_lose_nothing)
+{
+	race_region_claims(_metadata, self, 0);
+}
+
+/*
+ * Ranges reported 8 more times before their claim, against discards: a
+ * report then meets pages idle, being discarded (BUSY) or discarded.  A
+ * kept page may read zeros only where a report made a discarded page
+ * idle again (it holds the zeros it held), so the check is weaker than
+ * above; it cannot tell a page zapped after the report that took it over
+ * from BUSY (zeros, counted kept) either:
+ * a_report_leaves_pages_idle_or_being_discarded_as_they_are pins that the
+ * report never stores over BUSY.
+ */
+TEST_F(lib, region_reports_again_racing_discards_lose_nothing)
+{
+	race_region_claims(_metadata, self, 8);
 }
 
 TEST_F(lib, discard_flag_gives_memory_back_now_and_records_nothing)
@@ -607,6 +645,45 @@ TEST(a_claim_never_takes_a_page_being_discarded)
 	EXPECT_EQ(-EBADF, scav_region_claim(&rg, (void *)rg.start, 4 << 12, &kept, &disc));
 	EXPECT_EQ(0, memcmp(words, after, sizeof(words)));
 	scav_close(s);
+}
+
+/*
+ * A report on an ordinary array of words (no module): a page in use
+ * becomes idle; one idle already, or being discarded (BUSY), is left as it
+ * is, so that the module's discard of it ends DISCARDED and its claim says
+ * so (a store over BUSY let the discard end after the report, leaving
+ * IDLE: the claim then counted a page of zeros as kept); a discarded page,
+ * or a word the process scribbled, becomes idle.  The chunk's summary bit
+ * and the reported word are set.  A bad range touches nothing.
+ */
+TEST(a_report_leaves_pages_idle_or_being_discarded_as_they_are)
+{
+	enum { U = SCAV_PAGE_USED, I = SCAV_PAGE_IDLE, B = SCAV_PAGE_BUSY,
+	       D = SCAV_PAGE_DISCARDED };
+	static const uint32_t init[6] = { U, I, B, D, 7, U };
+	static const uint32_t after[6] = { I, I, B, I, I, U };
+	uint32_t words[6], summary[2] = { 0 };
+	struct scav_region rg;
+
+	memcpy(words, init, sizeof(words));
+	memset(&rg, 0, sizeof(rg));
+	rg.page_shift = 12;
+	rg.start = (uintptr_t)1 << 30;
+	rg.end = rg.start + (6 << 12);
+	rg.words = words;
+	rg.summary = summary;
+	EXPECT_EQ(-EINVAL, scav_region_report(&rg, (void *)rg.end, 4096));
+	EXPECT_EQ(-EINVAL, scav_region_report(&rg, (void *)(rg.start + 1), 4096));
+	EXPECT_EQ(-EINVAL, scav_region_report(&rg, (void *)rg.start, 0));
+	EXPECT_EQ(-EINVAL, scav_region_report(&rg, (void *)(rg.end - 4096), 8192));
+	EXPECT_EQ(0, memcmp(words, init, sizeof(words)));
+	EXPECT_EQ(0, summary[0]);
+	ASSERT_EQ(0, scav_region_report(&rg, (void *)rg.start, 5 << 12));
+	EXPECT_EQ(0, memcmp(words, after, sizeof(words)))
+		TH_LOG("%u %u %u %u %u %u", words[0], words[1], words[2],
+		       words[3], words[4], words[5]);
+	EXPECT_EQ(1, summary[0]);
+	EXPECT_EQ(1, summary[1]);
 }
 
 TEST(open_rejects_unknown_flags)

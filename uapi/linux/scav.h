@@ -415,9 +415,14 @@ struct scav_pressure {
  * a 32-bit "reported" word, then one bit per SCAV_MAP_CHUNK_PAGES pages
  * (chunk c is bit c % 32 of the 32-bit word 1 + c / 32).
  *
- * A page is reported idle by storing SCAV_PAGE_IDLE into its word (release
- * order), then setting its chunk's bit (an atomic OR) and, if that summary
- * word was 0 before the OR, storing 1 into the reported word (release).
+ * A page is reported idle by a compare-and-swap of its word to
+ * SCAV_PAGE_IDLE (release order), then setting its chunk's bit (an atomic
+ * OR) and, if that summary word was 0 before the OR, storing 1 into the
+ * reported word (release).  A word that reads SCAV_PAGE_IDLE or
+ * SCAV_PAGE_BUSY (a page reported again before its claim) is left as it
+ * is: a store over SCAV_PAGE_BUSY would let the module's discard of the
+ * page end after the report, leaving SCAV_PAGE_IDLE, and its claim would
+ * then find the page kept when it reads as zeros.
  * The module clears the reported word before it reads the summary words,
  * and reads them only if it was set: so the cost of finding reports is
  * nothing while there are none, and the process's reports reach the
