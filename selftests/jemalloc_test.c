@@ -305,6 +305,59 @@ TEST_F_TIMEOUT(je, a_program_that_closes_the_session_loses_nothing_by_ioctl, 300
 }
 
 /*
+ * A program that closes every descriptor (closefrom(3)), the shim's
+ * session among them, then opens a file, which takes the shim's number,
+ * and forks before any hook saw the session gone: the shim's handler in
+ * the child closed the parent's session there, by number, and so the
+ * program's file (found by review).  It now closes it only if the number
+ * still names /dev/scav.  One thread, so that no other hook notices first.
+ */
+TEST_F_TIMEOUT(je, a_fork_child_keeps_the_file_at_the_shim_s_old_number, 120)
+{
+	int status;
+	char *out = jestress("SCAV=debug", "-t 1 -s 1 -n 16 -c -o", &status);
+
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, status) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "jestress ok")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " closes=1")) TH_LOG("%s", out);
+	free(out);
+}
+
+/*
+ * A fork child reusing, zeroed, memory its parent had given to scav (a
+ * BGSAVE child of Redis allocating): jestress -r frees 64 MiB, forks, and
+ * the child callocs 64 MiB, which jemalloc commits again, and writes one
+ * byte.  The child's session holds nothing of the parent's, so the commit
+ * clears it all: with MADV_DONTNEED, which drops the child's mappings of
+ * the pages it shares with the parent (kept, with a long idle age), where
+ * a memset() copied every one (64 MiB private, found by review).  The rest
+ * must read as zeros.  Through the map, by ioctl, and on jemalloc alone.
+ */
+TEST_F_TIMEOUT(je, a_fork_child_reusing_given_memory_copies_none_of_it, 300)
+{
+	static const char *const envs[] = {
+		"SCAV=debug", "SCAV=ioctl,debug", "SCAV=off",
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, knob_write("idle_age_ms", "600000"));
+	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		int status;
+		char *out = jestress(envs[i], "-t 1 -s 1 -n 16 -r", &status);
+
+		ASSERT_NE(NULL, out);
+		EXPECT_EQ(0, status) TH_LOG("%s: %s", envs[i], out);
+		EXPECT_NE(NULL, strstr(out, "reuse in a fork child: 0 nonzero bytes"))
+			TH_LOG("%s: %s", envs[i], out);
+		if (strcmp(envs[i], "SCAV=off"))
+			EXPECT_NE(NULL, strstr(out, "scav-jemalloc: on")) TH_LOG("%s", out);
+		free(out);
+	}
+}
+
+/*
  * Take all of this user's room for page-state maps (the module's
  * map_max_bytes_per_user) with regions of a session of this process's own,
  * largest first, each half the last, down to a page.  The room of an

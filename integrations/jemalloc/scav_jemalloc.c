@@ -66,6 +66,7 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -90,7 +91,10 @@ static struct scav *sj_session;
 static extent_hooks_t *sj_orig[SJ_ARENAS];	/* each arena's own hooks */
 static extent_hooks_t *sj_default;		/* jemalloc's, for new arenas */
 static volatile int sj_child;			/* after fork(): not our session */
+static int sj_forked;				/* a fork child */
+static dev_t sj_rdev;				/* /dev/scav's, as opened */
 static volatile int sj_gone;			/* the session ended under us */
+static int sj_giving;				/* sj_give_back()s running */
 static int sj_debug;
 static unsigned int sj_arenas;			/* arenas hooked */
 
@@ -148,7 +152,9 @@ static void say(const char *fmt, const char *what)
 	n = snprintf(buf, sizeof(buf), fmt, what);
 	if (n <= 0)
 		return;
-	ret = write(STDERR_FILENO, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	/* Not write(): a cancellation point, and this runs inside hooks. */
+	ret = syscall(SYS_write, STDERR_FILENO, buf,
+		      (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	(void)ret;
 }
 
@@ -395,6 +401,8 @@ static size_t sj_give_back(void)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	/* Before any word goes BUSY: see sj_claim_page(). */
+	__atomic_fetch_add(&sj_giving, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < n; i++) {
 		struct scav_region *r = &sj_m->r[i];
 		uintptr_t next = __atomic_load_n(&sj_m->next[i], __ATOMIC_RELAXED);
@@ -405,9 +413,10 @@ static size_t sj_give_back(void)
 
 			if (p < pages && run < SJ_GIVE_RUN &&
 			    __atomic_load_n(&r->words[p], __ATOMIC_RELAXED) == SCAV_PAGE_IDLE &&
+			    /* Release: a claim that sees BUSY sees sj_giving. */
 			    __atomic_compare_exchange_n(&r->words[p], &old_state,
 							SCAV_PAGE_BUSY, 0,
-							__ATOMIC_ACQUIRE,
+							__ATOMIC_ACQ_REL,
 							__ATOMIC_RELAXED)) {
 				run++;
 				continue;
@@ -422,6 +431,8 @@ static size_t sj_give_back(void)
 			}
 		}
 	}
+	/* After every word it took is DISCARDED or IDLE again. */
+	__atomic_fetch_sub(&sj_giving, 1, __ATOMIC_RELEASE);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return given;
 }
@@ -513,6 +524,19 @@ static void sj_clear(char *p, size_t len)
 		memset(p, 0, len);
 }
 
+/*
+ * Clear a whole extent that nothing says reads as zeros: with
+ * MADV_DONTNEED whatever its size in a fork child, where a memset() would
+ * copy every page it shares with the parent; or where the session is
+ * gone.  With memset() if the kernel refuses (memory mlock()ed since):
+ * jemalloc would else map new memory each time it picked the extent.
+ */
+static void sj_clear_all(char *p, size_t len)
+{
+	if (madvise(p, len, MADV_DONTNEED))
+		memset(p, 0, len);
+}
+
 /* A millisecond's sleep that is no cancellation point (inside malloc). */
 static void sj_nap(void)
 {
@@ -524,10 +548,14 @@ static void sj_nap(void)
 /*
  * Claim one page through the map; whether it was discarded (zeros).  The
  * claim waits for a discard in flight; if that wait fails, the session
- * ended (the descriptor was closed) and the shim stops, but the module
- * still ends its discard, so the page is claimed again once its word is no
- * longer BUSY, for at most 10 s (longer, the program wrote BUSY itself).
- * Never discarded: cleared by the caller, like a page found kept.
+ * ended (the descriptor was closed) and the shim stops, and the page is
+ * claimed again once its word is no longer BUSY.  Once the session ended,
+ * a BUSY word is the shim's own give-back's, which zaps it later: waited
+ * for as long as a give-back runs, however long its madvise() takes (given
+ * up on after 10 s, as it was before, the page could be zapped after the
+ * caller cleared it and jemalloc handed it out), and else for at most
+ * 10 s (the program wrote BUSY itself).  Never
+ * discarded: cleared by the caller, like a page found kept.
  */
 static bool sj_claim_page(struct scav_region *r, char *p, size_t page)
 {
@@ -540,8 +568,10 @@ static bool sj_claim_page(struct scav_region *r, char *p, size_t page)
 		d = 0;
 		if (naps >= 10000)
 			break;
-		while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == SCAV_PAGE_BUSY &&
-		       naps++ < 10000)
+		/* The word first: a give-back counts itself before it. */
+		while (__atomic_load_n(w, __ATOMIC_SEQ_CST) == SCAV_PAGE_BUSY &&
+		       (__atomic_load_n(&sj_giving, __ATOMIC_SEQ_CST) ||
+			naps++ < 10000))
 			sj_nap();
 	}
 	return d != 0;
@@ -590,8 +620,10 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	reg = sj_region(c.addr, length);
 	if (reg)
 		return sj_commit_map(reg, p, length);
-	if (sj_child)
-		return madvise(p, length, MADV_DONTNEED) != 0;
+	if (sj_child) {
+		sj_clear_all(p, length);
+		return false;
+	}
 	/* A claim cut short (ENOMEM, a fatal signal) may simply be repeated. */
 	for (tries = 0; tries < 3 && ret != 1; tries++) {
 		c.discarded = c.kept = 0;
@@ -599,7 +631,8 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	}
 	if (ret != 1 && session_lost(ret)) {
 		sj_lost();
-		return madvise(p, length, MADV_DONTNEED) != 0;
+		sj_clear_all(p, length);
+		return false;
 	}
 	if (ret != 1)
 		return true;	/* still idle: jemalloc leaves it decommitted */
@@ -607,13 +640,19 @@ static bool sj_commit(extent_hooks_t *eh, void *addr, size_t size,
 	 * With SCAV_CLAIM_ZERO the module cleared the kept pages in place
 	 * and left the discarded ones unmapped: all of it reads as zeros,
 	 * counted as discarded.  Anything else (a module before ABI 1.3, a
-	 * range mlock()ed since) is cleared here, with memset as jemalloc
-	 * does when the hooks are not its own, which faults in every page.
-	 * (Clearing only resident pages would need mincore(), which Debian's
-	 * Redis unit does not allow: its seccomp filter kills on it.)
+	 * range mlock()ed since; in a fork child's own session, memory the
+	 * parent reported, idle in no session of the child's) is cleared
+	 * here: as a commit's kept pages are, or, in a fork child, with
+	 * MADV_DONTNEED whatever its size (sj_clear_all()).  (Clearing only
+	 * resident pages would need mincore(), which Debian's Redis unit
+	 * does not allow: its seccomp filter kills on it.)
 	 */
-	if (c.discarded != length)
-		memset(p, 0, length);
+	if (c.discarded != length) {
+		if (sj_forked)
+			sj_clear_all(p, length);
+		else
+			sj_clear(p, length);
+	}
 	return false;
 }
 
@@ -839,6 +878,16 @@ static void sj_mibs(void)
 	}
 }
 
+/* Whether the session's descriptor still names /dev/scav. */
+static bool sj_still_ours(void)
+{
+	int fd = scav_pressure_fd(sj_session);
+	struct stat st;
+
+	return fd >= 0 && !fstat(fd, &st) && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == sj_rdev;
+}
+
 /*
  * After fork() the session is the parent's.  The child (a daemon that
  * forked to detach, or Redis's BGSAVE) opens one of its own, here, after
@@ -850,19 +899,26 @@ static void sj_mibs(void)
 static void sj_atfork_child(void)
 {
 	struct scav *s = NULL;
+	bool old_ours;
 
 	/* sj_m reads as zeros here: no regions (MADV_WIPEONFORK). */
 	sj_child = 1;
+	sj_forked = 1;
+	/*
+	 * Once the session ended under the parent (its descriptor closed),
+	 * the number may be the program's now: the old one is left, unclosed.
+	 * So it is if the number names anything but /dev/scav: the program
+	 * may have closed it (closefrom(3)) and opened a file there since,
+	 * before a hook noticed.  Looked at before the new session opens,
+	 * which may take the number if it is free.
+	 */
+	old_ours = !sj_gone && sj_still_ours();
 	if (scav_open(&s, 0) || scav_is_fallback(s)) {
 		if (s)
 			scav_close(s);
 		return;
 	}
-	/*
-	 * Once the session ended under the parent (its descriptor closed),
-	 * the number may be the program's now: the old one is left, unclosed.
-	 */
-	if (!sj_gone)
+	if (old_ours)
 		scav_close(sj_session);
 	sj_gone = 0;
 	sj_session = s;
@@ -981,6 +1037,12 @@ static void sj_init(void)
 			scav_close(sj_session);
 		sj_session = NULL;
 		return;
+	}
+	{
+		struct stat st;
+
+		if (!fstat(scav_pressure_fd(sj_session), &st))
+			sj_rdev = st.st_rdev;
 	}
 	sj_map_init(env);
 	len = sizeof(narenas);

@@ -7,7 +7,7 @@
  * and without libscav-jemalloc preloaded.
  *
  *   jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m]
- *            [-g FILE]
+ *            [-g FILE] [-r] [-o]
  *
  * -s, -n: each thread runs for SECONDS (5) and until it has made STEPS
  *     allocations or frees (2048), so that a slow machine (a busy TCG VM
@@ -21,11 +21,19 @@
  * -c: halfway, thread 0 frees 16 MiB it just wrote (jemalloc's arena of
  *     huge allocations purges it at once), then closes every descriptor
  *     past stderr (a daemon's closefrom(3)), the shim's session among them;
+ * -o: with -c, right after the close, opens /dev/null (at the lowest
+ *     number, the shim's) and forks before a hook can see the session
+ *     gone: the child must still have it;
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
  *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
  * -x: first try to set arena 0's extent hooks (to those it has) and print
  *     "hooks: RC", mallctl's answer;
  * -m: name those controls by MIB (mallctlnametomib(), mallctlbymib()).
+ * -r: first, 64 MiB written and freed (the arena of huge allocations
+ *     purges it at once), then a fork child that callocs 64 MiB (jemalloc
+ *     commits that extent again) and writes a byte: the rest must read as
+ *     zeros and the child's private memory grow by less than 8 MiB (a
+ *     memset of what it shares with the parent would copy it all);
  * -g: halfway, thread 0 waits (up to 120 s) until FILE is gone, then makes
  *     an arena (arenas.create), moves to it (thread.arena) and makes STEPS
  *     more steps there: new memory for jemalloc to ask its hooks for, after
@@ -34,8 +42,10 @@
  * then "jestress ok ..." and exits 0, or says what was wrong and exits 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +67,8 @@ struct obj {
 };
 
 static int nthreads = 4, seconds = 5, narenas, purge, forking, closing, sethooks, bymib;
+static int reusing;	/* -r */
+static int reopening;	/* -o */
 static const char *grow_file;	/* -g */
 static unsigned long min_steps = 2048;
 static extent_hooks_t *hooks0;	/* -x: arena 0's */
@@ -312,6 +324,81 @@ static int child(struct obj *objs, uint64_t seed)
 	return 0;
 }
 
+/* Whether a fork child, forked now, still has descriptor @fd. */
+static bool fork_keeps(int fd)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(fcntl(fd, F_GETFD) < 0 ? 1 : 0);
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       !WEXITSTATUS(status);
+}
+
+/* Private_Clean + Private_Dirty of this process, KiB; -1 if unknown. */
+static long private_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long sum = 0, v;
+	int seen = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Private_Clean: %ld", &v) == 1 ||
+		    sscanf(line, "Private_Dirty: %ld", &v) == 1) {
+			sum += v;
+			seen++;
+		}
+	fclose(f);
+	return seen == 2 ? sum : -1;
+}
+
+/* -r: the child's side.  0 or 1. */
+static int reuse_child(size_t size)
+{
+	long before = private_kib(), after;
+	unsigned char *q = calloc(1, size);
+	size_t i, bad = 0;
+
+	if (!q || before < 0)
+		return 1;
+	q[0] = 2;
+	for (i = 1; i < size; i++)
+		bad += q[i] != 0;
+	after = private_kib();
+	printf("reuse in a fork child: %zu nonzero bytes, private memory %ld -> %ld KiB\n",
+	       bad, before, after);
+	fflush(stdout);
+	return bad || after < 0 || after - before >= 8 << 10;
+}
+
+/* -r: 64 MiB given back, then reused zeroed in a fork child.  0 or -1. */
+static int reuse_in_child(void)
+{
+	size_t size = 64 << 20;
+	unsigned char *p = malloc(size);
+	pid_t pid;
+	int status;
+
+	if (!p)
+		return -1;
+	memset(p, 1, size);
+	free(p);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(reuse_child(size));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		fprintf(stderr, "jestress: -r: the fork child's reuse failed\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* -g: once FILE is gone, this thread moves to an arena made now.  0 or -1. */
 static int grow(void)
 {
@@ -373,6 +460,15 @@ static void *thread(void *arg)
 			closed = 1;
 			for (fd = 3; fd < 1024; fd++)
 				close(fd);
+			if (reopening) {
+				fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+				if (fd < 0 || !fork_keeps(fd)) {
+					fprintf(stderr, "jestress: a fork child lost the descriptor opened after the close (%d)\n", fd);
+					atomic_store(&failed, 1);
+				}
+				if (fd >= 0)
+					close(fd);
+			}
 			atomic_fetch_add(&closes, 1);
 		}
 		if (id == 0 && grow_file && !grown && halfway(n)) {
@@ -411,7 +507,7 @@ int main(int argc, char **argv)
 	pthread_t t[64];
 	int opt, i;
 
-	while ((opt = getopt(argc, argv, "t:s:n:a:pfclxmg:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:n:a:pfclxmg:ro")) != -1) {
 		switch (opt) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -449,13 +545,21 @@ int main(int argc, char **argv)
 		case 'g':
 			grow_file = optarg;
 			break;
+		case 'r':
+			reusing = 1;
+			break;
+		case 'o':
+			reopening = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m] [-g FILE]\n");
+			fprintf(stderr, "usage: jestress [-t THREADS] [-s SECONDS] [-n STEPS] [-a ARENAS] [-p] [-f] [-c] [-l] [-x] [-m] [-g FILE] [-r] [-o]\n");
 			return 2;
 		}
 	}
 	if (nthreads < 1 || nthreads > 64 || narenas < 0 || narenas > 16 || seconds < 1)
 		return 2;
+	if (reusing && reuse_in_child())
+		return 1;
 	if (sethooks) {
 		size_t len = sizeof(hooks0);
 
