@@ -183,8 +183,10 @@ redis)
 	cp -a "$src/runtest" "$src/tests" "$src/redis.conf" "$root/redis/"
 	rm -rf "$root/redis/tests/tmp"/*
 	add_bin "$(command -v tclsh8.6)"
-	# procps's ps, first in PATH: the suite asks for children (--ppid).
+	# procps's ps, first in PATH: the suite asks for children (--ppid);
+	# libc's getconf: integration/rdb asks it for the page size.
 	add_bin /bin/ps
+	add_bin "$(command -v getconf)"
 	mkdir -p "$root/usr/share/tcltk"
 	cp -a /usr/share/tcltk/tcl8.6 "$root/usr/share/tcltk/"
 	sed 's|@LIBDIR@|/scav|' "$top/integrations/jemalloc/scav-jemalloc" > "$root/scav/scav-jemalloc"
