@@ -320,7 +320,7 @@ static void release_map(FILE *f, double base, int reps)
 		scav_region_claim(&rg, l.base, 2 * n * pg, &k, &d);
 	}
 	t_map_release = median(t, reps) / n / base;
-	release_row(f, "-", "scav map: report, a store per page", median(t, reps), n, n, base);
+	release_row(f, "-", "scav map: report, a compare-and-swap per page", median(t, reps), n, n, base);
 	release_row(f, "-", "scav map: the module's discard later, 1024 separate pages",
 		    median(zap, reps), n, n, base);
 	release_row(f, "-", "scav map: the module's discard later, 2048 adjacent pages",

@@ -126,10 +126,11 @@ static inline int scav_region_has(const struct scav_region *r, uintptr_t addr,
  *
  * A page reported again before its claim may be IDLE still (left so), or
  * BUSY: the module is discarding it.  A store over BUSY would let that
- * discard end after this report and leave the word IDLE, and the claim
- * would then count as kept a page that reads as zeros; so BUSY is left
- * too, and the page ends DISCARDED, which a report allows.  DISCARDED,
- * and anything else the process wrote, becomes IDLE.
+ * discard end after this report and leave the word IDLE: a claim in
+ * between would take the page as kept, and the zap what the caller then
+ * wrote into it.  So BUSY is left too, and the page ends DISCARDED (or
+ * IDLE, where the module may not discard it), which a report allows.
+ * DISCARDED, and anything else the process wrote, becomes IDLE.
  */
 static inline int scav_region_report(struct scav_region *r, void *addr,
 				     size_t len)

@@ -115,15 +115,21 @@ static inline int map_wait(int fd, const struct scav_map_region *reg,
 }
 
 /*
- * Report page @i idle as a client does: the word, then the chunk's bit,
- * then, if that summary word was 0, the reported word (summary[0]).
+ * Report page @i idle as the uapi header says a client does: the word (a
+ * compare-and-swap to IDLE, never over IDLE or BUSY), then the chunk's
+ * bit, then, if that summary word was 0, the reported word (summary[0]).
  */
 static inline void map_report(_Atomic uint32_t *words,
 			      _Atomic uint32_t *summary, size_t i)
 {
+	uint32_t old = SCAV_PAGE_USED;
 	size_t c = i / SCAV_MAP_CHUNK_PAGES;
 
-	atomic_store_explicit(&words[i], SCAV_PAGE_IDLE, memory_order_release);
+	while (old != SCAV_PAGE_IDLE && old != SCAV_PAGE_BUSY &&
+	       !atomic_compare_exchange_weak_explicit(&words[i], &old, SCAV_PAGE_IDLE,
+						      memory_order_release,
+						      memory_order_relaxed))
+		;
 	if (!atomic_fetch_or(&summary[1 + c / 32], 1u << (c % 32)))
 		atomic_store_explicit(&summary[0], 1, memory_order_release);
 }

@@ -420,9 +420,11 @@ struct scav_pressure {
  * OR) and, if that summary word was 0 before the OR, storing 1 into the
  * reported word (release).  A word that reads SCAV_PAGE_IDLE or
  * SCAV_PAGE_BUSY (a page reported again before its claim) is left as it
- * is: a store over SCAV_PAGE_BUSY would let the module's discard of the
- * page end after the report, leaving SCAV_PAGE_IDLE, and its claim would
- * then find the page kept when it reads as zeros.
+ * is.  A store over SCAV_PAGE_BUSY would let the module's discard of the
+ * page end after the report, leaving SCAV_PAGE_IDLE: a claim in between
+ * takes the page as kept, and what the process then writes into it is
+ * zapped.  A page being discarded ends SCAV_PAGE_DISCARDED, or
+ * SCAV_PAGE_IDLE where the module may not discard it.
  * The module clears the reported word before it reads the summary words,
  * and reads them only if it was set: so the cost of finding reports is
  * nothing while there are none, and the process's reports reach the
