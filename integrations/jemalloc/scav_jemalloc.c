@@ -41,8 +41,8 @@
  * alloc hook carves the arenas' memory out of reservations of its own,
  * each registered as a region with a map (scav_region_open(3)), the first
  * 64 MiB, each next twice the last, at most 16.  Decommit and commit of an
- * extent there are then stores and compare-and-swaps on the map, with no
- * system call; what does not fit (the 16 are used up, the module's bounds
+ * extent there are then compare-and-swaps on the map, with no system
+ * call; what does not fit (the 16 are used up, the module's bounds
  * say no) comes from jemalloc's own alloc and takes the ioctl path, as all
  * of it does with SCAV=ioctl.  Regions are never unmapped (the module
  * would never act on their pages again): a destroyed extent is emptied.
@@ -566,7 +566,8 @@ static bool sj_claim_page(struct scav_region *r, char *p, size_t page)
 	while (scav_region_claim(r, p, page, &k, &d)) {
 		sj_lost();
 		d = 0;
-		if (naps >= 10000)
+		if (naps >= 10000 &&
+		    !__atomic_load_n(&sj_giving, __ATOMIC_SEQ_CST))
 			break;
 		/* The word first: a give-back counts itself before it. */
 		while (__atomic_load_n(w, __ATOMIC_SEQ_CST) == SCAV_PAGE_BUSY &&

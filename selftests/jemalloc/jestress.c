@@ -21,9 +21,9 @@
  * -c: halfway, thread 0 frees 16 MiB it just wrote (jemalloc's arena of
  *     huge allocations purges it at once), then closes every descriptor
  *     past stderr (a daemon's closefrom(3)), the shim's session among them;
- * -o: with -c, right after the close, opens /dev/null (at the lowest
- *     number, the shim's) and forks before a hook can see the session
- *     gone: the child must still have it;
+ * -o: with -c, right after the close, opens /dev/null, which must land at
+ *     the shim's number (the lowest that named /dev/scav), and forks before
+ *     a hook can see the session gone: the child must still have it;
  * -f: halfway, thread 0 forks a child that checks what it inherited, then
  *     allocates, frees, purges and reuses on its own (Redis's BGSAVE);
  * -x: first try to set arena 0's extent hooks (to those it has) and print
@@ -324,6 +324,26 @@ static int child(struct obj *objs, uint64_t seed)
 	return 0;
 }
 
+/* The lowest descriptor that names /dev/scav (the shim's session), or -1. */
+static int scav_fd(void)
+{
+	char path[64], target[64];
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (!strcmp(target, "/dev/scav"))
+			return fd;
+	}
+	return -1;
+}
+
 /* Whether a fork child, forked now, still has descriptor @fd. */
 static bool fork_keeps(int fd)
 {
@@ -454,6 +474,8 @@ static void *thread(void *arg)
 			char *big = malloc(16 << 20);
 			int fd;
 
+			int shim_fd = reopening ? scav_fd() : -1;
+
 			if (big)
 				memset(big, 1, 16 << 20);
 			free(big);
@@ -462,7 +484,11 @@ static void *thread(void *arg)
 				close(fd);
 			if (reopening) {
 				fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-				if (fd < 0 || !fork_keeps(fd)) {
+				if (fd < 0 || fd != shim_fd) {
+					fprintf(stderr, "jestress: -o: /dev/null is at %d, the shim's session was at %d\n",
+						fd, shim_fd);
+					atomic_store(&failed, 1);
+				} else if (!fork_keeps(fd)) {
 					fprintf(stderr, "jestress: a fork child lost the descriptor opened after the close (%d)\n", fd);
 					atomic_store(&failed, 1);
 				}
