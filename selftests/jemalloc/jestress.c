@@ -477,9 +477,7 @@ static void *thread(void *arg)
 			 * huge allocations purges at once what it gets back.
 			 */
 			char *big = malloc(16 << 20);
-			int fd;
-
-			int shim_fd = reopening ? scav_fd() : -1;
+			int fd, shim_fd = reopening ? scav_fd() : -1;
 
 			if (big)
 				memset(big, 1, 16 << 20);
